@@ -1,0 +1,68 @@
+// hsi evaluate: accuracy of any classification raster against a reference map.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "eval/report.hpp"
+#include "io/class_table.hpp"
+#include "io/reader.hpp"
+
+namespace po = boost::program_options;
+
+namespace hsi::cli {
+
+int run_evaluate(const std::vector<std::string>& args) {
+  std::string pred, truth, out;
+  int ignore = 0;
+  std::vector<std::string> class_entries;
+  std::string classes_file;
+  po::options_description desc("hsi evaluate --pred MAP --truth REFERENCE [--classes SCENE.ini] [--out PREFIX]");
+  desc.add_options()("help,h", "show this help")("pred", po::value(&pred), "classification map (any GDAL raster, .mat, .h5)")(
+      "truth", po::value(&truth), "reference label map (e.g. a split's test.tif or a *_gt.mat)")(
+      "classes", po::value(&classes_file), "INI file whose [classes] names the classes")(
+      "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled")(
+      "out", po::value(&out), "write PREFIX.json, PREFIX.md and PREFIX_confusion.csv");
+  po::variables_map vm;
+  parse_or_usage_error(args, desc, {}, vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (pred.empty() || truth.empty()) usage_error("--pred and --truth are required");
+  if (!out.empty()) check_writable_target(out + ".json");
+  std::map<int32_t, std::string> names;
+  if (!classes_file.empty()) {
+    po::options_description ini;
+    ini.add_options()("classes.class", po::value(&class_entries)->composing(), "");
+    std::ifstream in(classes_file);
+    if (!in) usage_error(classes_file + ": cannot open");
+    po::variables_map cvm;
+    po::store(po::parse_config_file(in, ini, /*allow_unregistered=*/true), cvm);
+    po::notify(cvm);
+    const ClassTable table = ClassTable::parse(class_entries, classes_file);
+    for (const auto& c : table.classes()) names[c.id] = c.name;
+  }
+  const LabelMap p = read_labels(pred);
+  const LabelMap t = read_labels(truth);
+  if (p.rows != t.rows || p.cols != t.cols) {
+    data_error(pred, "is " + std::to_string(p.rows) + " x " + std::to_string(p.cols) + ", the reference " + truth + " is " +
+                         std::to_string(t.rows) + " x " + std::to_string(t.cols));
+  }
+  RunReport report;
+  report.header = {{"prediction", p.source}, {"reference", t.source}};
+  report.class_names = names;
+  report.accuracy = evaluate_accuracy(t.labels, p.labels, ignore);
+  if (report.accuracy.total == 0) data_error(truth, "the reference has no labelled pixel");
+  std::cout << report_markdown(report);
+  if (!out.empty()) {
+    write_text_file(out + ".json", report_json(report));
+    write_text_file(out + ".md", report_markdown(report));
+    write_text_file(out + "_confusion.csv", confusion_csv(report.accuracy, names));
+  }
+  return 0;
+}
+
+}  // namespace hsi::cli

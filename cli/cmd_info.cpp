@@ -1,0 +1,86 @@
+// hsi info CUBE: what is in a raster, before anyone trains on it.
+#include <omp.h>
+
+#include <boost/program_options.hpp>
+#include <iostream>
+#include <map>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "io/cube_stats.hpp"
+#include "io/reader.hpp"
+
+namespace po = boost::program_options;
+
+namespace hsi::cli {
+
+int run_info(const std::vector<std::string>& args) {
+  std::string source, axis_order = "rcb";
+  bool band_stats = false, labels = false;
+  po::options_description desc("hsi info CUBE [options]\n\nDescribes a cube (or, with --labels, a label map)");
+  desc.add_options()("help,h", "show this help")(
+      "axis-order", po::value(&axis_order)->default_value("rcb"),
+      "roles of the variable's dims as listed (MATLAB size() / HDF5 dims): permutation of r,c,b")(
+      "band-stats", po::bool_switch(&band_stats), "print per-band mean and population std")(
+      "labels", po::bool_switch(&labels), "read as a label map and print the class counts");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value(&source));
+  po::positional_options_description pos;
+  pos.add("input", 1);
+  po::options_description all;
+  all.add(desc).add(hidden);
+  po::variables_map vm;
+  parse_or_usage_error(args, all, pos, vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (source.empty()) usage_error("hsi info: no input given (hsi info FILE[:VARIABLE])");
+  ReadOptions options;
+  options.axis_order = axis_order;
+
+  if (labels) {
+    LabelMap map = read_labels(source, options);
+    std::map<int32_t, int64_t> counts;
+    for (int32_t v : map.labels) ++counts[v];
+    std::cout << "source:  " << map.source << "\n"
+              << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
+              << "classes: " << (counts.size() - (counts.count(0) ? 1 : 0)) << "\n";
+    for (const auto& [id, n] : counts) std::cout << "  " << id << (id == 0 ? " (unlabelled)" : "") << ": " << n << "\n";
+    return 0;
+  }
+
+  Cube cube = read_cube(source, options);
+  const CubeStats stats = compute_stats(cube, band_stats);
+  std::cout << "source:      " << cube.source << "\n"
+            << "size:        " << cube.rows << " rows x " << cube.cols << " columns x " << cube.bands << " bands\n"
+            << "data type:   " << cube.source_type << " (held as float32, "
+            << format_fixed(cube.data.size() * 4.0 / (1 << 20), 1) << " MiB)\n"
+            << "value range: " << stats.min << " .. " << stats.max << "\n"
+            << "NaN/Inf:     " << stats.nonfinite << "\n"
+            << "nodata:      " << (cube.geo.nodata ? std::to_string(*cube.geo.nodata) + " (" + std::to_string(stats.nodata_pixels) + " pixels)" : "none") << "\n";
+  if (cube.geo.has_geotransform) {
+    std::cout << "geotransform:";
+    for (double g : cube.geo.geotransform) std::cout << " " << g;
+    std::cout << "\n";
+  } else {
+    std::cout << "geotransform: none\n";
+  }
+  std::cout << "CRS:         " << (cube.geo.projection_wkt.empty() ? "none" : cube.geo.projection_wkt) << "\n";
+  if (!cube.geo.wavelengths.empty()) {
+    std::cout << "wavelengths: " << cube.geo.wavelengths.front() << " .. " << cube.geo.wavelengths.back() << " "
+              << cube.geo.wavelength_units << " (" << cube.geo.wavelengths.size() << " bands)\n";
+  } else {
+    std::cout << "wavelengths: unknown\n";
+  }
+  if (band_stats) {
+    std::cout << "band  mean  std\n";
+    for (size_t b = 0; b < stats.band_mean.size(); ++b) {
+      std::cout << b << " " << format_fixed(stats.band_mean[b], 4) << " " << format_fixed(stats.band_std[b], 4) << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace hsi::cli

@@ -1,0 +1,26 @@
+#pragma once
+// Binds RunSettings to Boost.Program_options: an INI file given with --config, then the same
+// keys on the command line (`--train.epochs 50`), the command line winning. Unknown keys and
+// values of the wrong type are usage errors that name the key.
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "pipeline/settings.hpp"
+
+namespace hsi::cli {
+
+// The [section.key] options of every stage.
+boost::program_options::options_description settings_options(RunSettings& s);
+
+// Parses args (+ the --config file) into s and validates. `verb_options` are the verb's own
+// flags (e.g. --model, --out); returns false when --help was asked for (help already printed).
+bool parse_settings(const std::vector<std::string>& args, const std::string& usage,
+                    const boost::program_options::options_description& verb_options,
+                    const boost::program_options::positional_options_description& positional, RunSettings& s,
+                    boost::program_options::variables_map& vm);
+
+// "section.key = value" lines of every setting, for results and checkpoints.
+std::string describe_settings(const boost::program_options::variables_map& vm);
+
+}  // namespace hsi::cli

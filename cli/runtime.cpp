@@ -1,0 +1,80 @@
+#include "cli/runtime.hpp"
+
+#include <dlfcn.h>
+#include <omp.h>
+#include <torch/torch.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+#include "common/version.hpp"
+
+namespace hsi::cli {
+
+int configure_threads(int requested) {
+  const int threads = requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Debian's LibTorch starts with one thread; both pools are set so ATen, OpenMP loops and
+  // OpenBLAS agree.
+  torch::set_num_threads(threads);
+  omp_set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  return threads;
+}
+
+static void on_signal(int) { request_stop(); }
+
+void install_signal_handlers() {
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+std::string blas_description() {
+  using GetConfig = char* (*)();
+  if (auto get = reinterpret_cast<GetConfig>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    using GetThreads = int (*)();
+    auto threads = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return std::string("OpenBLAS ") + get() + (threads ? ", " + std::to_string(threads()) + " threads" : "");
+  }
+  if (dlsym(RTLD_DEFAULT, "bli_info_get_version_str")) return "BLIS";
+  if (dlsym(RTLD_DEFAULT, "MKL_Get_Max_Threads")) return "Intel MKL";
+  return "reference BLAS (slow: install libopenblas0-openmp)";
+}
+
+int run_version(const std::vector<std::string>& args) {
+  int threads = 0;
+  namespace po = boost::program_options;
+  po::options_description desc("hsi version [--threads N]");
+  desc.add_options()("help,h", "show this help")("threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
+  po::variables_map vm;
+  parse_or_usage_error(args, desc, {}, vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  const int used = configure_threads(threads);
+  std::cout << "hsi " << kVersion << " (" << kGitHash << ")\n"
+            << "LibTorch " << TORCH_VERSION << "\n"
+            << "BLAS: " << blas_description() << "\n"
+            << "threads: " << used << " (torch " << torch::get_num_threads() << ", OpenMP " << omp_get_max_threads()
+            << ", cores " << std::thread::hardware_concurrency() << ")\n";
+  return 0;
+}
+
+void parse_or_usage_error(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+                          const boost::program_options::positional_options_description& pos,
+                          boost::program_options::variables_map& vm) {
+  namespace po = boost::program_options;
+  try {
+    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(ErrorKind::Usage, e.what());
+  }
+}
+
+}  // namespace hsi::cli

@@ -1,0 +1,18 @@
+#pragma once
+// Small string helpers shared by the config parser, the readers and the reports.
+#include <string>
+#include <vector>
+
+namespace hsi {
+
+std::string trim(const std::string& s);
+std::vector<std::string> split(const std::string& s, char sep);
+std::string to_lower(std::string s);
+bool ends_with(const std::string& s, const std::string& suffix);
+// Parses "108-112,154-167,224" into 1-based inclusive ranges expanded to a sorted list.
+std::vector<int> parse_index_ranges(const std::string& text, const std::string& what);
+std::vector<int> parse_int_list(const std::string& text, const std::string& what);
+std::string format_fixed(double value, int decimals);
+std::string json_escape(const std::string& s);
+
+}  // namespace hsi

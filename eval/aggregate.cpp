@@ -1,0 +1,185 @@
+#include "eval/aggregate.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "common/text.hpp"
+
+namespace hsi {
+
+std::string RunSummary::to_line() const {
+  std::ostringstream o;
+  o.precision(17);
+  o << model << "\t" << split << "\t" << seed << "\t" << overall << "\t" << average << "\t" << kappa << "\t" << diversity << "\t" << seconds;
+  for (const auto& [id, acc] : class_accuracy) o << "\t" << id << ":" << acc;
+  return o.str();
+}
+
+RunSummary RunSummary::from_line(const std::string& line) {
+  const std::vector<std::string> f = hsi::split(line, '\t');
+  if (f.size() < 8) throw std::invalid_argument("bad run summary line");
+  RunSummary r;
+  r.model = f[0];
+  r.split = f[1];
+  r.seed = std::stoi(f[2]);
+  r.overall = std::stod(f[3]);
+  r.average = std::stod(f[4]);
+  r.kappa = std::stod(f[5]);
+  r.diversity = std::stod(f[6]);
+  r.seconds = std::stod(f[7]);
+  for (size_t i = 8; i < f.size(); ++i) {
+    const size_t colon = f[i].find(':');
+    if (colon == std::string::npos) throw std::invalid_argument("bad class accuracy field");
+    r.class_accuracy[std::stoi(f[i].substr(0, colon))] = std::stod(f[i].substr(colon + 1));
+  }
+  return r;
+}
+
+MeanStd mean_std(const std::vector<double>& v) {
+  MeanStd m;
+  m.n = static_cast<int>(v.size());
+  if (v.empty()) return m;
+  for (double x : v) m.mean += x;
+  m.mean /= static_cast<double>(v.size());
+  if (v.size() > 1) {
+    double ss = 0;
+    for (double x : v) ss += (x - m.mean) * (x - m.mean);
+    m.std = std::sqrt(ss / static_cast<double>(v.size() - 1));
+  }
+  return m;
+}
+
+AggregateTable aggregate(const std::vector<RunSummary>& runs, const std::string& split_name, const std::vector<std::string>& models,
+                         const std::map<int32_t, std::string>& class_names) {
+  AggregateTable t;
+  t.title = split_name;
+  t.models = models;
+  std::map<int32_t, bool> ids;
+  bool any_diversity = false;
+  for (const auto& r : runs) {
+    if (r.split != split_name) continue;
+    for (const auto& [id, acc] : r.class_accuracy) ids[id] = true;
+    any_diversity = any_diversity || r.diversity >= 0;
+  }
+  for (const auto& [id, unused] : ids) {
+    auto it = class_names.find(id);
+    t.rows.push_back(std::to_string(id) + " " + (it != class_names.end() ? it->second : ""));
+  }
+  t.rows.insert(t.rows.end(), {"OA", "AA", "kappa"});
+  if (any_diversity) t.rows.push_back("mean |cos| of B");
+  t.cells.assign(t.rows.size(), std::vector<MeanStd>(models.size()));
+  t.per_seed_oa.assign(models.size(), {});
+  for (size_t m = 0; m < models.size(); ++m) {
+    std::vector<std::vector<double>> values(t.rows.size());
+    for (const auto& r : runs) {
+      if (r.split != split_name || r.model != models[m]) continue;
+      size_t row = 0;
+      for (const auto& [id, unused] : ids) {
+        auto it = r.class_accuracy.find(id);
+        if (it != r.class_accuracy.end()) values[row].push_back(it->second);
+        ++row;
+      }
+      values[row++].push_back(r.overall);
+      values[row++].push_back(r.average);
+      values[row++].push_back(r.kappa);
+      if (any_diversity && r.diversity >= 0) values[row].push_back(r.diversity);
+      t.per_seed_oa[m].push_back(r.overall);
+    }
+    for (size_t row = 0; row < t.rows.size(); ++row) t.cells[row][m] = mean_std(values[row]);
+  }
+  return t;
+}
+
+namespace {
+
+// Column of the best mean in a row (lowest for the diversity row, highest elsewhere), -1 if none.
+int best_column(const AggregateTable& t, size_t row) {
+  const bool lower_is_better = t.rows[row] == "mean |cos| of B";
+  int best = -1;
+  for (size_t m = 0; m < t.models.size(); ++m) {
+    const MeanStd& c = t.cells[row][m];
+    if (c.n == 0) continue;
+    if (best < 0 || (lower_is_better ? c.mean < t.cells[row][best].mean : c.mean > t.cells[row][best].mean)) best = static_cast<int>(m);
+  }
+  return best;
+}
+
+std::string cell_text(const MeanStd& c, int decimals = 4) {
+  if (c.n == 0) return "-";
+  return format_fixed(c.mean, decimals) + " ± " + format_fixed(c.std, decimals);
+}
+
+std::string latex_escape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '_' || ch == '&' || ch == '%' || ch == '#' || ch == '$') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string table_markdown(const AggregateTable& t) {
+  std::ostringstream o;
+  o << "| " << t.title << " |";
+  for (const auto& m : t.models) o << " " << m << " |";
+  o << "\n|---|";
+  for (size_t m = 0; m < t.models.size(); ++m) o << "---:|";
+  o << "\n";
+  for (size_t row = 0; row < t.rows.size(); ++row) {
+    const int best = best_column(t, row);
+    o << "| " << t.rows[row] << " |";
+    for (size_t m = 0; m < t.models.size(); ++m) {
+      const std::string text = cell_text(t.cells[row][m]);
+      o << " " << (static_cast<int>(m) == best ? "**" + text + "**" : text) << " |";
+    }
+    o << "\n";
+  }
+  o << "| runs |";
+  for (size_t m = 0; m < t.models.size(); ++m) o << " " << t.per_seed_oa[m].size() << " |";
+  o << "\n";
+  return o.str();
+}
+
+std::string table_latex(const AggregateTable& t) {
+  std::ostringstream o;
+  o << "\\begin{table}\n\\centering\n\\caption{" << latex_escape(t.title) << "}\n\\begin{tabular}{l";
+  for (size_t m = 0; m < t.models.size(); ++m) o << "r";
+  o << "}\n\\toprule\nClass";
+  for (const auto& m : t.models) o << " & " << latex_escape(m);
+  o << " \\\\\n\\midrule\n";
+  for (size_t row = 0; row < t.rows.size(); ++row) {
+    if (t.rows[row] == "OA") o << "\\midrule\n";
+    const int best = best_column(t, row);
+    o << latex_escape(t.rows[row]);
+    for (size_t m = 0; m < t.models.size(); ++m) {
+      const MeanStd& c = t.cells[row][m];
+      std::string text = c.n == 0 ? "--" : format_fixed(c.mean, 4) + " $\\pm$ " + format_fixed(c.std, 4);
+      if (static_cast<int>(m) == best) text = "\\textbf{" + text + "}";
+      o << " & " << text;
+    }
+    o << " \\\\\n";
+  }
+  o << "\\bottomrule\n\\end{tabular}\n\\end{table}\n";
+  return o.str();
+}
+
+std::string table_csv(const AggregateTable& t) {
+  std::ostringstream o;
+  o << "row";
+  for (const auto& m : t.models) o << "," << m << "_mean," << m << "_std";
+  o << "\n";
+  for (size_t row = 0; row < t.rows.size(); ++row) {
+    o << "\"" << t.rows[row] << "\"";
+    for (size_t m = 0; m < t.models.size(); ++m) {
+      const MeanStd& c = t.cells[row][m];
+      o << "," << (c.n ? format_fixed(c.mean, 6) : "") << "," << (c.n ? format_fixed(c.std, 6) : "");
+    }
+    o << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace hsi

@@ -1,0 +1,60 @@
+#include "io/gdal_util.hpp"
+
+#include <cpl_error.h>
+
+#include <filesystem>
+#include <mutex>
+
+#include "common/error.hpp"
+
+namespace hsi::detail {
+
+void init_gdal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    GDALAllRegister();
+    CPLSetErrorHandler(CPLQuietErrorHandler);
+  });
+}
+
+std::string last_gdal_error(const std::string& fallback) {
+  const char* msg = CPLGetLastErrorMsg();
+  return (msg && *msg) ? std::string(msg) : fallback;
+}
+
+GdalDatasetPtr open_gdal_dataset(const std::string& path) {
+  init_gdal();
+  if (!std::filesystem::exists(path)) data_error(path, "file not found");
+  CPLErrorReset();
+  GdalDatasetPtr ds(GDALDataset::FromHandle(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  if (!ds) data_error(path, "not a raster format GDAL can read (" + last_gdal_error("unknown format") + ")");
+  if (ds->GetRasterXSize() <= 0 || ds->GetRasterYSize() <= 0) data_error(path, "raster has a zero-sized dimension");
+  return ds;
+}
+
+GeoInfo read_georeferencing(GDALDataset& ds) {
+  GeoInfo geo;
+  double gt[6];
+  if (ds.GetGeoTransform(gt) == CE_None) {
+    geo.has_geotransform = true;
+    std::copy(gt, gt + 6, geo.geotransform.begin());
+  }
+  if (const char* wkt = ds.GetProjectionRef()) geo.projection_wkt = wkt;
+  if (ds.GetRasterCount() > 0) {
+    int has_nodata = 0;
+    const double nodata = ds.GetRasterBand(1)->GetNoDataValue(&has_nodata);
+    if (has_nodata) geo.nodata = nodata;
+  }
+  return geo;
+}
+
+void write_georeferencing(GDALDataset& ds, const GeoInfo& geo) {
+  if (geo.has_geotransform) {
+    double gt[6];
+    std::copy(geo.geotransform.begin(), geo.geotransform.end(), gt);
+    ds.SetGeoTransform(gt);
+  }
+  if (!geo.projection_wkt.empty()) ds.SetProjection(geo.projection_wkt.c_str());
+}
+
+}  // namespace hsi::detail

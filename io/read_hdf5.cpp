@@ -1,0 +1,182 @@
+// HDF5 datasets, and MATLAB v7.3 MAT-files (which are HDF5 files with reversed dimensions).
+#include <hdf5.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "common/error.hpp"
+#include "io/array_layout.hpp"
+#include "io/backends.hpp"
+
+namespace hsi::detail {
+namespace {
+
+// RAII for hid_t handles, each with its own close function.
+class Handle {
+ public:
+  Handle(hid_t id, herr_t (*closer)(hid_t)) : id_(id), closer_(closer) {}
+  ~Handle() {
+    if (id_ >= 0) closer_(id_);
+  }
+  Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) { other.id_ = -1; }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  Handle& operator=(Handle&&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_;
+  herr_t (*closer_)(hid_t);
+};
+
+void silence_hdf5() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+std::string read_string_attribute(hid_t object, const char* name) {
+  if (H5Aexists(object, name) <= 0) return "";
+  Handle attr(H5Aopen(object, name, H5P_DEFAULT), H5Aclose);
+  if (!attr.valid()) return "";
+  Handle type(H5Aget_type(attr.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) > 0) return "";
+  const size_t size = H5Tget_size(type.get());
+  std::string value(size, '\0');
+  if (H5Aread(attr.get(), type.get(), value.data()) < 0) return "";
+  value.erase(std::find(value.begin(), value.end(), '\0'), value.end());
+  return value;
+}
+
+std::string type_name(hid_t type) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const size_t size = H5Tget_size(type);
+  if (cls == H5T_FLOAT) return size == 4 ? "float32" : size == 8 ? "float64" : "float";
+  if (cls == H5T_INTEGER) {
+    const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
+  }
+  if (cls == H5T_COMPOUND) return "compound";
+  if (cls == H5T_REFERENCE) return "reference";
+  if (cls == H5T_STRING) return "string";
+  return "other";
+}
+
+VariableInfo describe_dataset(hid_t dataset, const std::string& name, bool matlab) {
+  VariableInfo v;
+  v.name = name;
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  Handle type(H5Dget_type(dataset), H5Tclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  v.rank = rank;
+  for (hsize_t d : dims) v.dims.push_back(static_cast<int64_t>(d));
+  // MATLAB lists dimensions in the reverse of HDF5's order.
+  if (matlab) std::reverse(v.dims.begin(), v.dims.end());
+  v.type = type_name(type.get());
+  const H5T_class_t cls = H5Tget_class(type.get());
+  v.numeric = cls == H5T_INTEGER || cls == H5T_FLOAT;
+  if (matlab) {
+    const std::string matlab_class = read_string_attribute(dataset, "MATLAB_class");
+    if (!matlab_class.empty()) v.type = matlab_class;
+    if (matlab_class == "logical" || matlab_class == "char" || matlab_class == "cell") v.numeric = false;
+    if (cls == H5T_COMPOUND) v.type = "complex " + v.type;
+    if (H5Aexists(dataset, "MATLAB_empty") > 0) v.numeric = false;
+  }
+  return v;
+}
+
+struct ScanState {
+  bool matlab;
+  std::vector<VariableInfo>* vars;
+};
+
+herr_t visit_link(hid_t group, const char* name, const H5L_info_t*, void* data) {
+  auto* state = static_cast<ScanState*>(data);
+  // MATLAB keeps cell contents under "#refs#"; those are not user variables.
+  if (std::string(name).rfind("#refs#", 0) == 0 || std::string(name).rfind("#subsystem#", 0) == 0) return 0;
+  Handle dataset(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose);
+  if (dataset.valid()) state->vars->push_back(describe_dataset(dataset.get(), state->matlab ? name : "/" + std::string(name), state->matlab));
+  return 0;
+}
+
+Handle open_file(const std::string& path) {
+  silence_hdf5();
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!file.valid()) data_error(path, "not a readable HDF5 file (truncated or corrupt)");
+  return file;
+}
+
+std::vector<VariableInfo> scan(hid_t file, const std::string& path, bool matlab) {
+  std::vector<VariableInfo> vars;
+  ScanState state{matlab, &vars};
+  if (H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &state) < 0 && vars.empty()) {
+    data_error(path, "cannot list the file's datasets (truncated or corrupt)");
+  }
+  if (vars.empty()) data_error(path, "file holds no dataset");
+  return vars;
+}
+
+}  // namespace
+
+std::vector<std::string> list_hdf5(const std::string& path, bool matlab) {
+  Handle file = open_file(path);
+  std::vector<std::string> out;
+  for (const auto& v : scan(file.get(), path, matlab)) out.push_back(v.describe());
+  return out;
+}
+
+Cube read_hdf5(const SourceSpec& spec, const ReadOptions& options, Want want, bool matlab) {
+  const std::string& path = spec.path;
+  Handle file = open_file(path);
+  SourceSpec normalised = spec;
+  if (!matlab && !normalised.variable.empty() && normalised.variable[0] != '/') normalised.variable = "/" + normalised.variable;
+  const VariableInfo chosen = choose_variable(scan(file.get(), path, matlab), normalised, want);
+  const std::string where = path + ":" + chosen.name;
+
+  Handle dataset(H5Dopen2(file.get(), chosen.name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!dataset.valid()) data_error(where, "cannot open the dataset");
+  std::array<int64_t, 3> dims{1, 1, 1};
+  for (int i = 0; i < chosen.rank; ++i) dims[i] = chosen.dims[i];
+  const StorageLayout layout = make_layout(dims, chosen.rank, options.axis_order, /*column_major=*/matlab, where);
+
+  Cube cube;
+  cube.source = where;
+  cube.source_type = chosen.type;
+  extents_of(layout, cube.rows, cube.cols, cube.bands);
+  check_allocation(where, cube.rows, cube.cols, cube.bands);
+  cube.data.resize(static_cast<size_t>(cube.rows * cube.cols * cube.bands));
+
+  Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
+  const int rank = chosen.rank;
+  std::vector<hsize_t> h5dims(static_cast<size_t>(rank));
+  H5Sget_simple_extent_dims(file_space.get(), h5dims.data(), nullptr);
+  // Slabs along HDF5's first (outermost) dimension; HDF5 converts to float as it reads.
+  const int64_t outer = static_cast<int64_t>(h5dims[0]);
+  int64_t plane = 1;
+  for (int i = 1; i < rank; ++i) plane *= static_cast<int64_t>(h5dims[i]);
+  const bool whole = rank == 2 || (layout.role == std::array<char, 3>{'r', 'c', 'b'});
+  const int64_t slab_planes = whole ? outer : std::max<int64_t>(1, std::min<int64_t>(outer, (16 << 20) / plane));
+  std::vector<float> slab(whole ? 0 : static_cast<size_t>(slab_planes * plane));
+  for (int64_t begin = 0; begin < outer; begin += slab_planes) {
+    const int64_t count = std::min(slab_planes, outer - begin);
+    std::vector<hsize_t> start(static_cast<size_t>(rank), 0), edge = h5dims;
+    start[0] = static_cast<hsize_t>(begin);
+    edge[0] = static_cast<hsize_t>(count);
+    H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, edge.data(), nullptr);
+    Handle mem_space(H5Screate_simple(rank, edge.data(), nullptr), H5Sclose);
+    // Already in hsi's layout: read straight into the cube, no second buffer.
+    float* target = whole ? cube.data.data() : slab.data();
+    if (H5Dread(dataset.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT, target) < 0) {
+      data_error(where, "reading the data failed (truncated or corrupt file)");
+    }
+    if (!whole) scatter_slab(slab.data(), layout, begin, count, cube.data.data(), cube.rows, cube.cols, cube.bands);
+  }
+  if (whole && layout.role != std::array<char, 3>{'r', 'c', 'b'}) {
+    // A 2-D variable read whole: its storage order still maps through the layout.
+    std::vector<float> copy(std::move(cube.data));
+    cube.data.assign(copy.size(), 0.0f);
+    scatter_slab(copy.data(), layout, 0, layout.extent[0], cube.data.data(), cube.rows, cube.cols, cube.bands);
+  }
+  return cube;
+}
+
+}  // namespace hsi::detail

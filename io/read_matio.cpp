@@ -1,0 +1,197 @@
+// MATLAB v4/v5 MAT-files (compressed included) through libmatio.
+#include <matio.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <mutex>
+
+#include "common/error.hpp"
+#include "io/array_layout.hpp"
+#include "io/backends.hpp"
+
+namespace hsi::detail {
+namespace {
+
+// libmatio reports problems through a log callback (its default one prints to stderr); we keep
+// the last message so the error we raise can say what matio saw.
+thread_local std::string g_last_matio_message;
+void matio_log(int, char* message) { g_last_matio_message = message ? message : ""; }
+
+void install_matio_logger() {
+  static std::once_flag once;
+  std::call_once(once, [] { Mat_LogInitFunc("hsi", matio_log); });
+}
+
+struct MatCloser {
+  void operator()(mat_t* m) const { Mat_Close(m); }
+};
+struct VarFreer {
+  void operator()(matvar_t* v) const { Mat_VarFree(v); }
+};
+using MatPtr = std::unique_ptr<mat_t, MatCloser>;
+using VarPtr = std::unique_ptr<matvar_t, VarFreer>;
+
+const char* class_name(matio_classes c) {
+  switch (c) {
+    case MAT_C_DOUBLE: return "double";
+    case MAT_C_SINGLE: return "single";
+    case MAT_C_INT8: return "int8";
+    case MAT_C_UINT8: return "uint8";
+    case MAT_C_INT16: return "int16";
+    case MAT_C_UINT16: return "uint16";
+    case MAT_C_INT32: return "int32";
+    case MAT_C_UINT32: return "uint32";
+    case MAT_C_INT64: return "int64";
+    case MAT_C_UINT64: return "uint64";
+    case MAT_C_CELL: return "cell";
+    case MAT_C_STRUCT: return "struct";
+    case MAT_C_OBJECT: return "object";
+    case MAT_C_CHAR: return "char";
+    case MAT_C_SPARSE: return "sparse";
+    case MAT_C_FUNCTION: return "function";
+    case MAT_C_OPAQUE: return "opaque";
+    default: return "empty";
+  }
+}
+
+const char* storage_name(matio_types t) {
+  switch (t) {
+    case MAT_T_INT8: return "int8";
+    case MAT_T_UINT8: return "uint8";
+    case MAT_T_INT16: return "int16";
+    case MAT_T_UINT16: return "uint16";
+    case MAT_T_INT32: return "int32";
+    case MAT_T_UINT32: return "uint32";
+    case MAT_T_INT64: return "int64";
+    case MAT_T_UINT64: return "uint64";
+    case MAT_T_SINGLE: return "single";
+    case MAT_T_DOUBLE: return "double";
+    default: return nullptr;
+  }
+}
+
+size_t class_size(matio_classes c) {
+  switch (c) {
+    case MAT_C_DOUBLE: case MAT_C_INT64: case MAT_C_UINT64: return 8;
+    case MAT_C_SINGLE: case MAT_C_INT32: case MAT_C_UINT32: return 4;
+    case MAT_C_INT16: case MAT_C_UINT16: return 2;
+    case MAT_C_INT8: case MAT_C_UINT8: return 1;
+    default: return 0;
+  }
+}
+
+template <typename T>
+void to_float(const void* src, size_t n, float* dst) {
+  const T* s = static_cast<const T*>(src);
+  for (size_t i = 0; i < n; ++i) dst[i] = static_cast<float>(s[i]);
+}
+
+void convert(matio_classes c, const void* src, size_t n, float* dst) {
+  switch (c) {
+    case MAT_C_DOUBLE: to_float<double>(src, n, dst); break;
+    case MAT_C_SINGLE: to_float<float>(src, n, dst); break;
+    case MAT_C_INT8: to_float<int8_t>(src, n, dst); break;
+    case MAT_C_UINT8: to_float<uint8_t>(src, n, dst); break;
+    case MAT_C_INT16: to_float<int16_t>(src, n, dst); break;
+    case MAT_C_UINT16: to_float<uint16_t>(src, n, dst); break;
+    case MAT_C_INT32: to_float<int32_t>(src, n, dst); break;
+    case MAT_C_UINT32: to_float<uint32_t>(src, n, dst); break;
+    case MAT_C_INT64: to_float<int64_t>(src, n, dst); break;
+    case MAT_C_UINT64: to_float<uint64_t>(src, n, dst); break;
+    default: break;
+  }
+}
+
+MatPtr open_mat(const std::string& path) {
+  install_matio_logger();
+  g_last_matio_message.clear();
+  MatPtr mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));
+  if (!mat) data_error(path, "not a readable MAT-file" + (g_last_matio_message.empty() ? "" : " (" + g_last_matio_message + ")"));
+  return mat;
+}
+
+std::vector<VariableInfo> scan(mat_t* mat, const std::string& path) {
+  std::vector<VariableInfo> vars;
+  Mat_Rewind(mat);
+  while (true) {
+    VarPtr info(Mat_VarReadNextInfo(mat));
+    if (!info) break;
+    VariableInfo v;
+    v.name = info->name ? info->name : "";
+    v.rank = info->rank;
+    for (int i = 0; i < info->rank; ++i) v.dims.push_back(static_cast<int64_t>(info->dims[i]));
+    v.type = class_name(info->class_type);
+    // MATLAB saves integral doubles with a narrower integer storage type; say so.
+    const char* stored = storage_name(info->data_type);
+    if (stored && v.type != stored && (info->class_type == MAT_C_DOUBLE || info->class_type == MAT_C_SINGLE)) {
+      v.type += std::string(" stored as ") + stored;
+    }
+    if (info->isComplex) v.type = "complex " + v.type;
+    if (info->isLogical) v.type = "logical";
+    v.numeric = class_size(info->class_type) > 0 && !info->isComplex && !info->isLogical;
+    vars.push_back(v);
+  }
+  if (vars.empty()) data_error(path, "MAT-file holds no readable variable (empty, truncated or corrupt)");
+  return vars;
+}
+
+}  // namespace
+
+std::vector<std::string> list_matio(const std::string& path) {
+  MatPtr mat = open_mat(path);
+  std::vector<std::string> out;
+  for (const auto& v : scan(mat.get(), path)) out.push_back(v.describe());
+  return out;
+}
+
+Cube read_matio(const SourceSpec& spec, const ReadOptions& options, Want want) {
+  const std::string& path = spec.path;
+  MatPtr mat = open_mat(path);
+  const VariableInfo chosen = choose_variable(scan(mat.get(), path), spec, want);
+  const std::string where = path + ":" + chosen.name;
+
+  g_last_matio_message.clear();
+  VarPtr var(Mat_VarReadInfo(mat.get(), chosen.name.c_str()));
+  if (!var) data_error(where, "cannot read the variable's header" + (g_last_matio_message.empty() ? "" : " (" + g_last_matio_message + ")"));
+
+  std::array<int64_t, 3> dims{1, 1, 1};
+  for (int i = 0; i < chosen.rank; ++i) dims[i] = chosen.dims[i];
+  const StorageLayout layout = make_layout(dims, chosen.rank, options.axis_order, /*column_major=*/true, where);
+  Cube cube;
+  cube.source = where;
+  cube.source_type = chosen.type;
+  extents_of(layout, cube.rows, cube.cols, cube.bands);
+  check_allocation(where, cube.rows, cube.cols, cube.bands);
+  cube.data.resize(static_cast<size_t>(cube.rows * cube.cols * cube.bands));
+
+  // Read in slabs of the outermost stored axis so peak memory stays near the float cube's size.
+  const int64_t plane = layout.extent[1] * layout.extent[2];
+  const int64_t outer = layout.extent[0];
+  const int64_t slab_planes = std::max<int64_t>(1, std::min<int64_t>(outer, (16 << 20) / std::max<int64_t>(1, plane)));
+  const size_t esize = class_size(var->class_type);
+  std::vector<unsigned char> raw(static_cast<size_t>(slab_planes * plane) * esize);
+  std::vector<float> slab(static_cast<size_t>(slab_planes * plane));
+  for (int64_t begin = 0; begin < outer; begin += slab_planes) {
+    const int64_t count = std::min(slab_planes, outer - begin);
+    std::array<int, 3> start{0, 0, 0}, stride{1, 1, 1}, edge{1, 1, 1};
+    for (int i = 0; i < chosen.rank; ++i) edge[i] = static_cast<int>(chosen.dims[i]);
+    if (chosen.rank == 3) {
+      // The outermost stored axis of a column-major array is its last dimension. (A 2-D
+      // variable has a phantom outer axis of extent 1 and is read whole.)
+      start[2] = static_cast<int>(begin);
+      edge[2] = static_cast<int>(count);
+    }
+    g_last_matio_message.clear();
+    if (Mat_VarReadData(mat.get(), var.get(), raw.data(), start.data(), stride.data(), edge.data()) != 0) {
+      data_error(where, "reading the data failed (truncated or corrupt file" +
+                            (g_last_matio_message.empty() ? "" : ": " + g_last_matio_message) + ")");
+    }
+    if (!g_last_matio_message.empty()) data_error(where, "reading the data failed: " + g_last_matio_message);
+    convert(var->class_type, raw.data(), static_cast<size_t>(count * plane), slab.data());
+    scatter_slab(slab.data(), layout, begin, count, cube.data.data(), cube.rows, cube.cols, cube.bands);
+  }
+  return cube;
+}
+
+}  // namespace hsi::detail

@@ -1,0 +1,154 @@
+#include "io/reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "io/backends.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace detail {
+
+std::string VariableInfo::describe() const {
+  std::string shape;
+  for (size_t i = 0; i < dims.size(); ++i) shape += (i ? "x" : "") + std::to_string(dims[i]);
+  return name + " (" + (shape.empty() ? "scalar" : shape) + " " + type + ")";
+}
+
+const VariableInfo& choose_variable(const std::vector<VariableInfo>& vars, const SourceSpec& spec, Want want) {
+  std::string listing;
+  for (const auto& v : vars) listing += (listing.empty() ? "" : ", ") + v.describe();
+  const VariableInfo* chosen = nullptr;
+  if (!spec.variable.empty()) {
+    for (const auto& v : vars) {
+      if (v.name == spec.variable) chosen = &v;
+    }
+    if (!chosen) data_error(spec.path, "no variable '" + spec.variable + "'; the file holds: " + listing);
+  } else {
+    std::vector<const VariableInfo*> candidates;
+    for (const auto& v : vars) {
+      if (v.numeric && v.rank == want.rank) candidates.push_back(&v);
+    }
+    if (candidates.size() != 1) {
+      data_error(spec.path, std::string(candidates.empty() ? "no" : "more than one") + " " + std::to_string(want.rank) +
+                                "-D numeric variable to use as the " + want.what() +
+                                "; name one as FILE:VARIABLE. The file holds: " + listing);
+    }
+    chosen = candidates.front();
+  }
+  if (!chosen->numeric) {
+    data_error(spec.path + ":" + chosen->name, "variable is " + chosen->type + ", not a real numeric array");
+  }
+  if (chosen->rank != want.rank) {
+    data_error(spec.path + ":" + chosen->name, std::string("a ") + want.what() + " must be " + std::to_string(want.rank) +
+                                                   "-D, this variable is " + chosen->describe());
+  }
+  return *chosen;
+}
+
+}  // namespace detail
+
+namespace {
+
+enum class Format { Gdal, Hdf5, Matlab73, Matlab5 };
+
+bool has_hdf5_signature(const std::string& path) {
+  // HDF5 puts its signature at offset 0, 512, 1024, ... (MATLAB v7.3 uses 512).
+  static const char kSignature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  std::ifstream f(path, std::ios::binary);
+  for (std::streamoff offset : {0, 512, 1024, 2048}) {
+    char buf[8];
+    f.clear();
+    f.seekg(offset);
+    if (f.read(buf, 8) && std::equal(buf, buf + 8, kSignature)) return true;
+  }
+  return false;
+}
+
+Format detect_format(const std::string& path) {
+  if (!fs::exists(path)) data_error(path, "file not found");
+  if (fs::is_directory(path)) data_error(path, "is a folder, not a file");
+  const std::string ext = to_lower(fs::path(path).extension().string());
+  if (ext == ".mat") return has_hdf5_signature(path) ? Format::Matlab73 : Format::Matlab5;
+  if (ext == ".h5" || ext == ".hdf5" || ext == ".he5" || ext == ".hdf") {
+    if (!has_hdf5_signature(path)) data_error(path, "not an HDF5 file (no HDF5 signature; truncated or another format)");
+    return Format::Hdf5;
+  }
+  return Format::Gdal;
+}
+
+Cube read_any(const std::string& source, const ReadOptions& options, detail::Want want) {
+  const SourceSpec spec = parse_source(source);
+  switch (detect_format(spec.path)) {
+    case Format::Matlab5: return detail::read_matio(spec, options, want);
+    case Format::Matlab73: return detail::read_hdf5(spec, options, want, /*matlab=*/true);
+    case Format::Hdf5: return detail::read_hdf5(spec, options, want, /*matlab=*/false);
+    case Format::Gdal:
+      if (!spec.variable.empty()) usage_error(source + ": a variable can only be named for .mat and HDF5 files");
+      return detail::read_gdal(spec, want);
+  }
+  return {};
+}
+
+}  // namespace
+
+SourceSpec parse_source(const std::string& source) {
+  // "path:variable" only when the part before the colon is an existing file, so that paths
+  // containing colons (and GDAL's "NETCDF:..." style names) keep working.
+  SourceSpec spec{source, ""};
+  if (fs::exists(source)) return spec;
+  const size_t colon = source.rfind(':');
+  if (colon != std::string::npos && colon > 0 && fs::exists(source.substr(0, colon))) {
+    spec.path = source.substr(0, colon);
+    spec.variable = source.substr(colon + 1);
+  }
+  return spec;
+}
+
+Cube read_cube(const std::string& source, const ReadOptions& options) {
+  Cube cube = read_any(source, options, detail::Want{3});
+  return cube;
+}
+
+LabelMap read_labels(const std::string& source, const ReadOptions& options) {
+  Cube raw = read_any(source, options, detail::Want{2});
+  LabelMap map;
+  map.source = raw.source;
+  map.rows = raw.rows;
+  map.cols = raw.cols;
+  map.geo = raw.geo;
+  map.labels.resize(raw.data.size());
+  for (size_t i = 0; i < raw.data.size(); ++i) {
+    const float v = raw.data[i];
+    if (!std::isfinite(v) || v != std::floor(v)) data_error(raw.source, "label map holds a non-integer value (" + std::to_string(v) + ")");
+    if (v < 0 || v > 65535) data_error(raw.source, "label map holds the value " + std::to_string(static_cast<int64_t>(v)) + "; class ids must be within 0..65535");
+    map.labels[i] = static_cast<int32_t>(v);
+  }
+  return map;
+}
+
+std::vector<std::string> list_variables(const std::string& path) {
+  switch (detect_format(path)) {
+    case Format::Matlab5: return detail::list_matio(path);
+    case Format::Matlab73: return detail::list_hdf5(path, true);
+    case Format::Hdf5: return detail::list_hdf5(path, false);
+    case Format::Gdal: return {};
+  }
+  return {};
+}
+
+int64_t count_nonfinite(const Cube& cube) {
+  int64_t n = 0;
+  const float* d = cube.data.data();
+  const int64_t size = static_cast<int64_t>(cube.data.size());
+#pragma omp parallel for reduction(+ : n)
+  for (int64_t i = 0; i < size; ++i) n += std::isfinite(d[i]) ? 0 : 1;
+  return n;
+}
+
+}  // namespace hsi

@@ -1,0 +1,38 @@
+#pragma once
+// Reading cubes and label maps from any supported file.
+//
+// A source is "path" or "path:variable" (MAT-files) / "path:/group/dataset" (HDF5).
+// Dispatch is by content, not only by name: a .mat whose header says HDF5 is v7.3 and read
+// through HDF5; other .mat go through libmatio; .h5/.hdf5/.he5 through HDF5; everything else
+// through GDAL.
+#include <string>
+#include <vector>
+
+#include "io/raster.hpp"
+
+namespace hsi {
+
+struct ReadOptions {
+  // Which logical axis is rows ('r'), columns ('c') and bands ('b'), in the order the
+  // variable's dimensions are listed (MATLAB's size() for .mat, HDF5's dims for .h5).
+  std::string axis_order = "rcb";
+};
+
+struct SourceSpec {
+  std::string path;
+  std::string variable;  // empty: choose automatically
+};
+
+SourceSpec parse_source(const std::string& source);
+
+Cube read_cube(const std::string& source, const ReadOptions& options = {});
+LabelMap read_labels(const std::string& source, const ReadOptions& options = {});
+
+// Describes the variables of a MAT or HDF5 file ("name: 83x86x224 int16"), for error messages
+// and `hsi info`.
+std::vector<std::string> list_variables(const std::string& path);
+
+// Number of NaN / +-Inf values in the cube.
+int64_t count_nonfinite(const Cube& cube);
+
+}  // namespace hsi

@@ -1,0 +1,147 @@
+#include "io/writer.hpp"
+
+#include <algorithm>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "io/gdal_util.hpp"
+
+namespace hsi {
+namespace {
+
+using detail::GdalDatasetPtr;
+
+const char* const kTiledDeflate[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", nullptr};
+
+GdalDatasetPtr create_geotiff(const AtomicOutput& out, int64_t rows, int64_t cols, int bands, GDALDataType type) {
+  detail::init_gdal();
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
+  if (!driver) output_error(out.final_path(), "GDAL has no GTiff driver");
+  CPLErrorReset();
+  GdalDatasetPtr ds(driver->Create(out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), bands, type,
+                                   const_cast<char**>(kTiledDeflate)));
+  if (!ds) output_error(out.final_path(), "cannot create: " + detail::last_gdal_error("GDAL refused"));
+  return ds;
+}
+
+void check_size(const std::string& path, int64_t rows, int64_t cols, size_t n) {
+  if (rows <= 0 || cols <= 0 || static_cast<size_t>(rows * cols) != n) {
+    output_error(path, "internal: raster of " + std::to_string(rows) + "x" + std::to_string(cols) + " given " +
+                           std::to_string(n) + " values");
+  }
+}
+
+void close_and_commit(GdalDatasetPtr& ds, AtomicOutput& out) {
+  CPLErrorReset();
+  // GDALClose flushes; an I/O error there (disk full) must not be renamed into place.
+  ds.reset();
+  if (CPLGetLastErrorType() >= CE_Failure) output_error(out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
+  out.commit();
+}
+
+GDALColorTable make_colour_table(const ClassTable& classes, int entries) {
+  GDALColorTable table;
+  GDALColorEntry black{0, 0, 0, 255};
+  for (int i = 0; i < entries; ++i) table.SetColorEntry(i, &black);
+  for (const auto& c : classes.classes()) {
+    if (c.id >= entries) continue;
+    GDALColorEntry e{c.rgb[0], c.rgb[1], c.rgb[2], 255};
+    table.SetColorEntry(c.id, &e);
+  }
+  return table;
+}
+
+}  // namespace
+
+void write_class_map(const std::string& path, int64_t rows, int64_t cols, const std::vector<int32_t>& ids,
+                     const ClassTable& classes, const GeoInfo& geo) {
+  check_size(path, rows, cols, ids.size());
+  int32_t max_id = classes.max_id();
+  for (int32_t v : ids) max_id = std::max(max_id, v);
+  if (max_id > 65535) output_error(path, "class id " + std::to_string(max_id) + " does not fit a UInt16 map");
+  const bool byte = max_id <= 255;
+  AtomicOutput out(path);
+  GdalDatasetPtr ds = create_geotiff(out, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
+  detail::write_georeferencing(*ds, geo);
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  band->SetNoDataValue(0);
+  const int entries = byte ? 256 : max_id + 1;
+  GDALColorTable table = make_colour_table(classes, entries);
+  band->SetColorTable(&table);
+  band->SetColorInterpretation(GCI_PaletteIndex);
+  std::vector<std::string> names(static_cast<size_t>(max_id + 1));
+  names[0] = "unclassified";
+  for (const auto& c : classes.classes()) names[static_cast<size_t>(c.id)] = c.name;
+  CPLStringList category_names;
+  for (const auto& n : names) category_names.AddString(n.c_str());
+  band->SetCategoryNames(category_names.List());
+  if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(cols), static_cast<int>(rows), const_cast<int32_t*>(ids.data()),
+                     static_cast<int>(cols), static_cast<int>(rows), GDT_Int32, 0, 0, nullptr) != CE_None) {
+    output_error(path, "writing pixels failed: " + detail::last_gdal_error("GDAL error"));
+  }
+  close_and_commit(ds, out);
+}
+
+void write_float_map(const std::string& path, int64_t rows, int64_t cols, const std::vector<float>& values,
+                     const GeoInfo& geo, double nodata) {
+  check_size(path, rows, cols, values.size());
+  AtomicOutput out(path);
+  GdalDatasetPtr ds = create_geotiff(out, rows, cols, 1, GDT_Float32);
+  detail::write_georeferencing(*ds, geo);
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  band->SetNoDataValue(nodata);
+  if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(cols), static_cast<int>(rows), const_cast<float*>(values.data()),
+                     static_cast<int>(cols), static_cast<int>(rows), GDT_Float32, 0, 0, nullptr) != CE_None) {
+    output_error(path, "writing pixels failed: " + detail::last_gdal_error("GDAL error"));
+  }
+  close_and_commit(ds, out);
+}
+
+void write_cube_geotiff(const std::string& path, const Cube& cube) {
+  AtomicOutput out(path);
+  GdalDatasetPtr ds = create_geotiff(out, cube.rows, cube.cols, static_cast<int>(cube.bands), GDT_Float32);
+  detail::write_georeferencing(*ds, cube.geo);
+  const GSpacing pixel_space = static_cast<GSpacing>(sizeof(float)) * cube.bands;
+  if (ds->RasterIO(GF_Write, 0, 0, static_cast<int>(cube.cols), static_cast<int>(cube.rows),
+                   const_cast<float*>(cube.data.data()), static_cast<int>(cube.cols), static_cast<int>(cube.rows),
+                   GDT_Float32, static_cast<int>(cube.bands), nullptr, pixel_space, pixel_space * cube.cols,
+                   sizeof(float), nullptr) != CE_None) {
+    output_error(path, "writing pixels failed: " + detail::last_gdal_error("GDAL error"));
+  }
+  close_and_commit(ds, out);
+}
+
+void write_png_quicklook(const std::string& path, int64_t rows, int64_t cols, const std::vector<int32_t>& ids,
+                         const ClassTable& classes) {
+  check_size(path, rows, cols, ids.size());
+  detail::init_gdal();
+  // PNG palettes hold 256 entries: index = position in the class table + 1, 0 = unclassified.
+  if (classes.size() > 255) output_error(path, "more than 255 classes do not fit a palette PNG");
+  std::vector<uint8_t> index(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) index[i] = ids[i] == 0 ? 0 : static_cast<uint8_t>(classes.index_of(ids[i]) + 1);
+  GDALDriver* mem = GetGDALDriverManager()->GetDriverByName("MEM");
+  GDALDriver* png = GetGDALDriverManager()->GetDriverByName("PNG");
+  if (!mem || !png) output_error(path, "GDAL lacks the MEM or PNG driver");
+  GdalDatasetPtr tmp(mem->Create("", static_cast<int>(cols), static_cast<int>(rows), 1, GDT_Byte, nullptr));
+  GDALRasterBand* band = tmp->GetRasterBand(1);
+  GDALColorTable table;
+  GDALColorEntry black{0, 0, 0, 255};
+  table.SetColorEntry(0, &black);
+  for (size_t i = 0; i < classes.size(); ++i) {
+    const auto& rgb = classes.at(i).rgb;
+    GDALColorEntry e{rgb[0], rgb[1], rgb[2], 255};
+    table.SetColorEntry(static_cast<int>(i + 1), &e);
+  }
+  band->SetColorTable(&table);
+  if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(cols), static_cast<int>(rows), index.data(), static_cast<int>(cols),
+                     static_cast<int>(rows), GDT_Byte, 0, 0, nullptr) != CE_None) {
+    output_error(path, "preparing the PNG failed");
+  }
+  AtomicOutput out(path);
+  CPLErrorReset();
+  GdalDatasetPtr ds(png->CreateCopy(out.temp_path().c_str(), tmp.get(), FALSE, nullptr, nullptr, nullptr));
+  if (!ds) output_error(path, "cannot write PNG: " + detail::last_gdal_error("GDAL refused"));
+  close_and_commit(ds, out);
+}
+
+}  // namespace hsi

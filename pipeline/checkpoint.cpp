@@ -1,0 +1,162 @@
+#include "pipeline/checkpoint.hpp"
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "common/version.hpp"
+
+namespace hsi {
+namespace {
+
+constexpr const char* kMagic = "hsi-checkpoint 1";
+
+torch::Tensor to_tensor(const std::vector<double>& v) {
+  return torch::tensor(torch::ArrayRef<double>(v.data(), v.size()), torch::kDouble).clone();
+}
+
+std::vector<double> to_vector(const torch::Tensor& t) {
+  const torch::Tensor c = t.to(torch::kDouble).contiguous();
+  return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+}
+
+std::string encode_meta(const Checkpoint& c) {
+  std::ostringstream m;
+  const NetOptions& n = c.net_options;
+  m << kMagic << "\n"
+    << "hsi_version=" << kVersion << " " << kGitHash << "\n"
+    << "torch_version=" << TORCH_VERSION << "\n"
+    << "scene=" << c.scene << "\n"
+    << "model=" << n.name << "\nin_bands=" << n.in_bands << "\npatch=" << n.patch << "\nwidth=" << n.width
+    << "\nembedding=" << n.embedding << "\nmetric_dim=" << n.metric_dim << "\nclasses=" << n.classes
+    << "\ndropout=" << n.dropout << "\n"
+    << "stage=" << c.stage << "\nclassifier=" << c.classifier << "\nepoch=" << c.epoch
+    << "\nvalidation_oa=" << c.validation_oa << "\n"
+    << "pre_input_bands=" << c.preprocessor.input_bands() << "\npre_pca=" << (c.preprocessor.pca_basis().empty() ? 0 : c.preprocessor.output_bands()) << "\n";
+  for (const auto& cls : c.classes.classes()) m << "class=" << cls.id << "|" << cls.name << "|" << colour_hex(cls.rgb) << "\n";
+  std::istringstream settings(c.settings_text);
+  for (std::string line; std::getline(settings, line);) m << "setting=" << line << "\n";
+  return m.str();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim::Optimizer* optimizer) {
+  AtomicOutput out(path);
+  torch::serialize::OutputArchive archive;
+  archive.write("meta", c10::IValue(encode_meta(c)));
+  const Preprocessor& p = c.preprocessor;
+  const std::vector<int> kept_bands = p.kept_bands();
+  const std::vector<double> kept(kept_bands.begin(), kept_bands.end());
+  archive.write("pre.kept", to_tensor(kept));
+  archive.write("pre.mean", to_tensor(p.mean()));
+  archive.write("pre.scale", to_tensor(p.scale()));
+  archive.write("pre.basis", to_tensor(p.pca_basis()));
+  if (c.prototypes.defined()) archive.write("prototypes", c.prototypes.detach().clone());
+  torch::serialize::OutputArchive model;
+  c.net->save(model);
+  archive.write("model", model);
+  if (optimizer) {
+    torch::serialize::OutputArchive opt;
+    optimizer->save(opt);
+    archive.write("optimizer", opt);
+  }
+  try {
+    archive.save_to(out.temp_path());
+  } catch (const c10::Error& e) {
+    output_error(path, std::string("cannot write the checkpoint: ") + e.what_without_backtrace());
+  }
+  out.commit();
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  if (!std::filesystem::exists(path)) data_error(path, "checkpoint not found");
+  torch::serialize::InputArchive archive;
+  c10::IValue meta_value;
+  try {
+    archive.load_from(path);
+    archive.read("meta", meta_value);
+  } catch (const c10::Error&) {
+    data_error(path, "not an hsi checkpoint (unreadable, truncated or another kind of file)");
+  }
+  if (!meta_value.isString()) data_error(path, "not an hsi checkpoint (no metadata)");
+  std::istringstream meta(meta_value.toStringRef());
+  std::string first;
+  std::getline(meta, first);
+  if (first != kMagic) data_error(path, "not an hsi checkpoint (found '" + first.substr(0, 40) + "')");
+  std::map<std::string, std::string> kv;
+  std::vector<std::string> class_entries, settings;
+  for (std::string line; std::getline(meta, line);) {
+    const size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "class") class_entries.push_back(value);
+    else if (key == "setting") settings.push_back(value);
+    else kv[key] = value;
+  }
+  Checkpoint c;
+  try {
+    NetOptions& n = c.net_options;
+    n.name = kv.at("model");
+    n.in_bands = std::stoi(kv.at("in_bands"));
+    n.patch = std::stoi(kv.at("patch"));
+    n.width = std::stoi(kv.at("width"));
+    n.embedding = std::stoi(kv.at("embedding"));
+    n.metric_dim = std::stoi(kv.at("metric_dim"));
+    n.classes = std::stoi(kv.at("classes"));
+    n.dropout = std::stod(kv.at("dropout"));
+    c.stage = kv.at("stage");
+    c.classifier = kv.at("classifier");
+    c.epoch = std::stoi(kv.at("epoch"));
+    c.validation_oa = std::stod(kv.at("validation_oa"));
+    c.scene = kv["scene"];
+    c.hsi_version = kv["hsi_version"];
+    std::vector<std::string> class_lines;
+    for (const auto& e : class_entries) class_lines.push_back(e);
+    c.classes = ClassTable::parse(class_lines, path);
+    for (const auto& s : settings) c.settings_text += s + "\n";
+    torch::Tensor kept, mean, scale, basis;
+    archive.read("pre.kept", kept);
+    archive.read("pre.mean", mean);
+    archive.read("pre.scale", scale);
+    archive.read("pre.basis", basis);
+    std::vector<int> kept_bands;
+    for (double v : to_vector(kept)) kept_bands.push_back(static_cast<int>(v));
+    c.preprocessor = Preprocessor::restore(std::stoi(kv.at("pre_input_bands")), kept_bands, to_vector(mean), to_vector(scale),
+                                           std::stoi(kv.at("pre_pca")), to_vector(basis));
+    if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) != n.classes) {
+      data_error(path, "checkpoint is inconsistent (preprocessing, model and class table disagree)");
+    }
+    c.net = HsiNet(n);
+    torch::serialize::InputArchive model;
+    archive.read("model", model);
+    c.net->load(model);
+    torch::Tensor prototypes;
+    if (archive.try_read("prototypes", prototypes)) c.prototypes = prototypes;
+  } catch (const Error&) {
+    throw;
+  } catch (const std::out_of_range&) {
+    data_error(path, "checkpoint metadata is incomplete");
+  } catch (const std::exception& e) {
+    data_error(path, std::string("checkpoint is damaged: ") + e.what());
+  }
+  return c;
+}
+
+bool load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::serialize::InputArchive opt;
+    if (!archive.try_read("optimizer", opt)) return false;
+    optimizer.load(opt);
+    return true;
+  } catch (const c10::Error& e) {
+    data_error(path, std::string("cannot restore the optimiser state: ") + e.what_without_backtrace());
+  }
+}
+
+}  // namespace hsi

@@ -1,0 +1,40 @@
+#pragma once
+// One file holds everything prediction needs: weights, architecture and hyper-parameters, the
+// preprocessing, the class table, the training settings, the classifier mode (and prototypes),
+// the versions; optionally the optimiser state and epoch for --resume. It is a LibTorch archive
+// (zip) written atomically.
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+
+#include "io/class_table.hpp"
+#include "models/hsi_net.hpp"
+#include "pipeline/preprocess.hpp"
+
+namespace hsi {
+
+struct Checkpoint {
+  NetOptions net_options;
+  HsiNet net{nullptr};
+  Preprocessor preprocessor;
+  ClassTable classes;
+  std::string scene;
+  std::string settings_text;
+  std::string stage = "pretrain";       // pretrain | finetune
+  std::string classifier = "softmax";   // softmax | prototype
+  torch::Tensor prototypes;             // [C, K] in the metric space, with classifier = prototype
+  int epoch = 0;                        // epochs completed in `stage`
+  double validation_oa = -1;
+  std::string hsi_version;
+};
+
+// optimizer may be null; when given, its state is stored for resuming.
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, torch::optim::Optimizer* optimizer = nullptr);
+// Reads and rebuilds the model; every inconsistency is a data error naming the file.
+Checkpoint load_checkpoint(const std::string& path);
+// Restores an optimiser (built on the loaded model's parameters) from the file; false if it
+// holds no optimiser state.
+bool load_optimizer_state(const std::string& path, torch::optim::Optimizer& optimizer);
+
+}  // namespace hsi

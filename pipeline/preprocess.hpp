@@ -1,0 +1,54 @@
+#pragma once
+// The spectral transform applied before any model sees a pixel: band selection, per-band
+// standardisation and optional PCA. Fitted on training pixels only, stored in the checkpoint,
+// and applied identically at prediction time.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/raster.hpp"
+
+namespace hsi {
+
+struct PreprocessSpec {
+  std::vector<int> drop_bands;  // 1-based, sorted
+  bool standardize = true;
+  int pca = 0;
+};
+
+class Preprocessor {
+ public:
+  Preprocessor() = default;
+
+  // Fits on the pixels `train_pixels` (row-major indices) of `cube`. Statistics ignore every
+  // other pixel, so test pixels cannot leak into the transform.
+  static Preprocessor fit(const Cube& cube, const std::vector<int64_t>& train_pixels, const PreprocessSpec& spec);
+
+  // Transforms the cube in place (its band count becomes output_bands()).
+  void apply(Cube& cube) const;
+  // Transforms one spectrum of input_bands() values into output_bands() values.
+  void apply(const float* in, float* out) const;
+
+  int input_bands() const { return input_bands_; }
+  int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
+
+  // Serialised state, for checkpoints.
+  const std::vector<int>& kept_bands() const { return kept_; }
+  const std::vector<double>& mean() const { return mean_; }
+  const std::vector<double>& scale() const { return scale_; }
+  const std::vector<double>& pca_basis() const { return basis_; }  // kept x k, row-major
+  const std::vector<double>& explained_variance() const { return explained_; }
+  static Preprocessor restore(int input_bands, std::vector<int> kept, std::vector<double> mean, std::vector<double> scale,
+                              int pca_components, std::vector<double> basis);
+
+ private:
+  int input_bands_ = 0;
+  std::vector<int> kept_;       // 0-based indices of the bands kept
+  std::vector<double> mean_;    // per kept band
+  std::vector<double> scale_;   // 1/std per kept band (1 when not standardising)
+  int pca_components_ = 0;
+  std::vector<double> basis_;   // kept x k
+  std::vector<double> explained_;
+};
+
+}  // namespace hsi

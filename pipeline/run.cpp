@@ -1,0 +1,262 @@
+#include "pipeline/run.hpp"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "common/version.hpp"
+#include "eval/report.hpp"
+#include "io/writer.hpp"
+#include "metric/losses.hpp"
+#include "pipeline/batches.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/finetune.hpp"
+#include "pipeline/predictor.hpp"
+#include "pipeline/trainer.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+Samples samples_of(const std::vector<int32_t>& map, const ClassTable& classes) {
+  Samples s;
+  for (int64_t p = 0; p < static_cast<int64_t>(map.size()); ++p) {
+    if (map[p] == 0) continue;
+    const int index = classes.index_of(map[p]);
+    if (index < 0) throw Error(ErrorKind::Data, "split holds class " + std::to_string(map[p]) + " which the scene's class table lacks");
+    s.pixels.push_back(p);
+    s.targets.push_back(index);
+  }
+  return s;
+}
+
+NetOptions net_options(const ModelSettings& m, int bands, int classes) {
+  NetOptions o;
+  o.name = m.name;
+  o.in_bands = bands;
+  o.patch = m.patch;
+  o.width = m.width;
+  o.embedding = m.embedding;
+  o.metric_dim = m.metric_dim;
+  o.classes = classes;
+  o.dropout = m.dropout;
+  return o;
+}
+
+std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
+
+// Everything after training: prototypes, the final checkpoint, the maps and the reports.
+void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
+                const Samples& train, RunResult& result) {
+  const BatchMaker batches(cube, ck.net_options);
+  ck.prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+  ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
+  save_checkpoint(path_in(result.out_dir, "best.ckpt"), ck);
+  result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
+
+  PredictOptions po;
+  po.route = s.predict.route;
+  po.tile = s.predict.tile;
+  po.batch_size = s.predict.batch_size;
+  po.classifier = ck.classifier;
+  po.prototypes = ck.prototypes;
+  const Prediction prediction = predict_scene(ck.net, cube, scene.nodata, po);
+  result.seconds_predict = prediction.seconds;
+  result.prediction_route = prediction.route;
+  std::vector<int32_t> ids(prediction.class_index.size(), 0);
+  for (size_t p = 0; p < ids.size(); ++p) {
+    if (prediction.class_index[p] >= 0) ids[p] = ck.classes.at(static_cast<size_t>(prediction.class_index[p])).id;
+  }
+  if (o.write_maps) {
+    write_class_map(path_in(result.out_dir, "map.tif"), cube.rows, cube.cols, ids, ck.classes, scene.cube.geo);
+    write_float_map(path_in(result.out_dir, "confidence.tif"), cube.rows, cube.cols, prediction.confidence, scene.cube.geo, 0.0);
+    write_png_quicklook(path_in(result.out_dir, "map.png"), cube.rows, cube.cols, ids, ck.classes);
+  }
+  result.accuracy = evaluate_accuracy(result.split.test, ids, 0);
+
+  RunReport report;
+  report.header = {{"scene", scene.name},
+                   {"cube", scene.cube.source},
+                   {"labels", scene.labels.source},
+                   {"config", s.config_file.empty() ? "(command line)" : s.config_file},
+                   {"split", result.split.mode},
+                   {"seed", std::to_string(s.seed)},
+                   {"model", ck.net_options.name},
+                   {"patch", std::to_string(ck.net_options.patch_used())},
+                   {"input bands", std::to_string(ck.net_options.in_bands) + " (of " + std::to_string(scene.cube.bands) + ")"},
+                   {"parameters", std::to_string(result.parameters)},
+                   {"stages", s.finetune.enabled ? "softmax pretraining + DPP metric fine-tuning" : "softmax pretraining"},
+                   {"classifier", ck.classifier},
+                   {"prediction route", prediction.route},
+                   {"metric factor mean |cos|", format_fixed(result.diversity, 4)},
+                   {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
+  report.timings = {{"split", result.seconds_split},
+                    {"pretrain", result.seconds_pretrain},
+                    {"finetune", result.seconds_finetune},
+                    {"predict", result.seconds_predict}};
+  for (const auto& c : ck.classes.classes()) report.class_names[c.id] = c.name;
+  for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
+  report.accuracy = result.accuracy;
+  write_text_file(path_in(result.out_dir, "report.json"), report_json(report));
+  write_text_file(path_in(result.out_dir, "report.md"), report_markdown(report));
+  write_text_file(path_in(result.out_dir, "confusion.csv"), confusion_csv(result.accuracy, report.class_names));
+  write_text_file(path_in(result.out_dir, "settings.ini"), s.config_text);
+  if (o.verbose) {
+    std::printf("test: OA %.4f  AA %.4f  kappa %.4f  (%ld pixels)  prediction %s route %.2fs\n", result.accuracy.overall,
+                result.accuracy.average, result.accuracy.kappa, static_cast<long>(result.accuracy.total), prediction.route.c_str(),
+                prediction.seconds);
+  }
+}
+
+EpochCallback checkpointing(Checkpoint& ck, const std::string& dir, const std::string& stage) {
+  return [&ck, dir, stage](const EpochLog& log, bool is_best, torch::optim::Optimizer& optimizer) {
+    ck.stage = stage;
+    ck.epoch = log.epoch;
+    ck.validation_oa = log.validation_oa;
+    save_checkpoint(path_in(dir, "last.ckpt"), ck, &optimizer);
+    if (is_best) save_checkpoint(path_in(dir, "best.ckpt"), ck);
+  };
+}
+
+// Reloads the best weights after a stage that tracked validation OA.
+void restore_best(Checkpoint& ck, const std::string& dir, const TrainOutcome& outcome) {
+  if (outcome.best_epoch == outcome.epochs_run || outcome.best_validation_oa < 0) return;
+  Checkpoint best = load_checkpoint(path_in(dir, "best.ckpt"));
+  ck.net = best.net;
+  ck.epoch = best.epoch;
+  ck.validation_oa = best.validation_oa;
+}
+
+void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const BatchMaker& batches, const Samples& train,
+                        const Samples& validation, int start_epoch, const std::string& resume_from, RunResult& result) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto optimizer = make_optimizer(ck.net, "adam", s.finetune.lr, 0.0, s.train.weight_decay);
+  if (!resume_from.empty()) load_optimizer_state(resume_from, *optimizer);
+  const FinetuneOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed,
+                                           start_epoch, checkpointing(ck, result.out_dir, "finetune"), o.verbose);
+  result.interrupted = result.interrupted || outcome.interrupted;
+  restore_best(ck, result.out_dir, outcome);
+  result.seconds_finetune = seconds_since(t0);
+}
+
+}  // namespace
+
+Split split_for(const Scene& scene, const RunSettings& s) {
+  const int radius = s.model.name.substr(s.model.name.size() - 2) == "1d" ? 0 : s.model.patch / 2;
+  if (!s.split.load.empty()) return load_split(s.split.load, scene.cube.rows, scene.cube.cols);
+  if (s.split.mode == "external") {
+    return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed, s.data.axis_order);
+  }
+  return make_split(scene.labels, s.split, radius, s.seed);
+}
+
+RunResult run_training(const Scene& scene, const RunSettings& s, const RunOptions& o) {
+  RunResult result;
+  result.out_dir = s.out;
+  std::error_code ec;
+  fs::create_directories(s.out, ec);
+  if (ec || !fs::is_directory(s.out)) output_error(s.out, "cannot create the output folder");
+  const std::string last_path = path_in(s.out, "last.ckpt");
+  const bool resuming = o.resume && fs::exists(last_path);
+
+  auto t0 = std::chrono::steady_clock::now();
+  result.split = split_for(scene, s);
+  save_split(result.split, path_in(s.out, "split"), scene.classes, scene.cube.geo);
+  result.seconds_split = seconds_since(t0);
+  if (o.verbose) std::printf("split (%s, seed %d):\n%s", result.split.mode.c_str(), s.seed, split_table(result.split, scene.classes).c_str());
+
+  const Samples train = samples_of(result.split.train, scene.classes);
+  const Samples validation = samples_of(result.split.validation, scene.classes);
+  Checkpoint ck;
+  Checkpoint last;
+  if (resuming) {
+    last = load_checkpoint(last_path);
+    ck.preprocessor = last.preprocessor;
+  } else {
+    PreprocessSpec spec;
+    spec.drop_bands = parse_index_ranges(s.data.drop_bands, "data.drop_bands");
+    spec.standardize = s.preprocess.standardize;
+    spec.pca = s.preprocess.pca;
+    std::vector<int64_t> fit_pixels = train.pixels;
+    ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
+  }
+  Cube cube = scene.cube;
+  ck.preprocessor.apply(cube);
+  ck.net_options = net_options(s.model, ck.preprocessor.output_bands(), static_cast<int>(scene.classes.size()));
+  ck.classes = scene.classes;
+  ck.scene = scene.name;
+  ck.settings_text = s.config_text;
+  torch::manual_seed(static_cast<uint64_t>(s.seed));
+  ck.net = resuming ? last.net : HsiNet(ck.net_options);
+  result.parameters = ck.net->parameter_count();
+  result.macs = ck.net->macs_per_sample();
+  if (o.verbose) std::printf("%s", ck.net->describe().c_str());
+  const BatchMaker batches(cube, ck.net_options);
+
+  const bool pretrain_done = resuming && last.stage == "finetune";
+  if (!pretrain_done) {
+    t0 = std::chrono::steady_clock::now();
+    auto optimizer = make_optimizer(ck.net, s.train.optimizer, s.train.lr, s.train.momentum, s.train.weight_decay);
+    const int start = resuming ? last.epoch : 0;
+    if (resuming) {
+      load_optimizer_state(last_path, *optimizer);
+      if (o.verbose) std::printf("resuming pretraining after epoch %d\n", start);
+    }
+    const TrainOutcome outcome = pretrain(ck.net, *optimizer, batches, train, validation, s.train, s.seed, start,
+                                          checkpointing(ck, s.out, "pretrain"), o.verbose);
+    result.seconds_pretrain = seconds_since(t0);
+    result.interrupted = outcome.interrupted;
+    if (outcome.interrupted) return result;
+    restore_best(ck, s.out, outcome);
+  }
+  if (s.finetune.enabled) {
+    const int start = pretrain_done ? last.epoch : 0;
+    run_finetune_stage(ck, s, o, batches, train, validation, start, pretrain_done ? last_path : "", result);
+    if (result.interrupted) return result;
+  }
+  finish_run(scene, s, o, ck, cube, train, result);
+  return result;
+}
+
+RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std::string& checkpoint, const RunOptions& o) {
+  RunResult result;
+  result.out_dir = s.out;
+  std::error_code ec;
+  fs::create_directories(s.out, ec);
+  if (ec || !fs::is_directory(s.out)) output_error(s.out, "cannot create the output folder");
+  Checkpoint ck = load_checkpoint(checkpoint);
+  if (ck.preprocessor.input_bands() != scene.cube.bands) {
+    data_error(scene.cube.source, "has " + std::to_string(scene.cube.bands) + " bands, the checkpoint " + checkpoint + " expects " +
+                                      std::to_string(ck.preprocessor.input_bands()));
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  result.split = split_for(scene, s);
+  save_split(result.split, path_in(s.out, "split"), scene.classes, scene.cube.geo);
+  result.seconds_split = seconds_since(t0);
+  const Samples train = samples_of(result.split.train, ck.classes);
+  const Samples validation = samples_of(result.split.validation, ck.classes);
+  Cube cube = scene.cube;
+  ck.preprocessor.apply(cube);
+  ck.settings_text = s.config_text;
+  result.parameters = ck.net->parameter_count();
+  result.macs = ck.net->macs_per_sample();
+  const BatchMaker batches(cube, ck.net_options);
+  RunSettings with_finetune = s;
+  with_finetune.finetune.enabled = true;
+  run_finetune_stage(ck, with_finetune, o, batches, train, validation, 0, "", result);
+  if (result.interrupted) return result;
+  finish_run(scene, with_finetune, o, ck, cube, train, result);
+  return result;
+}
+
+}  // namespace hsi

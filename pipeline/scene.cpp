@@ -1,0 +1,84 @@
+#include "pipeline/scene.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "common/error.hpp"
+#include "io/reader.hpp"
+
+namespace hsi {
+
+std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked) {
+  const int64_t nonfinite = count_nonfinite(cube);
+  if (nonfinite > 0 && nan_policy != "nodata") {
+    data_error(cube.source, "holds " + std::to_string(nonfinite) +
+                                " NaN/Inf values; set data.nan_policy = nodata to leave those pixels unclassified");
+  }
+  const bool has_nodata = cube.geo.nodata.has_value();
+  std::vector<uint8_t> mask;
+  if (nonfinite == 0 && !has_nodata) return mask;
+  const float nodata = has_nodata ? static_cast<float>(*cube.geo.nodata) : 0.0f;
+  mask.assign(static_cast<size_t>(cube.pixels()), 0);
+  int64_t count = 0;
+  for (int64_t p = 0; p < cube.pixels(); ++p) {
+    float* x = cube.data.data() + p * cube.bands;
+    bool bad = false, all_nodata = has_nodata;
+    for (int64_t b = 0; b < cube.bands; ++b) {
+      if (!std::isfinite(x[b])) bad = true;
+      if (!has_nodata || x[b] != nodata) all_nodata = false;
+    }
+    if (bad || all_nodata) {
+      mask[p] = 1;
+      ++count;
+      std::fill(x, x + cube.bands, 0.0f);
+    }
+  }
+  if (masked) *masked = count;
+  if (count == 0) mask.clear();
+  return mask;
+}
+
+Scene load_scene(const RunSettings& settings) {
+  const DataSettings& d = settings.data;
+  if (d.cube.empty()) usage_error("no cube given: set data.cube in the config or pass --data.cube FILE[:VARIABLE]");
+  if (d.labels.empty()) usage_error("no label map given: set data.labels in the config or pass --data.labels FILE[:VARIABLE]");
+  // Class entries are checked before reading megabytes of data.
+  ClassTable classes = ClassTable::parse(settings.classes, settings.config_file.empty() ? "classes" : settings.config_file);
+  ReadOptions options;
+  options.axis_order = d.axis_order;
+  Scene scene;
+  scene.cube = read_cube(d.cube, options);
+  scene.labels = read_labels(d.labels, options);
+  if (scene.labels.rows != scene.cube.rows || scene.labels.cols != scene.cube.cols) {
+    data_error(scene.labels.source, "label map is " + std::to_string(scene.labels.rows) + " x " + std::to_string(scene.labels.cols) +
+                                        " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +
+                                        std::to_string(scene.cube.cols));
+  }
+  scene.name = d.name.empty() ? std::filesystem::path(parse_source(d.cube).path).stem().string() : d.name;
+  scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels);
+  std::set<int32_t> ids;
+  int64_t labelled = 0;
+  for (size_t i = 0; i < scene.labels.labels.size(); ++i) {
+    int32_t& v = scene.labels.labels[i];
+    if (v == d.unlabelled || (!scene.nodata.empty() && scene.nodata[i])) v = 0;
+    // With a non-zero "unlabelled" value, a real 0 label would be ambiguous: 0 is reserved.
+    else if (v == 0) data_error(scene.labels.source, "class id 0 is reserved for unlabelled pixels; remap it or set data.unlabelled = 0");
+    if (v != 0) {
+      ids.insert(v);
+      ++labelled;
+    }
+  }
+  if (labelled == 0) data_error(scene.labels.source, "the label map has no labelled pixel");
+  // Configured classes absent from the ground truth cannot be learnt: the model's table holds
+  // exactly the classes present, configured names and colours kept.
+  classes.complete_with(std::vector<int32_t>(ids.begin(), ids.end()));
+  std::vector<ClassInfo> present;
+  for (const auto& c : classes.classes()) {
+    if (ids.count(c.id)) present.push_back(c);
+  }
+  scene.classes = ClassTable(present);
+  return scene;
+}
+
+}  // namespace hsi

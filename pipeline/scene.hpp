@@ -1,0 +1,31 @@
+#pragma once
+// A labelled scene as the pipeline uses it: cube, ground truth (unlabelled = 0), class table
+// and the mask of pixels that carry no data.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/class_table.hpp"
+#include "io/raster.hpp"
+#include "pipeline/settings.hpp"
+
+namespace hsi {
+
+struct Scene {
+  std::string name;
+  Cube cube;
+  LabelMap labels;
+  ClassTable classes;
+  std::vector<uint8_t> nodata;  // 1 = no data at this pixel (NaN/Inf under nan_policy=nodata, or the nodata value)
+  int64_t nodata_pixels = 0;
+};
+
+// Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
+// and the class table (config entries completed with the ids found in the labels).
+Scene load_scene(const RunSettings& settings);
+
+// Handles NaN/Inf and the nodata value of a cube on its own (prediction inputs): returns the
+// per-pixel nodata mask; values of masked pixels become 0.
+std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked = nullptr);
+
+}  // namespace hsi

@@ -1,0 +1,99 @@
+#pragma once
+// Everything a run is made of, as plain values. The CLI fills these from the INI file and the
+// command line (sections [data] [classes] [split] [preprocess] [model] [train] [finetune]
+// [predict] [output], keys as `--section.key`); validate() checks them before any I/O.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hsi {
+
+struct DataSettings {
+  std::string cube;    // FILE[:VARIABLE]
+  std::string labels;  // FILE[:VARIABLE]
+  std::string axis_order = "rcb";
+  int unlabelled = 0;
+  std::string drop_bands;     // 1-based ranges, "108-112,154-167,224"
+  std::string nan_policy = "error";  // error | nodata
+  std::string name;           // scene name for reports
+};
+
+struct SplitSettings {
+  std::string mode = "fixed";  // fixed | fraction | external | blocks
+  int per_class = 10;          // fixed, and the cap per class inside training blocks
+  double fraction = 0.1;       // fraction mode
+  double max_class_fraction = 0.5;  // a small class gives at most this share to training
+  std::string train_map, test_map;  // external mode
+  int block_size = 12;
+  double block_train_fraction = 0.3;
+  double validation_fraction = 0.0;  // share of training pixels held out for early stopping
+  std::string load;  // a saved split folder to reuse (train.tif/test.tif)
+};
+
+struct PreprocessSettings {
+  bool standardize = true;
+  int pca = 0;  // 0 = no PCA
+};
+
+struct ModelSettings {
+  std::string name = "ms2d";  // ms1d ms2d ms3d cnn1d cnn2d cnn3d
+  int patch = 9;
+  int width = 32;       // channels per multiscale branch
+  int embedding = 64;   // D, the feature dimension
+  int metric_dim = 32;  // K, rows of the metric factor B
+  double dropout = 0.2;
+};
+
+struct TrainSettings {
+  int epochs = 60;
+  int batch_size = 32;
+  std::string optimizer = "adam";  // adam | sgd
+  double lr = 1e-3;
+  double momentum = 0.9;
+  double weight_decay = 1e-4;
+  std::string schedule = "cosine";  // cosine | step | none
+  int patience = 0;  // epochs without validation gain before stopping (0 = off)
+  bool augment = true;
+  double spectral_noise = 0.0;
+  int min_steps = 300;  // small training sets repeat within an epoch to reach this many steps
+};
+
+struct FinetuneSettings {
+  bool enabled = false;
+  int epochs = 30;
+  double lr = 2e-4;
+  double lambda = 0.1;   // weight of the DPP log-det prior (0 = plain DML)
+  double sigma = 0.0;    // RBF bandwidth; 0 = median pairwise squared distance at the start
+  std::string kernel = "rbf";  // rbf | cosine
+  double beta = 1.0;     // weight of the cross-entropy term
+  double margin = 0.0;   // contrastive margin on d_B; 0 = median distance between classes at the start
+  int classes_per_batch = 0;  // 0 = all classes
+  int samples_per_class = 4;
+  std::string classifier = "softmax";  // softmax | prototype
+};
+
+struct PredictSettings {
+  int batch_size = 256;
+  std::string route = "auto";  // auto | dense | patch
+  int tile = 128;
+};
+
+struct RunSettings {
+  DataSettings data;
+  std::vector<std::string> classes;  // "ID NAME [#RRGGBB]" entries
+  SplitSettings split;
+  PreprocessSettings preprocess;
+  ModelSettings model;
+  TrainSettings train;
+  FinetuneSettings finetune;
+  PredictSettings predict;
+  int seed = 0;
+  int threads = 0;
+  std::string out;
+  std::string config_file;
+  std::string config_text;  // the merged settings, written beside every result
+
+  void validate() const;
+};
+
+}  // namespace hsi

@@ -1,0 +1,45 @@
+#pragma once
+// Train / validation / test splits of a labelled scene. Every mode is seeded, reports per-class
+// counts, and can be saved (GeoTIFF maps + JSON summary) and reloaded.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/class_table.hpp"
+#include "io/raster.hpp"
+#include "pipeline/settings.hpp"
+
+namespace hsi {
+
+struct ClassSplitCount {
+  int32_t id = 0;
+  int64_t total = 0, train = 0, validation = 0, test = 0, removed = 0;
+};
+
+struct Split {
+  int64_t rows = 0, cols = 0;
+  // Per-pixel class ids (0 = not in that set), row-major. The three sets are disjoint.
+  std::vector<int32_t> train, validation, test;
+  std::vector<ClassSplitCount> counts;
+  std::vector<std::string> notes;  // what the split had to adapt (capped classes, ...)
+  std::string mode;
+  int seed = 0;
+
+  static std::vector<int64_t> pixels_of(const std::vector<int32_t>& map);
+  std::vector<int32_t> class_ids() const;  // classes with training pixels, ascending
+};
+
+// `labels`: the ground truth with unlabelled pixels already 0. patch_radius is used by the
+// blocks mode's guard band and to refuse windows larger than the scene.
+Split make_split(const LabelMap& labels, const SplitSettings& settings, int patch_radius, int seed);
+
+// Reads the external train and test maps of settings (same size as the scene).
+Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed, const std::string& axis_order);
+
+void save_split(const Split& split, const std::string& dir, const ClassTable& classes, const GeoInfo& geo);
+Split load_split(const std::string& dir, int64_t rows, int64_t cols);
+
+// A per-class table (train / validation / test / removed by the guard band).
+std::string split_table(const Split& split, const ClassTable& classes);
+
+}  // namespace hsi
