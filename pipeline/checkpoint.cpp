@@ -72,9 +72,15 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
   out.commit();
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
+namespace {
+
+struct RawMeta {
+  std::map<std::string, std::string> kv;
+  std::vector<std::string> classes, settings;
+};
+
+RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archive) {
   if (!std::filesystem::exists(path)) data_error(path, "checkpoint not found");
-  torch::serialize::InputArchive archive;
   c10::IValue meta_value;
   try {
     archive.load_from(path);
@@ -87,16 +93,44 @@ Checkpoint load_checkpoint(const std::string& path) {
   std::string first;
   std::getline(meta, first);
   if (first != kMagic) data_error(path, "not an hsi checkpoint (found '" + first.substr(0, 40) + "')");
-  std::map<std::string, std::string> kv;
-  std::vector<std::string> class_entries, settings;
+  RawMeta raw;
   for (std::string line; std::getline(meta, line);) {
     const size_t eq = line.find('=');
     if (eq == std::string::npos) continue;
     const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
-    if (key == "class") class_entries.push_back(value);
-    else if (key == "setting") settings.push_back(value);
-    else kv[key] = value;
+    if (key == "class") raw.classes.push_back(value);
+    else if (key == "setting") raw.settings.push_back(value);
+    else raw.kv[key] = value;
   }
+  return raw;
+}
+
+}  // namespace
+
+CheckpointInfo peek_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  RawMeta raw = read_meta(path, archive);
+  CheckpointInfo info;
+  try {
+    info.model = raw.kv.at("model");
+    info.stage = raw.kv.at("stage");
+    info.classifier = raw.kv.at("classifier");
+    info.epoch = std::stoi(raw.kv.at("epoch"));
+    info.validation_oa = std::stod(raw.kv.at("validation_oa"));
+    info.scene = raw.kv["scene"];
+    info.hsi_version = raw.kv["hsi_version"];
+  } catch (const std::exception&) {
+    data_error(path, "checkpoint metadata is incomplete");
+  }
+  return info;
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  RawMeta raw = read_meta(path, archive);
+  std::map<std::string, std::string>& kv = raw.kv;
+  const std::vector<std::string>& class_entries = raw.classes;
+  const std::vector<std::string>& settings = raw.settings;
   Checkpoint c;
   try {
     NetOptions& n = c.net_options;
@@ -138,6 +172,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (archive.try_read("prototypes", prototypes)) c.prototypes = prototypes;
   } catch (const Error&) {
     throw;
+  } catch (const c10::Error& e) {
+    data_error(path, std::string("checkpoint is damaged: ") + e.what_without_backtrace());
   } catch (const std::out_of_range&) {
     data_error(path, "checkpoint metadata is incomplete");
   } catch (const std::exception& e) {

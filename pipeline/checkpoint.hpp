@@ -31,6 +31,15 @@ struct Checkpoint {
 
 // optimizer may be null; when given, its state is stored for resuming.
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, torch::optim::Optimizer* optimizer = nullptr);
+// What a checkpoint says about itself, read without building the model (cheap, and it draws
+// nothing from torch's random generator).
+struct CheckpointInfo {
+  std::string model, stage, classifier, scene, hsi_version;
+  int epoch = 0;
+  double validation_oa = -1;
+};
+CheckpointInfo peek_checkpoint(const std::string& path);
+
 // Reads and rebuilds the model; every inconsistency is a data error naming the file.
 Checkpoint load_checkpoint(const std::string& path);
 // Restores an optimiser (built on the loaded model's parameters) from the file; false if it

@@ -1,0 +1,153 @@
+// Bad input through the real hsi binary: a non-zero exit, one clear error line naming the file
+// and the problem, no crash, no output left behind.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "io/writer.hpp"
+#include "support/run_cli.hpp"
+#include "support/synthetic.hpp"
+#include "test_paths.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+const std::string kCube = std::string(HSI_PROJECT_DATA) + "/SalinasA.mat";
+const std::string kGt = std::string(HSI_PROJECT_DATA) + "/SalinasA_gt.mat";
+
+std::string write_ini(const test::TempDir& dir, const std::string& name, const std::string& body) {
+  const std::string path = dir.file(name);
+  std::ofstream(path) << body;
+  return path;
+}
+
+std::string scene_ini(const std::string& cube, const std::string& labels) {
+  return "[data]\ncube = " + cube + "\nlabels = " + labels + "\n[train]\nepochs = 1\nmin_steps = 1\n";
+}
+
+void expect_clean_failure(const test::CliResult& r, int exit_code, const std::vector<std::string>& mentions, const std::string& out_dir) {
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_GT(r.exit_code, 0) << "crashed or succeeded: " << r.err;
+  // One error line.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  for (const auto& m : mentions) EXPECT_NE(r.err.find(m), std::string::npos) << "'" << m << "' missing from: " << r.err;
+  if (!out_dir.empty()) {
+    EXPECT_TRUE(!fs::exists(out_dir) || fs::is_empty(out_dir)) << "output left in " << out_dir;
+  }
+}
+
+TEST(BadInput, InfoOnMissingFile) {
+  expect_clean_failure(test::run_hsi({"info", "/no/such/cube.tif"}), 3, {"/no/such/cube.tif", "file not found"}, "");
+}
+
+TEST(BadInput, TruncatedMatFile) {
+  test::TempDir dir;
+  test::truncate_copy(kCube, dir.file("cut.mat"), test::file_size(kCube) / 2);
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(dir.file("cut.mat"), kGt));
+  expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 3, {"cut.mat"}, dir.file("out"));
+}
+
+TEST(BadInput, VariableNotFound) {
+  test::TempDir dir;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube + ":nothere", kGt));
+  expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 3, {"SalinasA.mat", "no variable 'nothere'"},
+                       dir.file("out"));
+}
+
+TEST(BadInput, LabelMapOfAnotherSize) {
+  if (!test::shared_data_available()) GTEST_SKIP();
+  test::TempDir dir;
+  const std::string other = std::string(HSI_SHARED_DATA) + "/ground_truth/indian_pines/Indian_pines_gt.mat";
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, other));
+  expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 3, {"Indian_pines_gt.mat", "145 x 145", "83 x 86"},
+                       dir.file("out"));
+}
+
+TEST(BadInput, CubeWithNaN) {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(10, 10, 4, 2, 1);
+  s.cube.data[17] = std::nanf("");
+  s.cube.data[33] = INFINITY;
+  write_cube_geotiff(dir.file("nan.tif"), s.cube);
+  write_class_map(dir.file("gt.tif"), 10, 10, s.labels.labels, ClassTable::from_ids({1, 2}), GeoInfo{});
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(dir.file("nan.tif"), dir.file("gt.tif")));
+  expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 3, {"nan.tif", "2 NaN/Inf"}, dir.file("out"));
+  // Accepted when NaN pixels are declared nodata.
+  const test::CliResult ok = test::run_hsi({"split", "--config", ini, "--data.nan_policy", "nodata", "--out", dir.file("split")});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+TEST(BadInput, ConfigProblemsNameTheKey) {
+  test::TempDir dir;
+  const std::string base = scene_ini(kCube, kGt);
+  struct Case {
+    std::string extra, mention;
+  };
+  for (const Case& c : {Case{"[train]\nepochz = 3\n", "train.epochz"}, Case{"[train]\nbatch_size = many\n", "train.batch_size"},
+                        Case{"[model]\npatch = 4\n", "model.patch"}, Case{"[model]\npatch = 0\n", "model.patch"},
+                        Case{"[split]\nmode = random\n", "split.mode"}}) {
+    const std::string ini = write_ini(dir, "bad.ini", base + c.extra);
+    expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 2, {c.mention}, dir.file("out"));
+  }
+  expect_clean_failure(test::run_hsi({"train", "--config", write_ini(dir, "ok.ini", base), "--train.epochs", "-3", "--out", dir.file("out")}), 2,
+                       {"train.epochs"}, dir.file("out"));
+}
+
+TEST(BadInput, PredictWithSomethingThatIsNotACheckpoint) {
+  test::TempDir dir;
+  std::ofstream(dir.file("model.ckpt")) << "hello";
+  expect_clean_failure(test::run_hsi({"predict", "--model", dir.file("model.ckpt"), "--input", kCube, "--out", dir.file("map.tif")}), 3,
+                       {"model.ckpt", "not an hsi checkpoint"}, "");
+  EXPECT_FALSE(fs::exists(dir.file("map.tif")));
+}
+
+TEST(BadInput, OutputPathEqualToInput) {
+  test::TempDir dir;
+  fs::copy_file(kCube, dir.file("cube.mat"));
+  std::ofstream(dir.file("model.ckpt")) << "x";
+  const test::CliResult r = test::run_hsi({"predict", "--model", dir.file("model.ckpt"), "--input", dir.file("cube.mat"), "--out", dir.file("cube.mat")});
+  expect_clean_failure(r, 4, {"cube.mat", "same file as an input"}, "");
+  EXPECT_EQ(test::file_size(dir.file("cube.mat")), test::file_size(kCube));
+}
+
+TEST(BadInput, UnwritableOutputFolder) {
+  test::TempDir dir;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
+  expect_clean_failure(test::run_hsi({"split", "--config", ini, "--out", "/nonexistent/dir/split"}), 4, {"/nonexistent/dir"}, "");
+}
+
+TEST(Cli, InfoAndVersionWork) {
+  const test::CliResult info = test::run_hsi({"info", kCube});
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("83 rows x 86 columns x 224 bands"), std::string::npos) << info.out;
+  const test::CliResult version = test::run_hsi({"version", "--threads", "2"});
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.out.find("threads: 2"), std::string::npos) << version.out;
+  EXPECT_NE(version.out.find("BLAS: "), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// Every shipped scene config parses with the real option parser (unknown keys would fail).
+TEST(Configs, EveryShippedConfigParses) {
+  int seen = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(HSI_PROJECT_ROOT) + "/configs")) {
+    if (entry.path().extension() != ".ini") continue;
+    ++seen;
+    const test::CliResult r = test::run_hsi({"model-info", "--config", entry.path().string(), "--bands", "30", "--classes", "6"});
+    EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
+    EXPECT_NE(r.out.find("parameters:"), std::string::npos);
+  }
+  EXPECT_GE(seen, 8);
+}
+
+}  // namespace
+}  // namespace hsi

@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include "eval/accuracy.hpp"
+#include "eval/aggregate.hpp"
+#include "eval/report.hpp"
+
+namespace hsi {
+namespace {
+
+TEST(Accuracy, HandCheckableCaseAgreesWithScikitLearn) {
+  const std::vector<int32_t> truth = {1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 5, 5};
+  const std::vector<int32_t> pred = {1, 1, 2, 1, 2, 2, 3, 3, 3, 1, 3, 3, 5, 2};
+  const AccuracyReport r = evaluate_accuracy(truth, pred);
+  EXPECT_EQ(r.classes, (std::vector<int32_t>{1, 2, 3, 5}));
+  const std::vector<std::vector<int64_t>> expected = {{3, 1, 0, 0}, {0, 2, 1, 0}, {1, 0, 4, 0}, {0, 1, 0, 1}};
+  EXPECT_EQ(r.confusion, expected);
+  EXPECT_NEAR(r.overall, 0.714286, 1e-6);
+  EXPECT_NEAR(r.average, 0.679167, 1e-6);
+  EXPECT_NEAR(r.kappa, 0.602837, 1e-6);
+  EXPECT_NEAR(r.per_class[0].producer, 0.75, 1e-12);
+  EXPECT_NEAR(r.per_class[0].user, 0.75, 1e-12);
+  EXPECT_NEAR(r.per_class[3].user, 1.0, 1e-12);
+}
+
+TEST(Accuracy, UnlabelledPixelsAreIgnored) {
+  const AccuracyReport r = evaluate_accuracy({0, 1, 0, 2}, {7, 1, 9, 2});
+  EXPECT_EQ(r.total, 2);
+  EXPECT_DOUBLE_EQ(r.overall, 1.0);
+  EXPECT_DOUBLE_EQ(r.kappa, 1.0);
+}
+
+TEST(Accuracy, PredictedClassAbsentFromReferenceGetsAColumn) {
+  const AccuracyReport r = evaluate_accuracy({1, 1, 2, 2}, {1, 4, 2, 2});
+  EXPECT_EQ(r.classes, (std::vector<int32_t>{1, 2, 4}));
+  EXPECT_EQ(r.confusion[0][2], 1);
+  EXPECT_DOUBLE_EQ(r.average, 0.75);  // mean recall over classes 1 and 2 only
+}
+
+TEST(Reports, ContainTheFigures) {
+  RunReport report;
+  report.header = {{"scene", "test"}};
+  report.accuracy = evaluate_accuracy({1, 1, 2}, {1, 2, 2});
+  report.class_names = {{1, "A"}, {2, "B"}};
+  const std::string json = report_json(report), md = report_markdown(report);
+  EXPECT_NE(json.find("\"overall_accuracy\": 0.666667"), std::string::npos) << json;
+  EXPECT_NE(md.find("| 1 | A |"), std::string::npos) << md;
+  EXPECT_NE(confusion_csv(report.accuracy, report.class_names).find("1,1,1"), std::string::npos);
+}
+
+TEST(Aggregate, MeanStdAndBoldBest) {
+  std::vector<RunSummary> runs;
+  for (int seed = 0; seed < 3; ++seed) {
+    RunSummary a{"cnn2d", "fixed:10", seed, 0.8 + 0.01 * seed, 0.8, 0.7, -1, 1, {{1, 0.9}}};
+    RunSummary b{"ms2d", "fixed:10", seed, 0.9 + 0.01 * seed, 0.9, 0.8, -1, 1, {{1, 0.95}}};
+    runs.push_back(a);
+    runs.push_back(RunSummary::from_line(b.to_line()));
+  }
+  const AggregateTable t = aggregate(runs, "fixed:10", {"cnn2d", "ms2d"}, {{1, "Brocoli"}});
+  ASSERT_EQ(t.rows[0], "1 Brocoli");
+  EXPECT_NEAR(t.cells[1][1].mean, 0.91, 1e-12);  // OA row, ms2d
+  EXPECT_NEAR(t.cells[1][1].std, 0.01, 1e-12);   // sample std
+  const std::string md = table_markdown(t);
+  EXPECT_NE(md.find("**0.9100 ± 0.0100**"), std::string::npos) << md;
+  EXPECT_NE(table_latex(t).find("\\textbf{0.9100 $\\pm$ 0.0100}"), std::string::npos);
+  EXPECT_NE(table_csv(t).find("\"OA\",0.810000,0.010000,0.910000,0.010000"), std::string::npos) << table_csv(t);
+}
+
+}  // namespace
+}  // namespace hsi

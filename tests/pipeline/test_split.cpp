@@ -1,0 +1,169 @@
+// Property tests of the splits on the real Salinas-A ground truth.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "common/error.hpp"
+#include "io/reader.hpp"
+#include "pipeline/split.hpp"
+#include "support/synthetic.hpp"
+#include "test_paths.hpp"
+
+namespace hsi {
+namespace {
+
+const LabelMap& salinas_a_gt() {
+  static const LabelMap gt = read_labels(std::string(HSI_PROJECT_DATA) + "/SalinasA_gt.mat");
+  return gt;
+}
+
+void expect_partition(const Split& s, const LabelMap& gt) {
+  int64_t train = 0, val = 0, test = 0;
+  for (size_t i = 0; i < gt.labels.size(); ++i) {
+    const int in_sets = (s.train[i] != 0) + (s.validation[i] != 0) + (s.test[i] != 0);
+    ASSERT_LE(in_sets, 1) << "pixel " << i << " in two sets";
+    for (int32_t v : {s.train[i], s.validation[i], s.test[i]}) {
+      if (v != 0) {
+        ASSERT_EQ(v, gt.labels[i]) << "a set holds a label the ground truth does not";
+      }
+    }
+    train += s.train[i] != 0;
+    val += s.validation[i] != 0;
+    test += s.test[i] != 0;
+  }
+  int64_t counted_train = 0, counted_test = 0, counted_removed = 0, total = 0;
+  for (const auto& c : s.counts) {
+    counted_train += c.train;
+    counted_test += c.test;
+    counted_removed += c.removed;
+    total += c.total;
+  }
+  EXPECT_EQ(counted_train, train);
+  EXPECT_EQ(counted_test, test);
+  EXPECT_EQ(total, 5348);
+  if (s.mode != "blocks") {
+    EXPECT_EQ(train + val + test, total);
+  } else {
+    EXPECT_LE(train + val + test + counted_removed, total);
+  }
+}
+
+struct Mode {
+  std::string mode;
+  int per_class;
+  double validation;
+};
+
+class SplitModes : public ::testing::TestWithParam<Mode> {};
+
+TEST_P(SplitModes, DisjointCompleteAndSeeded) {
+  SplitSettings settings;
+  settings.mode = GetParam().mode;
+  settings.per_class = GetParam().per_class;
+  settings.fraction = 0.05;
+  settings.validation_fraction = GetParam().validation;
+  const Split a = make_split(salinas_a_gt(), settings, 4, 0);
+  expect_partition(a, salinas_a_gt());
+  const Split again = make_split(salinas_a_gt(), settings, 4, 0);
+  EXPECT_EQ(a.train, again.train);
+  EXPECT_EQ(a.test, again.test);
+  const Split other = make_split(salinas_a_gt(), settings, 4, 1);
+  EXPECT_NE(a.train, other.train);
+  for (const auto& c : a.counts) EXPECT_GT(c.train, 0) << "class " << c.id;
+}
+
+INSTANTIATE_TEST_SUITE_P(All, SplitModes,
+                         ::testing::Values(Mode{"fixed", 10, 0.0}, Mode{"fixed", 5, 0.0}, Mode{"fixed", 20, 0.25},
+                                           Mode{"fraction", 0, 0.0}, Mode{"blocks", 10, 0.0}, Mode{"blocks", 50, 0.2}));
+
+TEST(BlocksSplit, NoTrainingPixelWithinThePatchRadiusOfATestPixel) {
+  const LabelMap& gt = salinas_a_gt();
+  for (int radius : {1, 4, 7}) {
+    for (int seed : {0, 1, 2}) {
+      SplitSettings settings;
+      settings.mode = "blocks";
+      settings.block_size = 12;
+      settings.block_train_fraction = 0.3;
+      settings.per_class = 10;
+      const Split s = make_split(gt, settings, radius, seed);
+      const std::vector<int64_t> train = Split::pixels_of(s.train), test = Split::pixels_of(s.test);
+      ASSERT_FALSE(test.empty());
+      for (int64_t t : test) {
+        for (int64_t p : train) {
+          const int64_t dr = std::abs(t / gt.cols - p / gt.cols), dc = std::abs(t % gt.cols - p % gt.cols);
+          ASSERT_GT(std::max(dr, dc), radius) << "test " << t << " sees training pixel " << p;
+        }
+      }
+      int64_t removed = 0;
+      for (const auto& c : s.counts) {
+        removed += c.removed;
+        EXPECT_LE(c.train, 10);
+      }
+      if (radius == 7) {
+        EXPECT_GT(removed, 0) << "a guard band of 7 around 12x12 blocks must remove pixels";
+      }
+    }
+  }
+}
+
+TEST(FixedSplit, SmallClassIsCappedAndReported) {
+  LabelMap gt;
+  gt.rows = 4;
+  gt.cols = 5;
+  gt.labels = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0};
+  SplitSettings settings;
+  settings.per_class = 5;
+  const Split s = make_split(gt, settings, 0, 0);
+  EXPECT_EQ(s.counts[1].train, 2);  // half of the 4 pixels of class 2
+  EXPECT_EQ(s.counts[1].test, 2);
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_NE(s.notes[0].find("class 2"), std::string::npos);
+}
+
+TEST(Split, BadInputs) {
+  LabelMap gt;
+  gt.rows = 3;
+  gt.cols = 3;
+  gt.source = "gt";
+  gt.labels = {1, 1, 1, 2, 0, 0, 0, 0, 0};
+  SplitSettings settings;
+  EXPECT_THROW(make_split(gt, settings, 0, 0), Error);  // class 2 has one pixel
+  gt.labels.assign(9, 0);
+  EXPECT_THROW(make_split(gt, settings, 0, 0), Error);  // nothing labelled
+  gt.labels = {1, 1, 1, 2, 2, 2, 0, 0, 0};
+  EXPECT_THROW(make_split(gt, settings, 2, 0), Error);  // 5x5 window on a 3x3 scene
+}
+
+TEST(Split, SavedSplitReloadsAndRejectsOtherSizes) {
+  test::TempDir dir;
+  SplitSettings settings;
+  settings.validation_fraction = 0.3;
+  const Split s = make_split(salinas_a_gt(), settings, 4, 3);
+  save_split(s, dir.path(), ClassTable::from_ids({1, 10, 11, 12, 13, 14}), GeoInfo{});
+  const Split back = load_split(dir.path(), 83, 86);
+  EXPECT_EQ(back.train, s.train);
+  EXPECT_EQ(back.validation, s.validation);
+  EXPECT_EQ(back.test, s.test);
+  EXPECT_THROW(load_split(dir.path(), 145, 145), Error);
+}
+
+TEST(ExternalSplit, OverlapAndMissingClassesAreRefused) {
+  test::TempDir dir;
+  SplitSettings settings;
+  const Split s = make_split(salinas_a_gt(), settings, 4, 0);
+  const ClassTable classes = ClassTable::from_ids({1, 10, 11, 12, 13, 14});
+  save_split(s, dir.path(), classes, GeoInfo{});
+  SplitSettings ext;
+  ext.mode = "external";
+  ext.train_map = dir.file("train.tif");
+  ext.test_map = dir.file("test.tif");
+  const Split e = external_split(ext, 83, 86, 0, 0, "rcb");
+  EXPECT_EQ(e.train, s.train);
+  ext.test_map = dir.file("train.tif");
+  EXPECT_THROW(external_split(ext, 83, 86, 0, 0, "rcb"), Error);  // train == test
+  EXPECT_THROW(external_split(ext, 83, 87, 0, 0, "rcb"), Error);  // other size
+}
+
+}  // namespace
+}  // namespace hsi

@@ -1,0 +1,35 @@
+#pragma once
+// Small synthetic scenes the tests make themselves, and helpers around temporary folders.
+#include <cstdint>
+#include <string>
+
+#include "io/raster.hpp"
+
+namespace hsi::test {
+
+// A cube of rows x cols x bands with smooth, class-dependent spectra plus noise, and a label
+// map with `classes` rectangular fields (ids 1..classes, some pixels left unlabelled).
+struct SyntheticScene {
+  Cube cube;
+  LabelMap labels;
+};
+SyntheticScene make_scene(int64_t rows, int64_t cols, int64_t bands, int classes, uint64_t seed);
+
+// A fresh empty folder under /tmp, removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Copies the first `bytes` of src to dst.
+void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes);
+int64_t file_size(const std::string& path);
+bool shared_data_available();
+
+}  // namespace hsi::test
