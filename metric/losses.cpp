@@ -223,7 +223,9 @@ double mean_abs_cosine(const torch::Tensor& b) {
 }
 
 torch::Tensor structural_metric_loss(const torch::Tensor& z, const torch::Tensor& labels, double margin) {
-  return contrastive_loss(z, labels, margin, /*balanced=*/true);
+  // Distances in units of the margin: the loss (and its balance against cross-entropy and the
+  // DPP term) does not depend on the scale the pretrained features happen to have.
+  return contrastive_loss(z / margin, labels, 1.0, /*balanced=*/true);
 }
 
 namespace {

@@ -83,7 +83,12 @@ double median_sq_distance(const torch::Tensor& b);
 double mean_abs_cosine(const torch::Tensor& b);
 
 // The structural metric loss of the fine-tuning stage on d_B(x, y) = ||B(f(x) - f(y))||^2:
-// contrastive_loss on z = B f(x), balanced between positive and negative pairs.
+// the balanced contrastive loss on z = B f(x) with distances in units of the margin,
+//   mean_{same class} d_B / m^2 + mean_{different} max(0, 1 - sqrt(d_B) / m)^2.
+// Contrastive rather than lifted-structured: every pair of the class-balanced batch contributes
+// a bounded, independent term, which keeps the gradient on B well conditioned next to the
+// log-det prior; balancing positives and negatives stops the (many more) negative pairs from
+// dominating.
 torch::Tensor structural_metric_loss(const torch::Tensor& z, const torch::Tensor& labels, double margin);
 
 // ----- one interface over the batch losses -----
