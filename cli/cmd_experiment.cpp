@@ -140,7 +140,7 @@ int run_experiment(const std::vector<std::string>& args) {
         summaries.push_back(summary);
         std::cout << m << " " << sp << " seed " << seed << ": OA " << format_fixed(summary.overall, 4) << " AA "
                   << format_fixed(summary.average, 4) << " kappa " << format_fixed(summary.kappa, 4) << " ("
-                  << format_fixed(summary.seconds, 1) << " s)\n";
+                  << format_fixed(summary.seconds, 1) << " s)" << std::endl;
       }
     }
   }

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
+#include "eval/figure.hpp"
 #include "eval/report.hpp"
 #include "io/writer.hpp"
 #include "metric/losses.hpp"
@@ -55,6 +56,22 @@ NetOptions net_options(const ModelSettings& m, int bands, int classes) {
 
 std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
+// map.svg: prediction | ground truth | errors on the test pixels, with the legend;
+// map_masked.svg: the prediction on labelled pixels only.
+void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<int32_t>& ids, const RunResult& result) {
+  FigureSpec spec;
+  spec.rows = scene.cube.rows;
+  spec.cols = scene.cube.cols;
+  for (const auto& c : ck.classes.classes()) spec.legend.push_back({c.id, c.name, c.rgb});
+  spec.title = scene.name + ": " + ck.net_options.name + ", " + result.split.mode + " split, OA " + format_fixed(result.accuracy.overall, 4);
+  spec.panels = {{"Classification map", ids, false},
+                 {"Ground truth", scene.labels.labels, false},
+                 {"Test pixels: correct / wrong", error_codes(result.split.test, ids), true}};
+  write_text_file(path_in(result.out_dir, "map.svg"), render_svg(spec));
+  spec.panels = {{"Classification map, labelled pixels", masked(ids, scene.labels.labels), false}};
+  write_text_file(path_in(result.out_dir, "map_masked.svg"), render_svg(spec));
+}
+
 // Everything after training: prototypes, the final checkpoint, the maps and the reports.
 void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
                 const Samples& train, RunResult& result) {
@@ -83,6 +100,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     write_png_quicklook(path_in(result.out_dir, "map.png"), cube.rows, cube.cols, ids, ck.classes);
   }
   result.accuracy = evaluate_accuracy(result.split.test, ids, 0);
+  if (o.write_maps) write_figures(scene, ck, ids, result);
 
   RunReport report;
   report.header = {{"scene", scene.name},

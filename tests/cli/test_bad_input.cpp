@@ -151,3 +151,50 @@ TEST(Configs, EveryShippedConfigParses) {
 
 }  // namespace
 }  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// A real (tiny) training through the CLI, shared by the prediction tests.
+const std::string& trained_checkpoint() {
+  static test::TempDir dir;
+  static const std::string ckpt = [] {
+    const test::CliResult r = test::run_hsi({"train", "--config", std::string(HSI_PROJECT_ROOT) + "/configs/salinas_a.ini", "--data.cube", kCube,
+                                             "--data.labels", kGt, "--model", "ms2d", "--patch", "5", "--model.width", "8", "--train.epochs", "2",
+                                             "--train.min_steps", "4", "--finetune.enabled", "false", "--out", dir.file("run")});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return dir.file("run/best.ckpt");
+  }();
+  return ckpt;
+}
+
+TEST(Predict, WritesGeoreferencedMapConfidenceAndPng) {
+  test::TempDir dir;
+  const test::CliResult r = test::run_hsi({"predict", "--model", trained_checkpoint(), "--input", kCube, "--out", dir.file("map.tif")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"map.tif", "map_confidence.tif", "map.png"}) EXPECT_TRUE(fs::exists(dir.file(f))) << f;
+  const test::CliResult eval = test::run_hsi({"evaluate", "--pred", dir.file("map.tif"), "--truth", kGt, "--out", dir.file("eval")});
+  EXPECT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NE(eval.out.find("overall accuracy (OA)"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir.file("eval.json")));
+}
+
+TEST(Predict, CubeWithAnotherBandCountIsRefused) {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(20, 20, 100, 2, 1);
+  write_cube_geotiff(dir.file("other.tif"), s.cube);
+  const test::CliResult r = test::run_hsi({"predict", "--model", trained_checkpoint(), "--input", dir.file("other.tif"), "--out", dir.file("map.tif")});
+  expect_clean_failure(r, 3, {"other.tif", "100 bands", "224"}, "");
+  EXPECT_FALSE(fs::exists(dir.file("map.tif")));
+}
+
+TEST(Predict, TruncatedCheckpointIsRefused) {
+  test::TempDir dir;
+  test::truncate_copy(trained_checkpoint(), dir.file("cut.ckpt"), test::file_size(trained_checkpoint()) / 2);
+  const test::CliResult r = test::run_hsi({"predict", "--model", dir.file("cut.ckpt"), "--input", kCube, "--out", dir.file("map.tif")});
+  expect_clean_failure(r, 3, {"cut.ckpt"}, "");
+  EXPECT_FALSE(fs::exists(dir.file("map.tif")));
+}
+
+}  // namespace
+}  // namespace hsi

@@ -67,3 +67,32 @@ TEST(Aggregate, MeanStdAndBoldBest) {
 
 }  // namespace
 }  // namespace hsi
+
+#include "eval/figure.hpp"
+
+namespace hsi {
+namespace {
+
+TEST(Figure, SvgDrawsRunsLegendAndErrors) {
+  FigureSpec spec;
+  spec.title = "A <test> & figure";
+  spec.rows = 2;
+  spec.cols = 3;
+  spec.legend = {{1, "Corn", {255, 0, 0}}, {2, "Water", {0, 0, 255}}};
+  const std::vector<int32_t> truth = {1, 1, 0, 2, 2, 2}, pred = {1, 2, 2, 2, 2, 2};
+  spec.panels = {{"map", pred, false}, {"errors", error_codes(truth, pred), true}};
+  const std::string svg = render_svg(spec);
+  EXPECT_NE(svg.find("A &lt;test&gt; &amp; figure"), std::string::npos);
+  EXPECT_NE(svg.find("1 Corn"), std::string::npos);
+  EXPECT_NE(svg.find("fill=\"#ff0000\""), std::string::npos);
+  // Row 1 of the map is one run of class 2: a single rect three pixels wide.
+  const double px = 360.0 / 3;
+  EXPECT_NE(svg.find("width=\"" + std::to_string(static_cast<int>(3 * px)) + "\" height=\"" + std::to_string(static_cast<int>(px)) + "\" fill=\"#0000ff\""),
+            std::string::npos) << svg;
+  EXPECT_EQ(error_codes(truth, pred), (std::vector<int32_t>{1, 2, 0, 1, 1, 1}));
+  EXPECT_NE(svg.find("wrong (test pixel)"), std::string::npos);
+  EXPECT_EQ(masked(pred, truth), (std::vector<int32_t>{1, 2, 0, 2, 2, 2}));
+}
+
+}  // namespace
+}  // namespace hsi

@@ -129,6 +129,31 @@ double naive_triplet(const Vec& v, const std::vector<int64_t>& l, double m, cons
   return sum / count;
 }
 
+TEST(Losses, StructuralMetricLossIsContrastiveInMarginUnits) {
+  const torch::Tensor z = random_embeddings(8, 4, 14);
+  const Vec v = to_vec(z);
+  const double m = 3.0;
+  double pos = 0, neg = 0;
+  int np = 0, nn = 0;
+  for (size_t i = 0; i < v.size(); ++i)
+    for (size_t j = i + 1; j < v.size(); ++j) {
+      const double d2 = sqd(v[i], v[j]) / (m * m);
+      if (kLabels[i] == kLabels[j]) {
+        pos += d2;
+        ++np;
+      } else {
+        const double h = std::max(0.0, 1.0 - std::sqrt(d2 + 1e-12));
+        neg += h * h;
+        ++nn;
+      }
+    }
+  EXPECT_NEAR(structural_metric_loss(z, labels_of(kLabels), m).item<double>(), pos / np + neg / nn, 1e-9);
+  expect_gradient_matches([m](const torch::Tensor& t) { return structural_metric_loss(t, labels_of(kLabels), m); }, z);
+  // Scale-free: scaling the features and the margin together leaves the loss unchanged.
+  EXPECT_NEAR(structural_metric_loss(z * 10, labels_of(kLabels), m * 10).item<double>(),
+              structural_metric_loss(z, labels_of(kLabels), m).item<double>(), 1e-6);
+}
+
 TEST(Losses, TripletWithEachMinerMatchesLoop) {
   const torch::Tensor x = random_embeddings(8, 3, 3);
   const Vec v = to_vec(x);
