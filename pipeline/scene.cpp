@@ -1,10 +1,12 @@
 #include "pipeline/scene.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "io/reader.hpp"
 
 namespace hsi {
@@ -55,7 +57,20 @@ Scene load_scene(const RunSettings& settings) {
                                         " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +
                                         std::to_string(scene.cube.cols));
   }
+  // GeoTIFFs normally carry geo-referencing; one without is accepted, but the maps made from
+  // it will not line up with anything, which the user should know.
+  const std::string cube_path = parse_source(d.cube).path;
+  const std::string ext = std::filesystem::path(cube_path).extension().string();
+  if ((ext == ".tif" || ext == ".tiff" || ext == ".TIF") && !scene.cube.geo.has_geotransform) {
+    std::fprintf(stderr, "hsi: warning: %s has no geo-referencing; outputs will have none\n", cube_path.c_str());
+  }
   scene.name = d.name.empty() ? std::filesystem::path(parse_source(d.cube).path).stem().string() : d.name;
+  for (int band : parse_index_ranges(d.drop_bands, "data.drop_bands")) {
+    if (band > scene.cube.bands) {
+      usage_error("data.drop_bands: band " + std::to_string(band) + " does not exist; " + scene.cube.source + " has " +
+                  std::to_string(scene.cube.bands) + " bands");
+    }
+  }
   scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels);
   std::set<int32_t> ids;
   int64_t labelled = 0;

@@ -18,9 +18,7 @@ static std::string slurp(const std::string& path) {
   return s.str();
 }
 
-CliResult run_hsi(const std::vector<std::string>& args) {
-  TempDir capture;
-  const std::string out_path = capture.file("stdout"), err_path = capture.file("stderr");
+int spawn_hsi(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::freopen(out_path.c_str(), "w", stdout);
@@ -34,10 +32,20 @@ CliResult run_hsi(const std::vector<std::string>& args) {
     execv(binary.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+int wait_hsi(int pid) {
   int status = 0;
   waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+CliResult run_hsi(const std::vector<std::string>& args) {
+  TempDir capture;
+  const std::string out_path = capture.file("stdout"), err_path = capture.file("stderr");
   CliResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  r.exit_code = wait_hsi(spawn_hsi(args, out_path, err_path));
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;

@@ -12,4 +12,9 @@ struct CliResult {
 
 CliResult run_hsi(const std::vector<std::string>& args);
 
+// Starts hsi in the background (stdout/stderr to the given files); returns its pid.
+int spawn_hsi(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path);
+// Waits for it: the exit code, or -signal.
+int wait_hsi(int pid);
+
 }  // namespace hsi::test

@@ -24,6 +24,10 @@ SyntheticScene make_scene(int64_t rows, int64_t cols, int64_t bands, int classes
   s.cube.data.resize(static_cast<size_t>(rows * cols * bands));
   s.labels.source = "synthetic labels";
   s.labels.labels.assign(static_cast<size_t>(rows * cols), 0);
+  // Geo-referenced like a real GeoTIFF would be (UTM-style metres).
+  s.cube.geo.has_geotransform = true;
+  s.cube.geo.geotransform = {600000.0, 3.7, 0.0, 4000000.0, 0.0, -3.7};
+  s.labels.geo = s.cube.geo;
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) {
       // Vertical stripes of classes; the last column of each stripe stays unlabelled.
