@@ -5,7 +5,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/commands.hpp"
 #include "common/error.hpp"
 
 namespace po = boost::program_options;
@@ -88,6 +87,29 @@ po::options_description settings_options(RunSettings& s) {
   return all;
 }
 
+void store_ini(std::istream& in, const std::string& name, const po::options_description& settings, po::variables_map& vm) {
+  try {
+    po::store(po::parse_config_file(in, settings, /*allow_unregistered=*/false), vm);
+  } catch (const po::error& e) {
+    throw Error(ErrorKind::Usage, name + ": " + e.what());
+  }
+}
+
+RunSettings settings_from_ini(std::istream& in, const std::string& name) {
+  RunSettings s;
+  po::variables_map vm;
+  store_ini(in, name, settings_options(s), vm);
+  try {
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error(ErrorKind::Usage, name + ": " + e.what());
+  }
+  s.config_file = name;
+  s.validate();
+  s.config_text = describe_settings(vm);
+  return s;
+}
+
 bool parse_settings(const std::vector<std::string>& args, const std::string& usage,
                     const po::options_description& verb_options, const po::positional_options_description& positional,
                     RunSettings& s, po::variables_map& vm) {
@@ -106,12 +128,8 @@ bool parse_settings(const std::vector<std::string>& args, const std::string& usa
       const std::string path = vm["config"].as<std::string>();
       std::ifstream in(path);
       if (!in) throw Error(ErrorKind::Usage, path + ": cannot open the config file");
-      try {
-        // Stored after the command line, so command-line values win.
-        po::store(po::parse_config_file(in, settings, /*allow_unregistered=*/false), vm);
-      } catch (const po::error& e) {
-        throw Error(ErrorKind::Usage, path + ": " + e.what());
-      }
+      // Stored after the command line, so command-line values win.
+      store_ini(in, path, settings, vm);
     }
     po::notify(vm);
   } catch (const po::error& e) {

@@ -3,6 +3,7 @@
 // keys on the command line (`--train.epochs 50`), the command line winning. Unknown keys and
 // values of the wrong type are usage errors that name the key.
 #include <boost/program_options.hpp>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,12 @@ bool parse_settings(const std::vector<std::string>& args, const std::string& usa
                     const boost::program_options::options_description& verb_options,
                     const boost::program_options::positional_options_description& positional, RunSettings& s,
                     boost::program_options::variables_map& vm);
+
+// Stores an INI stream's settings into vm; errors name `name` (the file) and the key.
+void store_ini(std::istream& in, const std::string& name, const boost::program_options::options_description& settings,
+               boost::program_options::variables_map& vm);
+// Settings of an INI stream alone, validated (what --config FILE gives with no other option).
+RunSettings settings_from_ini(std::istream& in, const std::string& name);
 
 // "section.key = value" lines of every setting, for results and checkpoints.
 std::string describe_settings(const boost::program_options::variables_map& vm);

@@ -12,6 +12,7 @@ packages=(
   libeigen3-dev
   libboost-program-options-dev
   googletest libgtest-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()

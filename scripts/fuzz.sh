@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses with clang (ASan + UBSan) into build-fuzz/ and runs each for a
+# bounded number of executions from a seed corpus of real files. A crash leaves its input in
+# build-fuzz/crashes/ and fails the script; such inputs become regression tests.
+# Usage: scripts/fuzz.sh [runs per harness, default 20000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-20000}
+bash scripts/install-deps.sh
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSI_FUZZ=ON
+fi
+ninja -C build-fuzz fuzz_config fuzz_mat fuzz_hdf5 fuzz_gdal fuzz_checkpoint
+
+seeds=build-fuzz/seeds
+rm -rf "$seeds" && mkdir -p "$seeds"/{config,mat,hdf5,gdal,checkpoint} build-fuzz/crashes
+cp configs/*.ini "$seeds/config/"
+cp data/SalinasA_gt.mat "$seeds/mat/"
+shared=../shared/data/ground_truth
+[ -d "$shared" ] && cp "$shared"/indian_pines/Indian_pines_gt.mat "$shared"/ksc/KSC_gt.mat "$shared"/botswana/Botswana_gt.mat "$seeds/mat/" || true
+[ -d "$shared" ] && cp "$shared"/indian_pines/indianpines_ts.tif "$seeds/gdal/" || true
+# Small HDF5 (netCDF-4 is HDF5 underneath) and GeoTIFF seeds made with GDAL.
+gdal_create -q -of netCDF -co FORMAT=NC4 -outsize 16 16 -bands 3 -ot Int16 -burn 7 "$seeds/hdf5/cube.h5" 2>/dev/null || true
+gdal_create -q -of GTiff -outsize 16 16 -bands 4 -ot Int16 -burn 3 -a_srs EPSG:32633 -a_ullr 0 16 16 0 "$seeds/gdal/cube.tif" 2>/dev/null || true
+if [ -x build/cli/hsi ]; then
+  tmp=$(mktemp -d)
+  build/cli/hsi train --config configs/salinas_a.ini --patch 3 --model.width 4 --model.embedding 8 --model.metric_dim 4 \
+    --train.epochs 1 --train.min_steps 1 --finetune.enabled false --out "$tmp/run" > /dev/null
+  cp "$tmp/run/best.ckpt" "$seeds/checkpoint/"
+  rm -rf "$tmp"
+fi
+
+export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+status=0
+for h in config mat hdf5 gdal checkpoint; do
+  echo "== fuzz_$h ($runs executions)"
+  if ! build-fuzz/fuzz/fuzz_$h -seed=1 -runs="$runs" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
+       -artifact_prefix=build-fuzz/crashes/$h- "$seeds/$h" 2>&1 | grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|crash-|Done"; then
+    :
+  fi
+  if ls build-fuzz/crashes/$h-* > /dev/null 2>&1; then
+    echo "fuzz_$h: crash found, input kept in build-fuzz/crashes/"
+    status=1
+  fi
+done
+exit $status
