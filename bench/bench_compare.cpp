@@ -1,0 +1,149 @@
+// hsi's side of the Python comparison (bench/compare.sh): data preparation for one epoch,
+// one training epoch over the labelled set, whole-scene inference, peak RSS, achieved GFLOP/s
+// and a large float32 matrix multiply as the machine's practical ceiling.
+// Usage: bench_compare [--threads N] [--patch P] [--tiles K] [--skip-train] [--route dense|patch]
+#include <sys/resource.h>
+#include <torch/torch.h>
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "io/reader.hpp"
+#include "pipeline/batches.hpp"
+#include "pipeline/predictor.hpp"
+#include "pipeline/preprocess.hpp"
+#include "pipeline/random.hpp"
+
+using namespace hsi;
+
+static double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Mosaics the cube (and labels) k x k.
+static void tile(Cube& cube, LabelMap& gt, int k) {
+  if (k == 1) return;
+  Cube big = cube;
+  big.rows *= k;
+  big.cols *= k;
+  big.data.assign(static_cast<size_t>(big.rows * big.cols * big.bands), 0.0f);
+  std::vector<int32_t> labels(static_cast<size_t>(big.rows * big.cols));
+  for (int64_t r = 0; r < big.rows; ++r)
+    for (int64_t c = 0; c < big.cols; ++c) {
+      const int64_t sr = r % cube.rows, sc = c % cube.cols;
+      std::memcpy(big.spectrum(r, c), cube.spectrum(sr, sc), sizeof(float) * cube.bands);
+      labels[r * big.cols + c] = gt.labels[sr * cube.cols + sc];
+    }
+  cube = std::move(big);
+  gt.rows = cube.rows;
+  gt.cols = cube.cols;
+  gt.labels = std::move(labels);
+}
+
+int main(int argc, char** argv) {
+  int threads = 2, patch = 13, tiles = 1;
+  bool skip_train = false;
+  std::string route = "dense";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--patch" && i + 1 < argc) patch = std::atoi(argv[++i]);
+    else if (a == "--tiles" && i + 1 < argc) tiles = std::atoi(argv[++i]);
+    else if (a == "--route" && i + 1 < argc) route = argv[++i];
+    else if (a == "--skip-train") skip_train = true;
+  }
+  torch::set_num_threads(threads);
+  omp_set_num_threads(threads);
+  torch::manual_seed(0);
+  const std::string root = HSI_SOURCE_DIR;
+  Cube cube = read_cube(root + "/data/SalinasA.mat");
+  LabelMap gt = read_labels(root + "/data/SalinasA_gt.mat");
+  tile(cube, gt, tiles);
+
+  // Data preparation for one epoch: fit and apply the preprocessing, cut every labelled window.
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<int32_t> ids;
+  Samples all;
+  for (int64_t p = 0; p < gt.rows * gt.cols; ++p) {
+    if (gt.labels[p] == 0) continue;
+    auto it = std::lower_bound(ids.begin(), ids.end(), gt.labels[p]);
+    if (it == ids.end() || *it != gt.labels[p]) ids.insert(it, gt.labels[p]);
+  }
+  for (int64_t p = 0; p < gt.rows * gt.cols; ++p) {
+    if (gt.labels[p] == 0) continue;
+    all.pixels.push_back(p);
+    all.targets.push_back(std::lower_bound(ids.begin(), ids.end(), gt.labels[p]) - ids.begin());
+  }
+  Rng rng(0);
+  std::vector<int64_t> train;
+  for (size_t c = 0; c < ids.size(); ++c) {
+    std::vector<int64_t> members;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all.targets[i] == static_cast<int64_t>(c)) members.push_back(all.pixels[i]);
+    rng.shuffle(members);
+    train.insert(train.end(), members.begin(), members.begin() + 10);
+  }
+  PreprocessSpec spec;
+  spec.drop_bands = {108, 109, 110, 111, 112, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 224};
+  spec.pca = 30;
+  const Preprocessor pre = Preprocessor::fit(cube, train, spec);
+  pre.apply(cube);
+  NetOptions net_options;
+  net_options.name = "ms2d";
+  net_options.in_bands = 30;
+  net_options.patch = patch;
+  net_options.classes = static_cast<int>(ids.size());
+  const BatchMaker batches(cube, net_options);
+  std::vector<int64_t> order(all.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
+  rng.shuffle(order);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> epoch_batches;
+  for (size_t s = 0; s < order.size(); s += 32) {
+    std::vector<int64_t> px, y;
+    for (size_t k = s; k < std::min(order.size(), s + 32); ++k) {
+      px.push_back(all.pixels[order[k]]);
+      y.push_back(all.targets[order[k]]);
+    }
+    epoch_batches.emplace_back(batches.make(px), torch::tensor(y, torch::kLong));
+  }
+  const double prep = seconds_since(t0);
+
+  HsiNet net(net_options);
+  double epoch = 0;
+  if (!skip_train) {
+    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+    net->train();
+    t0 = std::chrono::steady_clock::now();
+    for (auto& [x, y] : epoch_batches) {
+      opt.zero_grad();
+      torch::nn::functional::cross_entropy(net->forward(x), y).backward();
+      opt.step();
+    }
+    epoch = seconds_since(t0);
+  }
+  epoch_batches.clear();
+
+  PredictOptions po;
+  po.route = route;
+  po.progress = false;
+  const Prediction p = predict_scene(net, cube, {}, po);
+  const double pixels = static_cast<double>(cube.pixels());
+
+  // The ceiling: a 2048^3 float32 matrix multiply.
+  const torch::Tensor a = torch::randn({2048, 2048}), b = torch::randn({2048, 2048});
+  torch::mm(a, b);
+  t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) torch::mm(a, b);
+  const double mm_gflops = 3 * 2.0 * 2048.0 * 2048.0 * 2048.0 / seconds_since(t0) / 1e9;
+
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  const double macs_route = static_cast<double>(route == "dense" ? net->macs_per_pixel_dense() : net->macs_per_sample());
+  const double train_gflops = skip_train ? 0 : 3.0 * 2.0 * static_cast<double>(net->macs_per_sample()) * static_cast<double>(all.size()) / epoch / 1e9;
+  std::printf("impl=cpp prep_s=%.4f epoch_s=%.4f infer_s=%.4f infer_px_s=%.1f peak_rss_kb=%ld train_gflops=%.2f infer_gflops=%.2f matmul_gflops=%.1f\n",
+              prep, epoch, p.seconds, pixels / p.seconds, usage.ru_maxrss, train_gflops, 2.0 * macs_route * pixels / p.seconds / 1e9, mm_gflops);
+  return 0;
+}
