@@ -1,5 +1,9 @@
 // hsi predict: classify every pixel of a cube with a checkpoint.
+#include <glob.h>
+
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "cli/commands.hpp"
@@ -11,15 +15,98 @@
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predictor.hpp"
 #include "pipeline/scene.hpp"
+#include "pipeline/stream_predict.hpp"
+#include "io/window_io.hpp"
+#include "common/interrupt.hpp"
+#include "common/text.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace hsi::cli {
+namespace {
+
+// GDAL rasters with a window model take the streamed path; .mat and HDF5 cubes are read whole.
+bool streamable(const std::string& path, const Checkpoint& ck) {
+  const std::string ext = to_lower(fs::path(path).extension().string());
+  return ck.net->supports_dense() && ext != ".mat" && ext != ".h5" && ext != ".hdf5" && ext != ".he5" && ext != ".hdf";
+}
+
+std::vector<std::string> expand_inputs(const std::string& spec) {
+  std::vector<std::string> files;
+  if (!spec.empty() && spec[0] == '@') {
+    std::ifstream list(spec.substr(1));
+    if (!list) usage_error(spec.substr(1) + ": cannot open the input list");
+    for (std::string line; std::getline(list, line);) {
+      line = trim(line);
+      if (!line.empty() && line[0] != '#') files.push_back(line);
+    }
+  } else {
+    glob_t g;
+    if (::glob(spec.c_str(), 0, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) files.push_back(g.gl_pathv[i]);
+    }
+    globfree(&g);
+  }
+  if (files.empty()) usage_error("--inputs '" + spec + "' matches no file");
+  return files;
+}
+
+// One map per input, resumable (finished maps are skipped), failures reported without stopping
+// the others; a VRT mosaic and a summary at the end. Exit 0 only when every input succeeded.
+int run_batch_predict(const std::string& model, const std::string& inputs, const std::string& out_dir, int ram,
+                      const std::string& nan_policy, const std::string& classifier, int threads) {
+  const std::vector<std::string> files = expand_inputs(inputs);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  check_writable_target((fs::path(out_dir) / "summary.csv").string());
+  configure_threads(threads);
+  Checkpoint ck = load_checkpoint(model);
+  std::ostringstream summary;
+  summary << "input,map,pixels,seconds,status\n";
+  std::vector<std::string> maps;
+  int failed = 0;
+  for (const std::string& file : files) {
+    const std::string stem = fs::path(file).stem().string();
+    const std::string map = (fs::path(out_dir) / (stem + "_map.tif")).string();
+    const std::string conf = (fs::path(out_dir) / (stem + "_confidence.tif")).string();
+    if (fs::exists(map)) {
+      summary << file << "," << map << ",,,done earlier\n";
+      maps.push_back(map);
+      std::cout << "[skip] " << file << " (" << map << " exists)" << std::endl;
+      continue;
+    }
+    try {
+      if (!streamable(file, ck)) usage_error(file + ": batch prediction takes GDAL rasters and a window model");
+      StreamOptions so;
+      so.ram_mb = ram;
+      so.nan_policy = nan_policy;
+      so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
+      so.predict.prototypes = ck.prototypes;
+      const StreamResult r = predict_streamed(ck, file, map, conf, so);
+      summary << file << "," << map << "," << r.rows * r.cols << "," << r.seconds << ",ok\n";
+      maps.push_back(map);
+      std::cout << file << ": " << r.rows << " x " << r.cols << " in " << r.seconds << " s" << std::endl;
+    } catch (const Error& e) {
+      ++failed;
+      std::string reason = e.what();
+      for (char& c : reason) c = c == ',' ? ';' : c;
+      summary << file << ",,,,failed: " << reason << "\n";
+      std::cerr << "hsi predict: error: " << e.what() << "\n";
+      if (stop_requested()) break;
+    }
+  }
+  if (!maps.empty()) write_vrt_mosaic((fs::path(out_dir) / "mosaic.vrt").string(), maps);
+  write_text_file((fs::path(out_dir) / "summary.csv").string(), summary.str());
+  std::cout << files.size() - failed << " of " << files.size() << " inputs classified; " << out_dir << "/summary.csv, mosaic.vrt\n";
+  return failed == 0 ? 0 : 3;
+}
+
+}  // namespace
 
 int run_predict(const std::vector<std::string>& args) {
-  std::string model, input, out, confidence, png, axis_order, nan_policy, route, classifier;
-  int threads = 0, tile = 128, batch = 256;
+  std::string model, input, out, confidence, png, axis_order, nan_policy, route, classifier, inputs, out_dir;
+  int threads = 0, tile = 128, batch = 256, ram = 512;
   po::options_description desc("hsi predict --model CKPT --input CUBE --out MAP.tif [options]");
   desc.add_options()("help,h", "show this help")("model", po::value(&model), "checkpoint (best.ckpt of hsi train)")(
       "input", po::value(&input), "cube to classify, FILE or FILE:VARIABLE")("out", po::value(&out), "classification map (GeoTIFF)")(
@@ -31,7 +118,10 @@ int run_predict(const std::vector<std::string>& args) {
       "classifier", po::value(&classifier), "override the checkpoint's classifier: softmax | prototype")(
       "tile", po::value(&tile)->default_value(128), "tile side (dense route)")(
       "batch-size", po::value(&batch)->default_value(256), "patches per batch (patch route)")(
-      "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
+      "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)")(
+      "ram", po::value(&ram)->default_value(512), "memory budget in MB for streamed prediction of GDAL rasters")(
+      "inputs", po::value(&inputs), "batch: a glob ('tiles/*.tif') or @list.txt of inputs")(
+      "out-dir", po::value(&out_dir), "batch: folder for one map per input, mosaic.vrt and summary.csv");
   po::variables_map vm;
   parse_or_usage_error(args, desc, {}, vm);
   if (vm.count("help")) {
@@ -39,6 +129,11 @@ int run_predict(const std::vector<std::string>& args) {
     return 0;
   }
   // Options first, then files: nothing is read before every option is known to be sound.
+  if (ram < 64) usage_error("--ram must be at least 64 (MB)");
+  if (!inputs.empty() || !out_dir.empty()) {
+    if (model.empty() || inputs.empty() || out_dir.empty()) usage_error("batch prediction needs --model, --inputs and --out-dir");
+    return run_batch_predict(model, inputs, out_dir, ram, nan_policy, classifier, threads);
+  }
   if (model.empty() || input.empty() || out.empty()) usage_error("--model, --input and --out are required");
   if (route != "auto" && route != "dense" && route != "patch") usage_error("--route must be auto, dense or patch");
   if (nan_policy != "error" && nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
@@ -55,6 +150,23 @@ int run_predict(const std::vector<std::string>& args) {
   configure_threads(threads);
 
   Checkpoint ck = load_checkpoint(model);
+  if (streamable(input_file, ck) && route != "patch") {
+    // GDAL rasters are streamed window by window under the RAM budget; the scene is never loaded whole.
+    StreamOptions so;
+    so.ram_mb = ram;
+    so.tile = vm["tile"].defaulted() ? 0 : tile;
+    so.nan_policy = nan_policy;
+    so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
+    so.predict.prototypes = ck.prototypes;
+    const StreamResult r = predict_streamed(ck, input_file, out, confidence, so);
+    if (!r.georeferenced) std::cerr << "hsi predict: warning: " << input_file << " has no geo-referencing; the map will have none\n";
+    write_png_from_map(out, png);
+    std::cout << "classified " << r.rows << " x " << r.cols << " pixels (streamed, " << r.tile << "x" << r.tile << " tiles, "
+              << r.skipped_tiles << " of " << r.tiles << " tiles without data skipped) in " << r.seconds << " s, "
+              << static_cast<int64_t>(static_cast<double>(r.rows * r.cols) / r.seconds) << " pixels/s\n"
+              << "wrote " << out << ", " << confidence << ", " << png << "\n";
+    return 0;
+  }
   ReadOptions read_options;
   read_options.axis_order = axis_order;
   Cube cube = read_cube(input, read_options);

@@ -1,0 +1,131 @@
+#include "io/window_io.hpp"
+
+#include <gdal_utils.h>
+
+#include <algorithm>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "io/gdal_util.hpp"
+
+namespace hsi {
+
+struct RasterWindowReader::Impl {
+  detail::GdalDatasetPtr ds;
+};
+
+RasterWindowReader::RasterWindowReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+  impl_->ds = detail::open_gdal_dataset(path);
+  GDALDataset& ds = *impl_->ds;
+  rows_ = ds.GetRasterYSize();
+  cols_ = ds.GetRasterXSize();
+  bands_ = ds.GetRasterCount();
+  if (bands_ <= 0) data_error(path, "raster has no bands");
+  geo_ = detail::read_georeferencing(ds);
+  ds.GetRasterBand(1)->GetBlockSize(&block_w_, &block_h_);
+}
+
+RasterWindowReader::~RasterWindowReader() = default;
+
+void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const {
+  const GSpacing pixel_space = static_cast<GSpacing>(sizeof(float)) * bands_;
+  CPLErrorReset();
+  if (impl_->ds->RasterIO(GF_Read, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h), bip,
+                          static_cast<int>(w), static_cast<int>(h), GDT_Float32, static_cast<int>(bands_), nullptr, pixel_space,
+                          pixel_space * w, sizeof(float), nullptr) != CE_None) {
+    data_error(path_, "reading the window at row " + std::to_string(y0) + ", column " + std::to_string(x0) +
+                          " failed: " + detail::last_gdal_error("truncated or corrupt file"));
+  }
+}
+
+struct TiledMapWriter::Impl {
+  AtomicOutput map_out, conf_out;
+  detail::GdalDatasetPtr map, conf;
+  bool byte = true;
+  Impl(const std::string& m, const std::string& c) : map_out(m), conf_out(c) {}
+};
+
+TiledMapWriter::TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
+                               const ClassTable& classes, const GeoInfo& geo)
+    : impl_(std::make_unique<Impl>(map_path, confidence_path)) {
+  detail::init_gdal();
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
+  const char* const options[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", nullptr};
+  impl_->byte = classes.max_id() <= 255;
+  impl_->map.reset(driver->Create(impl_->map_out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), 1,
+                                  impl_->byte ? GDT_Byte : GDT_UInt16, const_cast<char**>(options)));
+  impl_->conf.reset(driver->Create(impl_->conf_out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), 1, GDT_Float32,
+                                   const_cast<char**>(options)));
+  if (!impl_->map || !impl_->conf) output_error(map_path, "cannot create: " + detail::last_gdal_error("GDAL refused"));
+  detail::write_georeferencing(*impl_->map, geo);
+  detail::write_georeferencing(*impl_->conf, geo);
+  GDALRasterBand* band = impl_->map->GetRasterBand(1);
+  band->SetNoDataValue(0);
+  impl_->conf->GetRasterBand(1)->SetNoDataValue(0);
+  const int entries = impl_->byte ? 256 : classes.max_id() + 1;
+  GDALColorTable table;
+  GDALColorEntry black{0, 0, 0, 255};
+  for (int i = 0; i < entries; ++i) table.SetColorEntry(i, &black);
+  std::vector<std::string> names(static_cast<size_t>(classes.max_id() + 1));
+  names[0] = "unclassified";
+  for (const auto& c : classes.classes()) {
+    GDALColorEntry e{c.rgb[0], c.rgb[1], c.rgb[2], 255};
+    table.SetColorEntry(c.id, &e);
+    names[static_cast<size_t>(c.id)] = c.name;
+  }
+  band->SetColorTable(&table);
+  band->SetColorInterpretation(GCI_PaletteIndex);
+  CPLStringList category_names;
+  for (const auto& n : names) category_names.AddString(n.c_str());
+  band->SetCategoryNames(category_names.List());
+}
+
+TiledMapWriter::~TiledMapWriter() = default;
+
+void TiledMapWriter::write(int64_t y0, int64_t x0, int64_t h, int64_t w, const std::vector<int32_t>& ids, const std::vector<float>& confidence) {
+  CPLErrorReset();
+  if (impl_->map->GetRasterBand(1)->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h),
+                                             const_cast<int32_t*>(ids.data()), static_cast<int>(w), static_cast<int>(h), GDT_Int32, 0, 0,
+                                             nullptr) != CE_None ||
+      impl_->conf->GetRasterBand(1)->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h),
+                                              const_cast<float*>(confidence.data()), static_cast<int>(w), static_cast<int>(h), GDT_Float32,
+                                              0, 0, nullptr) != CE_None) {
+    output_error(impl_->map_out.final_path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
+  }
+}
+
+void TiledMapWriter::commit() {
+  CPLErrorReset();
+  impl_->map.reset();
+  impl_->conf.reset();
+  if (CPLGetLastErrorType() >= CE_Failure) output_error(impl_->map_out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
+  impl_->conf_out.commit();
+  impl_->map_out.commit();  // the map last: its presence means the job is complete
+}
+
+bool write_png_from_map(const std::string& map_path, const std::string& png_path) {
+  detail::GdalDatasetPtr map = detail::open_gdal_dataset(map_path);
+  if (map->GetRasterBand(1)->GetRasterDataType() != GDT_Byte) return false;
+  GDALDriver* png = GetGDALDriverManager()->GetDriverByName("PNG");
+  AtomicOutput out(png_path);
+  CPLErrorReset();
+  detail::GdalDatasetPtr ds(png->CreateCopy(out.temp_path().c_str(), map.get(), FALSE, nullptr, nullptr, nullptr));
+  if (!ds) output_error(png_path, "cannot write PNG: " + detail::last_gdal_error("GDAL refused"));
+  ds.reset();
+  out.commit();
+  return true;
+}
+
+void write_vrt_mosaic(const std::string& vrt_path, const std::vector<std::string>& maps) {
+  detail::init_gdal();
+  std::vector<const char*> names;
+  for (const auto& m : maps) names.push_back(m.c_str());
+  AtomicOutput out(vrt_path);
+  int usage_error_flag = 0;
+  GDALDatasetH vrt = GDALBuildVRT(out.temp_path().c_str(), static_cast<int>(names.size()), nullptr, names.data(), nullptr, &usage_error_flag);
+  if (!vrt) output_error(vrt_path, "cannot build the mosaic: " + detail::last_gdal_error("GDAL refused"));
+  GDALClose(vrt);
+  out.commit();
+}
+
+}  // namespace hsi

@@ -1,0 +1,67 @@
+#pragma once
+// Window-by-window raster access for scenes larger than memory: a reader that returns any
+// window of all bands in hsi's BIP layout, and a writer that fills a tiled classification map
+// and confidence map block by block and moves both into place only when complete.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/class_table.hpp"
+#include "io/raster.hpp"
+
+namespace hsi {
+
+class RasterWindowReader {
+ public:
+  explicit RasterWindowReader(const std::string& path);
+  ~RasterWindowReader();
+  RasterWindowReader(const RasterWindowReader&) = delete;
+  RasterWindowReader& operator=(const RasterWindowReader&) = delete;
+
+  int64_t rows() const { return rows_; }
+  int64_t cols() const { return cols_; }
+  int64_t bands() const { return bands_; }
+  const GeoInfo& geo() const { return geo_; }
+  const std::string& path() const { return path_; }
+  // The file's natural block size (tiles or strips), for window alignment.
+  int block_width() const { return block_w_; }
+  int block_height() const { return block_h_; }
+  // Reads rows [y0, y0+h) x columns [x0, x0+w) of every band into bip (h * w * bands floats).
+  void read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  int64_t rows_ = 0, cols_ = 0, bands_ = 0;
+  int block_w_ = 256, block_h_ = 256;
+  GeoInfo geo_;
+};
+
+class TiledMapWriter {
+ public:
+  // Creates both outputs under temporary names (tiled, DEFLATE, the input's geo-referencing;
+  // the class map with colour table, category names and nodata 0).
+  TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
+                 const ClassTable& classes, const GeoInfo& geo);
+  ~TiledMapWriter();  // without commit(), both temporary files are removed
+  TiledMapWriter(const TiledMapWriter&) = delete;
+  TiledMapWriter& operator=(const TiledMapWriter&) = delete;
+
+  void write(int64_t y0, int64_t x0, int64_t h, int64_t w, const std::vector<int32_t>& ids, const std::vector<float>& confidence);
+  void commit();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A palette PNG quick-look made from a Byte class map GeoTIFF (GDAL streams it); no-op (false)
+// for UInt16 maps, which a palette PNG cannot hold.
+bool write_png_from_map(const std::string& map_path, const std::string& png_path);
+
+// GDAL VRT mosaic of several maps (they must share the band layout).
+void write_vrt_mosaic(const std::string& vrt_path, const std::vector<std::string>& maps);
+
+}  // namespace hsi
