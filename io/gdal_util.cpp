@@ -14,6 +14,9 @@ void init_gdal() {
   std::call_once(once, [] {
     GDALAllRegister();
     CPLSetErrorHandler(CPLQuietErrorHandler);
+    // GDAL's block cache defaults to 5 % of RAM; our reads go straight into the destination
+    // buffer, so a large cache only doubles peak memory. Keep it small unless the user set it.
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", nullptr)) GDALSetCacheMax64(64LL << 20);
   });
 }
 
