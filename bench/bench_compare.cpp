@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   PredictOptions po;
   po.route = route;
   po.progress = false;
+  predict_scene(net, cube, {}, po);  // warm-up: oneDNN builds its kernels on the first call
   const Prediction p = predict_scene(net, cube, {}, po);
   const double pixels = static_cast<double>(cube.pixels());
 
