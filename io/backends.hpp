@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "io/array_layout.hpp"
 #include "io/reader.hpp"
 
 namespace hsi::detail {
@@ -33,5 +34,13 @@ struct VariableInfo {
 
 // Picks the variable named in spec, or the only numeric one of the wanted rank.
 const VariableInfo& choose_variable(const std::vector<VariableInfo>& vars, const SourceSpec& spec, Want want);
+
+// The destination cube of a chosen array variable, sized (after the allocation check) and
+// with the storage layout the slabs are scattered through.
+struct PreparedCube {
+  Cube cube;
+  StorageLayout layout;
+};
+PreparedCube prepare_cube(const VariableInfo& chosen, const std::string& where, const std::string& axis_order, bool column_major);
 
 }  // namespace hsi::detail

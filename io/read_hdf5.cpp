@@ -134,16 +134,9 @@ Cube read_hdf5(const SourceSpec& spec, const ReadOptions& options, Want want, bo
 
   Handle dataset(H5Dopen2(file.get(), chosen.name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!dataset.valid()) data_error(where, "cannot open the dataset");
-  std::array<int64_t, 3> dims{1, 1, 1};
-  for (int i = 0; i < chosen.rank; ++i) dims[i] = chosen.dims[i];
-  const StorageLayout layout = make_layout(dims, chosen.rank, options.axis_order, /*column_major=*/matlab, where);
-
-  Cube cube;
-  cube.source = where;
-  cube.source_type = chosen.type;
-  extents_of(layout, cube.rows, cube.cols, cube.bands);
-  check_allocation(where, cube.rows, cube.cols, cube.bands);
-  cube.data.resize(static_cast<size_t>(cube.rows * cube.cols * cube.bands));
+  PreparedCube prepared = prepare_cube(chosen, where, options.axis_order, /*column_major=*/matlab);
+  Cube& cube = prepared.cube;
+  const StorageLayout& layout = prepared.layout;
 
   Handle file_space(H5Dget_space(dataset.get()), H5Sclose);
   const int rank = chosen.rank;
@@ -176,7 +169,7 @@ Cube read_hdf5(const SourceSpec& spec, const ReadOptions& options, Want want, bo
     cube.data.assign(copy.size(), 0.0f);
     scatter_slab(copy.data(), layout, 0, layout.extent[0], cube.data.data(), cube.rows, cube.cols, cube.bands);
   }
-  return cube;
+  return std::move(prepared.cube);
 }
 
 }  // namespace hsi::detail

@@ -155,15 +155,9 @@ Cube read_matio(const SourceSpec& spec, const ReadOptions& options, Want want) {
   VarPtr var(Mat_VarReadInfo(mat.get(), chosen.name.c_str()));
   if (!var) data_error(where, "cannot read the variable's header" + (g_last_matio_message.empty() ? "" : " (" + g_last_matio_message + ")"));
 
-  std::array<int64_t, 3> dims{1, 1, 1};
-  for (int i = 0; i < chosen.rank; ++i) dims[i] = chosen.dims[i];
-  const StorageLayout layout = make_layout(dims, chosen.rank, options.axis_order, /*column_major=*/true, where);
-  Cube cube;
-  cube.source = where;
-  cube.source_type = chosen.type;
-  extents_of(layout, cube.rows, cube.cols, cube.bands);
-  check_allocation(where, cube.rows, cube.cols, cube.bands);
-  cube.data.resize(static_cast<size_t>(cube.rows * cube.cols * cube.bands));
+  PreparedCube prepared = prepare_cube(chosen, where, options.axis_order, /*column_major=*/true);
+  Cube& cube = prepared.cube;
+  const StorageLayout& layout = prepared.layout;
 
   // Read in slabs of the outermost stored axis so peak memory stays near the float cube's size.
   const int64_t plane = layout.extent[1] * layout.extent[2];
@@ -191,7 +185,7 @@ Cube read_matio(const SourceSpec& spec, const ReadOptions& options, Want want) {
     convert(var->class_type, raw.data(), static_cast<size_t>(count * plane), slab.data());
     scatter_slab(slab.data(), layout, begin, count, cube.data.data(), cube.rows, cube.cols, cube.bands);
   }
-  return cube;
+  return std::move(prepared.cube);
 }
 
 }  // namespace hsi::detail

@@ -51,6 +51,20 @@ const VariableInfo& choose_variable(const std::vector<VariableInfo>& vars, const
   return *chosen;
 }
 
+PreparedCube prepare_cube(const VariableInfo& chosen, const std::string& where, const std::string& axis_order, bool column_major) {
+  std::array<int64_t, 3> dims{1, 1, 1};
+  for (int i = 0; i < chosen.rank; ++i) dims[i] = chosen.dims[i];
+  PreparedCube p;
+  p.layout = make_layout(dims, chosen.rank, axis_order, column_major, where);
+  Cube& cube = p.cube;
+  cube.source = where;
+  cube.source_type = chosen.type;
+  extents_of(p.layout, cube.rows, cube.cols, cube.bands);
+  check_allocation(where, cube.rows, cube.cols, cube.bands);
+  cube.data.resize(static_cast<size_t>(cube.rows * cube.cols * cube.bands));
+  return p;
+}
+
 }  // namespace detail
 
 namespace {
