@@ -194,7 +194,7 @@ int run_predict(const std::vector<std::string>& args) {
   write_png_quicklook(png, cube.rows, cube.cols, ids, ck.classes);
   const double pixels = static_cast<double>(cube.pixels());
   std::cout << "classified " << cube.rows << " x " << cube.cols << " pixels (" << prediction.route << " route, "
-            << ck.classifier << " classifier) in " << prediction.seconds << " s, " << static_cast<int64_t>(pixels / prediction.seconds)
+            << options.classifier << " classifier) in " << prediction.seconds << " s, " << static_cast<int64_t>(pixels / prediction.seconds)
             << " pixels/s\n"
             << "wrote " << out << ", " << confidence << ", " << png << "\n";
   return 0;
