@@ -13,6 +13,9 @@ constexpr double kDistEps = 1e-12;
 
 torch::Tensor euclidean(const torch::Tensor& sq) { return torch::sqrt(sq + kDistEps); }
 
+// Rows scaled to unit length, as torch.nn.functional.normalize (eps 1e-12) does.
+torch::Tensor row_normalize(const torch::Tensor& x) { return x / x.norm(2, {1}, /*keepdim=*/true).clamp_min(1e-12); }
+
 torch::Tensor same_label_matrix(const torch::Tensor& labels) { return labels.unsqueeze(0) == labels.unsqueeze(1); }
 
 torch::Tensor index_tensor(const std::vector<int64_t>& v) {
@@ -138,7 +141,7 @@ torch::Tensor lifted_structured_loss(const torch::Tensor& x, const torch::Tensor
 
 torch::Tensor nt_xent_loss(const torch::Tensor& z1, const torch::Tensor& z2, double temperature) {
   const int64_t n = z1.size(0);
-  const torch::Tensor z = torch::nn::functional::normalize(torch::cat({z1, z2}, 0), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor z = row_normalize(torch::cat({z1, z2}, 0));
   torch::Tensor sim = torch::mm(z, z.t()) / temperature;
   sim = sim.masked_fill(torch::eye(2 * n, torch::TensorOptions().dtype(torch::kBool)), -std::numeric_limits<double>::infinity());
   const torch::Tensor target = torch::cat({torch::arange(n, 2 * n), torch::arange(0, n)}).to(torch::kLong);
@@ -188,7 +191,7 @@ DppKernel parse_dpp_kernel(const std::string& name) {
 
 torch::Tensor dpp_kernel_matrix(const torch::Tensor& b, DppKernel kernel, double sigma) {
   if (kernel == DppKernel::Rbf) return torch::exp(-pairwise_sq_dist(b) / sigma);
-  const torch::Tensor n = torch::nn::functional::normalize(b, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  const torch::Tensor n = row_normalize(b);
   return torch::mm(n, n.t());
 }
 
