@@ -27,6 +27,17 @@ RasterWindowReader::RasterWindowReader(const std::string& path) : impl_(std::mak
 
 RasterWindowReader::~RasterWindowReader() = default;
 
+int64_t RasterWindowReader::reserve_cache_for_window(int64_t h, int64_t w, int64_t limit_bytes) const {
+  GDALRasterBand* band = impl_->ds->GetRasterBand(1);
+  const int64_t bytes_per_value = GDALGetDataTypeSizeBytes(band->GetRasterDataType());
+  // A window can straddle one more block than it spans, in each direction.
+  const int64_t blocks = ((w + block_w_ - 1) / block_w_ + 1) * ((h + block_h_ - 1) / block_h_ + 1);
+  const int64_t needed = blocks * block_w_ * block_h_ * bands_ * bytes_per_value + (16LL << 20);
+  const int64_t size = std::max<int64_t>(GDALGetCacheMax64(), std::min(needed, limit_bytes));
+  GDALSetCacheMax64(size);
+  return size;
+}
+
 void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const {
   const GSpacing pixel_space = static_cast<GSpacing>(sizeof(float)) * bands_;
   CPLErrorReset();

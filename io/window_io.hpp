@@ -27,6 +27,10 @@ class RasterWindowReader {
   // The file's natural block size (tiles or strips), for window alignment.
   int block_width() const { return block_w_; }
   int block_height() const { return block_h_; }
+  // Grows GDAL's block cache (never beyond `limit_bytes`) so that every block a window of
+  // h x w touches stays decoded while all bands are read; otherwise each band re-reads the
+  // window's blocks from disk. Returns the cache size in bytes.
+  int64_t reserve_cache_for_window(int64_t h, int64_t w, int64_t limit_bytes) const;
   // Reads rows [y0, y0+h) x columns [x0, x0+w) of every band into bip (h * w * bands floats).
   void read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const;
 

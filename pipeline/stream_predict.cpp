@@ -41,6 +41,8 @@ StreamResult predict_streamed(Checkpoint& ck, const std::string& input, const st
   // Align tiles with the file's blocks so every block is decoded once per tile row.
   if (o.tile <= 0 && reader.block_width() > 1 && T > reader.block_width()) T = T / reader.block_width() * reader.block_width();
   result.tile = T;
+  // A third of the budget may hold decoded blocks (see tile_for_budget for the rest).
+  reader.reserve_cache_for_window(T + 2 * (ck.net_options.patch / 2), T + 2 * (ck.net_options.patch / 2), o.ram_mb * (1LL << 20) / 3);
   const int64_t r = ck.net_options.patch / 2, B = reader.bands(), Bout = ck.preprocessor.output_bands();
   const bool three_d = ck.net_options.form() == "3d";
   const std::optional<double> nodata_value = reader.geo().nodata;
