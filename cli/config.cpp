@@ -1,11 +1,14 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace po = boost::program_options;
 
@@ -87,9 +90,59 @@ po::options_description settings_options(RunSettings& s) {
   return all;
 }
 
+namespace {
+
+// Boost.Program_options builds its error messages by substituting "%name%" placeholders and
+// loops forever when the offending text itself contains one (found by fuzzing): such text is
+// refused before Boost sees it.
+bool has_placeholder(const std::string& text) {
+  for (size_t a = text.find('%'); a != std::string::npos; a = text.find('%', a + 1)) {
+    size_t b = a + 1;
+    while (b < text.size() && (std::isalpha(static_cast<unsigned char>(text[b])) || text[b] == '_')) ++b;
+    if (b < text.size() && b > a + 1 && text[b] == '%') return true;
+  }
+  return false;
+}
+
+// Checks the INI syntax line by line so that every error names the line: [section] with a
+// plain name, or key = value with a plain key; comments and blank lines.
+std::string checked_ini_text(std::istream& in, const std::string& name) {
+  std::string text, line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const std::string t = trim(line);
+    const std::string where = name + ": line " + std::to_string(number) + ": ";
+    if (t.empty() || t[0] == '#' || t[0] == ';') {
+      text += "\n";
+      continue;
+    }
+    if (has_placeholder(t)) throw Error(ErrorKind::Usage, where + "'%...%' sequences are not allowed");
+    auto plain = [](const std::string& key) {
+      return !key.empty() && std::all_of(key.begin(), key.end(), [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '.' || c == '-'; });
+    };
+    if (t[0] == '[') {
+      if (t.back() != ']' || !plain(trim(t.substr(1, t.size() - 2)))) throw Error(ErrorKind::Usage, where + "bad section header");
+    } else {
+      const size_t eq = t.find('=');
+      if (eq == std::string::npos) throw Error(ErrorKind::Usage, where + "expected 'key = value'");
+      if (!plain(trim(t.substr(0, eq)))) throw Error(ErrorKind::Usage, where + "bad key '" + trim(t.substr(0, eq)).substr(0, 40) + "'");
+    }
+    text += line + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+void refuse_placeholders(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (has_placeholder(a)) throw Error(ErrorKind::Usage, "argument '" + a.substr(0, 60) + "': '%...%' sequences are not allowed");
+  }
+}
+
 void store_ini(std::istream& in, const std::string& name, const po::options_description& settings, po::variables_map& vm) {
+  std::istringstream checked(checked_ini_text(in, name));
   try {
-    po::store(po::parse_config_file(in, settings, /*allow_unregistered=*/false), vm);
+    po::store(po::parse_config_file(checked, settings, /*allow_unregistered=*/false), vm);
   } catch (const po::error& e) {
     throw Error(ErrorKind::Usage, name + ": " + e.what());
   }
@@ -118,6 +171,7 @@ bool parse_settings(const std::vector<std::string>& args, const std::string& usa
   po::options_description settings = settings_options(s);
   po::options_description cmdline(usage);
   cmdline.add(verb_options).add(config_opt).add(settings);
+  refuse_placeholders(args);
   try {
     po::store(po::command_line_parser(args).options(cmdline).positional(positional).run(), vm);
     if (vm.count("help")) {

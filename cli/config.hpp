@@ -21,6 +21,10 @@ bool parse_settings(const std::vector<std::string>& args, const std::string& usa
                     const boost::program_options::positional_options_description& positional, RunSettings& s,
                     boost::program_options::variables_map& vm);
 
+// Refuses arguments holding Boost.Program_options message placeholders ("%option%"), on which
+// Boost's error formatting never returns.
+void refuse_placeholders(const std::vector<std::string>& args);
+
 // Stores an INI stream's settings into vm; errors name `name` (the file) and the key.
 void store_ini(std::istream& in, const std::string& name, const boost::program_options::options_description& settings,
                boost::program_options::variables_map& vm);

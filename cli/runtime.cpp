@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/version.hpp"
@@ -69,6 +70,7 @@ void parse_or_usage_error(const std::vector<std::string>& args, const boost::pro
                           const boost::program_options::positional_options_description& pos,
                           boost::program_options::variables_map& vm) {
   namespace po = boost::program_options;
+  refuse_placeholders(args);
   try {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
     po::notify(vm);

@@ -1,7 +1,10 @@
 // MATLAB v4/v5 MAT-files (compressed included) through libmatio.
 #include <matio.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -103,7 +106,73 @@ void convert(matio_classes c, const void* src, size_t n, float* dst) {
   }
 }
 
+// libmatio trusts the sizes in a MAT-file's headers and allocates what they claim before
+// reading (fuzzing found a 231-byte file that made it allocate 3.3 GB). The v5 structure is
+// checked first: every top-level element must fit in the file, and each variable's dimension
+// list (inflated from compressed elements) must be of sane length.
+void check_mat5_structure(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char header[128];
+  if (!f.read(header, 128)) return;
+  // v5 as libmatio recognises it: version 0x0100 and an endian indicator; anything else (v4,
+  // not a MAT-file) is left to libmatio to accept or refuse.
+  const bool endian_ok = (header[126] == 'I' && header[127] == 'M') || (header[126] == 'M' && header[127] == 'I');
+  const bool version_ok = (header[124] == 0 && header[125] == 1) || (header[124] == 1 && header[125] == 0);
+  if (!endian_ok || !version_ok) return;
+  // The endian indicator "MI" reads as "IM" in a file written little-endian.
+  const bool swapped = !(header[126] == 'I' && header[127] == 'M');
+  auto u32 = [swapped](const unsigned char* p) {
+    uint32_t v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
+    return swapped ? __builtin_bswap32(v) : v;
+  };
+  f.seekg(0, std::ios::end);
+  const int64_t file_size = f.tellg();
+  // Checks a miMATRIX header (tag at p): array flags, then the dimensions sub-element.
+  auto check_matrix = [&](const unsigned char* p, size_t available) {
+    if (available < 8 + 16 + 8) return;
+    const uint32_t dims_bytes = u32(p + 8 + 16 + 4);
+    if (dims_bytes > 4 * 64) data_error(path, "corrupt MAT-file (a variable claims " + std::to_string(dims_bytes / 4) + " dimensions)");
+  };
+  int64_t offset = 128;
+  while (offset + 8 <= file_size) {
+    unsigned char tag[8];
+    f.clear();
+    f.seekg(offset);
+    if (!f.read(reinterpret_cast<char*>(tag), 8)) break;
+    const uint32_t type = u32(tag), size = u32(tag + 4);
+    if (offset + 8 + static_cast<int64_t>(size) > file_size) {
+      data_error(path, "truncated or corrupt MAT-file (an element of " + std::to_string(size) + " bytes at offset " +
+                           std::to_string(offset) + " runs past the end of the " + std::to_string(file_size) + "-byte file)");
+    }
+    // The element's tag followed by (up to 4 KB of) its content.
+    const size_t content = std::min<uint32_t>(size, 4096);
+    std::vector<unsigned char> element(8 + content);
+    std::memcpy(element.data(), tag, 8);
+    f.read(reinterpret_cast<char*>(element.data() + 8), static_cast<std::streamsize>(content));
+    if (type == 14) {
+      check_matrix(element.data(), element.size());
+    } else if (type == 15) {
+      const unsigned char* compressed = element.data() + 8;
+      unsigned char inflated[64];
+      z_stream z{};
+      if (inflateInit(&z) == Z_OK) {
+        z.next_in = const_cast<unsigned char*>(compressed);
+        z.avail_in = static_cast<uInt>(content);
+        z.next_out = inflated;
+        z.avail_out = sizeof inflated;
+        inflate(&z, Z_SYNC_FLUSH);
+        const size_t got = sizeof inflated - z.avail_out;
+        inflateEnd(&z);
+        if (got >= 4 && u32(inflated) == 14) check_matrix(inflated, got);
+      }
+    }
+    offset += 8 + size;
+    if (type != 15) offset = (offset + 7) / 8 * 8;  // uncompressed elements are 8-byte aligned
+  }
+}
+
 MatPtr open_mat(const std::string& path) {
+  check_mat5_structure(path);
   install_matio_logger();
   g_last_matio_message.clear();
   MatPtr mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <matio.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -209,6 +210,31 @@ TEST_F(Corpus, ExternalSplitsThatDoNotFit) {
   write_class_map(dir.file("small.tif"), 10, 10, std::vector<int32_t>(100, 1), ClassTable::from_ids({1}), GeoInfo{});
   expect_refused(kCube, kGt, "small.tif", {"10 x 10"}, 3,
                  {"--mode", "external", "--split.train_map", dir.file("small.tif"), "--split.test_map", kGt});
+}
+
+}  // namespace
+}  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// Inputs the fuzzers found, kept as regression tests (tests/regression/).
+TEST(FuzzRegressions, MatHeaderClaimingMoreThanTheFileHolds) {
+  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_mat_oom.mat";
+  const test::CliResult r = test::run_hsi({"info", path});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("fuzz_mat_oom.mat: truncated or corrupt MAT-file"), std::string::npos) << r.err;
+}
+
+TEST(FuzzRegressions, ConfigWithBoostPlaceholderDoesNotHang) {
+  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_config_timeout.ini";
+  const auto t0 = std::chrono::steady_clock::now();
+  const test::CliResult r = test::run_hsi({"model-info", "--config", path});
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("line 17"), std::string::npos) << r.err;
+  const test::CliResult arg = test::run_hsi({"model-info", "--model.name", "%canonical_option%"});
+  EXPECT_EQ(arg.exit_code, 2) << arg.err;
 }
 
 }  // namespace
