@@ -11,6 +11,18 @@
 
 namespace hsi {
 
+int mask_spectrum(float* x, int64_t bands, const std::optional<double>& nodata) {
+  bool nonfinite = false, all_nodata = nodata.has_value();
+  const float value = nodata ? static_cast<float>(*nodata) : 0.0f;
+  for (int64_t b = 0; b < bands; ++b) {
+    if (!std::isfinite(x[b])) nonfinite = true;
+    if (!nodata || x[b] != value) all_nodata = false;
+  }
+  if (!nonfinite && !all_nodata) return 0;
+  std::fill(x, x + bands, 0.0f);
+  return nonfinite ? 2 : 1;
+}
+
 std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked) {
   const int64_t nonfinite = count_nonfinite(cube);
   if (nonfinite > 0 && nan_policy != "nodata") {
@@ -20,20 +32,12 @@ std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int6
   const bool has_nodata = cube.geo.nodata.has_value();
   std::vector<uint8_t> mask;
   if (nonfinite == 0 && !has_nodata) return mask;
-  const float nodata = has_nodata ? static_cast<float>(*cube.geo.nodata) : 0.0f;
   mask.assign(static_cast<size_t>(cube.pixels()), 0);
   int64_t count = 0;
   for (int64_t p = 0; p < cube.pixels(); ++p) {
-    float* x = cube.data.data() + p * cube.bands;
-    bool bad = false, all_nodata = has_nodata;
-    for (int64_t b = 0; b < cube.bands; ++b) {
-      if (!std::isfinite(x[b])) bad = true;
-      if (!has_nodata || x[b] != nodata) all_nodata = false;
-    }
-    if (bad || all_nodata) {
+    if (mask_spectrum(cube.data.data() + p * cube.bands, cube.bands, cube.geo.nodata) != 0) {
       mask[p] = 1;
       ++count;
-      std::fill(x, x + cube.bands, 0.0f);
     }
   }
   if (masked) *masked = count;

@@ -2,6 +2,7 @@
 // A labelled scene as the pipeline uses it: cube, ground truth (unlabelled = 0), class table
 // and the mask of pixels that carry no data.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct Scene {
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
 Scene load_scene(const RunSettings& settings);
+
+// Classifies one spectrum of `bands` values: 0 = has data, 1 = nodata (every band equals
+// `nodata`), 2 = holds NaN/Inf. A spectrum without data is zeroed so it cannot poison the
+// network's input. Shared by the in-memory and the streamed paths.
+int mask_spectrum(float* x, int64_t bands, const std::optional<double>& nodata);
 
 // Handles NaN/Inf and the nodata value of a cube on its own (prediction inputs): returns the
 // per-pixel nodata mask; values of masked pixels become 0.

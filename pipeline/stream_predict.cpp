@@ -11,6 +11,7 @@
 #include "common/progress.hpp"
 #include "io/window_io.hpp"
 #include "pipeline/patches.hpp"
+#include "pipeline/scene.hpp"
 
 namespace hsi {
 
@@ -66,17 +67,9 @@ StreamResult predict_streamed(Checkpoint& ck, const std::string& input, const st
       std::vector<uint8_t> missing(static_cast<size_t>(wh * ww), 0);
       int64_t nonfinite = 0;
       for (int64_t p = 0; p < wh * ww; ++p) {
-        float* x = window.data() + p * B;
-        bool bad = false, all_nodata = nodata_value.has_value();
-        for (int64_t b = 0; b < B; ++b) {
-          if (!std::isfinite(x[b])) bad = true;
-          if (!nodata_value || x[b] != static_cast<float>(*nodata_value)) all_nodata = false;
-        }
-        if (bad) ++nonfinite;
-        if (bad || all_nodata) {
-          missing[p] = 1;
-          std::fill(x, x + B, 0.0f);
-        }
+        const int state = mask_spectrum(window.data() + p * B, B, nodata_value);
+        missing[p] = state != 0;
+        nonfinite += state == 2;
       }
       if (nonfinite > 0 && o.nan_policy != "nodata") {
         data_error(input, "holds NaN/Inf values (first seen near row " + std::to_string(y0) + ", column " + std::to_string(x0) +
