@@ -36,7 +36,7 @@ int run_info(const std::vector<std::string>& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  if (source.empty()) usage_error("hsi info: no input given (hsi info FILE[:VARIABLE])");
+  if (source.empty()) usage_error("no input given (hsi info FILE[:VARIABLE])");
   ReadOptions options;
   options.axis_order = axis_order;
 
