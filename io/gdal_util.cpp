@@ -60,4 +60,38 @@ void write_georeferencing(GDALDataset& ds, const GeoInfo& geo) {
   if (!geo.projection_wkt.empty()) ds.SetProjection(geo.projection_wkt.c_str());
 }
 
+GdalDatasetPtr create_tiled_geotiff(const std::string& temp_path, const std::string& final_path, int64_t rows, int64_t cols,
+                                    int bands, GDALDataType type) {
+  init_gdal();
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
+  if (!driver) output_error(final_path, "GDAL has no GTiff driver");
+  const char* const options[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", nullptr};
+  CPLErrorReset();
+  GdalDatasetPtr ds(driver->Create(temp_path.c_str(), static_cast<int>(cols), static_cast<int>(rows), bands, type,
+                                   const_cast<char**>(options)));
+  if (!ds) output_error(final_path, "cannot create: " + last_gdal_error("GDAL refused"));
+  return ds;
+}
+
+void style_class_band(GDALRasterBand& band, const ClassTable& classes, int32_t max_id, bool byte) {
+  band.SetNoDataValue(0);
+  const int entries = byte ? 256 : max_id + 1;
+  GDALColorTable table;
+  GDALColorEntry black{0, 0, 0, 255};
+  for (int i = 0; i < entries; ++i) table.SetColorEntry(i, &black);
+  std::vector<std::string> names(static_cast<size_t>(max_id + 1));
+  names[0] = "unclassified";
+  for (const auto& c : classes.classes()) {
+    if (c.id >= entries) continue;
+    GDALColorEntry e{c.rgb[0], c.rgb[1], c.rgb[2], 255};
+    table.SetColorEntry(c.id, &e);
+    names[static_cast<size_t>(c.id)] = c.name;
+  }
+  band.SetColorTable(&table);
+  band.SetColorInterpretation(GCI_PaletteIndex);
+  CPLStringList category_names;
+  for (const auto& n : names) category_names.AddString(n.c_str());
+  band.SetCategoryNames(category_names.List());
+}
+
 }  // namespace hsi::detail

@@ -52,43 +52,19 @@ void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, floa
 struct TiledMapWriter::Impl {
   AtomicOutput map_out, conf_out;
   detail::GdalDatasetPtr map, conf;
-  bool byte = true;
   Impl(const std::string& m, const std::string& c) : map_out(m), conf_out(c) {}
 };
 
 TiledMapWriter::TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
                                const ClassTable& classes, const GeoInfo& geo)
     : impl_(std::make_unique<Impl>(map_path, confidence_path)) {
-  detail::init_gdal();
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
-  const char* const options[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", nullptr};
-  impl_->byte = classes.max_id() <= 255;
-  impl_->map.reset(driver->Create(impl_->map_out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), 1,
-                                  impl_->byte ? GDT_Byte : GDT_UInt16, const_cast<char**>(options)));
-  impl_->conf.reset(driver->Create(impl_->conf_out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), 1, GDT_Float32,
-                                   const_cast<char**>(options)));
-  if (!impl_->map || !impl_->conf) output_error(map_path, "cannot create: " + detail::last_gdal_error("GDAL refused"));
+  const bool byte = classes.max_id() <= 255;
+  impl_->map = detail::create_tiled_geotiff(impl_->map_out.temp_path(), map_path, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
+  impl_->conf = detail::create_tiled_geotiff(impl_->conf_out.temp_path(), confidence_path, rows, cols, 1, GDT_Float32);
   detail::write_georeferencing(*impl_->map, geo);
   detail::write_georeferencing(*impl_->conf, geo);
-  GDALRasterBand* band = impl_->map->GetRasterBand(1);
-  band->SetNoDataValue(0);
+  detail::style_class_band(*impl_->map->GetRasterBand(1), classes, classes.max_id(), byte);
   impl_->conf->GetRasterBand(1)->SetNoDataValue(0);
-  const int entries = impl_->byte ? 256 : classes.max_id() + 1;
-  GDALColorTable table;
-  GDALColorEntry black{0, 0, 0, 255};
-  for (int i = 0; i < entries; ++i) table.SetColorEntry(i, &black);
-  std::vector<std::string> names(static_cast<size_t>(classes.max_id() + 1));
-  names[0] = "unclassified";
-  for (const auto& c : classes.classes()) {
-    GDALColorEntry e{c.rgb[0], c.rgb[1], c.rgb[2], 255};
-    table.SetColorEntry(c.id, &e);
-    names[static_cast<size_t>(c.id)] = c.name;
-  }
-  band->SetColorTable(&table);
-  band->SetColorInterpretation(GCI_PaletteIndex);
-  CPLStringList category_names;
-  for (const auto& n : names) category_names.AddString(n.c_str());
-  band->SetCategoryNames(category_names.List());
 }
 
 TiledMapWriter::~TiledMapWriter() = default;

@@ -11,17 +11,8 @@ namespace {
 
 using detail::GdalDatasetPtr;
 
-const char* const kTiledDeflate[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", nullptr};
-
 GdalDatasetPtr create_geotiff(const AtomicOutput& out, int64_t rows, int64_t cols, int bands, GDALDataType type) {
-  detail::init_gdal();
-  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
-  if (!driver) output_error(out.final_path(), "GDAL has no GTiff driver");
-  CPLErrorReset();
-  GdalDatasetPtr ds(driver->Create(out.temp_path().c_str(), static_cast<int>(cols), static_cast<int>(rows), bands, type,
-                                   const_cast<char**>(kTiledDeflate)));
-  if (!ds) output_error(out.final_path(), "cannot create: " + detail::last_gdal_error("GDAL refused"));
-  return ds;
+  return detail::create_tiled_geotiff(out.temp_path(), out.final_path(), rows, cols, bands, type);
 }
 
 void check_size(const std::string& path, int64_t rows, int64_t cols, size_t n) {
@@ -39,18 +30,6 @@ void close_and_commit(GdalDatasetPtr& ds, AtomicOutput& out) {
   out.commit();
 }
 
-GDALColorTable make_colour_table(const ClassTable& classes, int entries) {
-  GDALColorTable table;
-  GDALColorEntry black{0, 0, 0, 255};
-  for (int i = 0; i < entries; ++i) table.SetColorEntry(i, &black);
-  for (const auto& c : classes.classes()) {
-    if (c.id >= entries) continue;
-    GDALColorEntry e{c.rgb[0], c.rgb[1], c.rgb[2], 255};
-    table.SetColorEntry(c.id, &e);
-  }
-  return table;
-}
-
 }  // namespace
 
 void write_class_map(const std::string& path, int64_t rows, int64_t cols, const std::vector<int32_t>& ids,
@@ -64,17 +43,7 @@ void write_class_map(const std::string& path, int64_t rows, int64_t cols, const 
   GdalDatasetPtr ds = create_geotiff(out, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
   detail::write_georeferencing(*ds, geo);
   GDALRasterBand* band = ds->GetRasterBand(1);
-  band->SetNoDataValue(0);
-  const int entries = byte ? 256 : max_id + 1;
-  GDALColorTable table = make_colour_table(classes, entries);
-  band->SetColorTable(&table);
-  band->SetColorInterpretation(GCI_PaletteIndex);
-  std::vector<std::string> names(static_cast<size_t>(max_id + 1));
-  names[0] = "unclassified";
-  for (const auto& c : classes.classes()) names[static_cast<size_t>(c.id)] = c.name;
-  CPLStringList category_names;
-  for (const auto& n : names) category_names.AddString(n.c_str());
-  band->SetCategoryNames(category_names.List());
+  detail::style_class_band(*band, classes, max_id, byte);
   if (band->RasterIO(GF_Write, 0, 0, static_cast<int>(cols), static_cast<int>(rows), const_cast<int32_t*>(ids.data()),
                      static_cast<int>(cols), static_cast<int>(rows), GDT_Int32, 0, 0, nullptr) != CE_None) {
     output_error(path, "writing pixels failed: " + detail::last_gdal_error("GDAL error"));
