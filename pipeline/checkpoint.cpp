@@ -105,11 +105,8 @@ RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archi
   return raw;
 }
 
-}  // namespace
-
-CheckpointInfo peek_checkpoint(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  RawMeta raw = read_meta(path, archive);
+// The fields peek_checkpoint and load_checkpoint both read.
+CheckpointInfo info_from(const RawMeta& raw, const std::string& path) {
   CheckpointInfo info;
   try {
     info.model = raw.kv.at("model");
@@ -117,24 +114,37 @@ CheckpointInfo peek_checkpoint(const std::string& path) {
     info.classifier = raw.kv.at("classifier");
     info.epoch = std::stoi(raw.kv.at("epoch"));
     info.validation_oa = std::stod(raw.kv.at("validation_oa"));
-    info.scene = raw.kv["scene"];
-    info.hsi_version = raw.kv["hsi_version"];
   } catch (const std::exception&) {
     data_error(path, "checkpoint metadata is incomplete");
   }
+  auto optional = [&](const char* key) { return raw.kv.count(key) ? raw.kv.at(key) : std::string(); };
+  info.scene = optional("scene");
+  info.hsi_version = optional("hsi_version");
   return info;
+}
+
+}  // namespace
+
+CheckpointInfo peek_checkpoint(const std::string& path) {
+  torch::serialize::InputArchive archive;
+  return info_from(read_meta(path, archive), path);
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
   torch::serialize::InputArchive archive;
-  RawMeta raw = read_meta(path, archive);
-  std::map<std::string, std::string>& kv = raw.kv;
-  const std::vector<std::string>& class_entries = raw.classes;
-  const std::vector<std::string>& settings = raw.settings;
+  const RawMeta raw = read_meta(path, archive);
+  const std::map<std::string, std::string>& kv = raw.kv;
+  const CheckpointInfo info = info_from(raw, path);
   Checkpoint c;
+  c.stage = info.stage;
+  c.classifier = info.classifier;
+  c.epoch = info.epoch;
+  c.validation_oa = info.validation_oa;
+  c.scene = info.scene;
+  c.hsi_version = info.hsi_version;
   try {
     NetOptions& n = c.net_options;
-    n.name = kv.at("model");
+    n.name = info.model;
     n.in_bands = std::stoi(kv.at("in_bands"));
     n.patch = std::stoi(kv.at("patch"));
     n.width = std::stoi(kv.at("width"));
@@ -142,16 +152,8 @@ Checkpoint load_checkpoint(const std::string& path) {
     n.metric_dim = std::stoi(kv.at("metric_dim"));
     n.classes = std::stoi(kv.at("classes"));
     n.dropout = std::stod(kv.at("dropout"));
-    c.stage = kv.at("stage");
-    c.classifier = kv.at("classifier");
-    c.epoch = std::stoi(kv.at("epoch"));
-    c.validation_oa = std::stod(kv.at("validation_oa"));
-    c.scene = kv["scene"];
-    c.hsi_version = kv["hsi_version"];
-    std::vector<std::string> class_lines;
-    for (const auto& e : class_entries) class_lines.push_back(e);
-    c.classes = ClassTable::parse(class_lines, path);
-    for (const auto& s : settings) c.settings_text += s + "\n";
+    c.classes = ClassTable::parse(raw.classes, path);
+    for (const auto& s : raw.settings) c.settings_text += s + "\n";
     torch::Tensor kept, mean, scale, basis;
     archive.read("pre.kept", kept);
     archive.read("pre.mean", mean);
