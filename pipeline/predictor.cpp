@@ -41,7 +41,6 @@ void predict_patches(HsiNet& net, const Cube& cube, const std::vector<uint8_t>& 
 
 void predict_dense(HsiNet& net, const Cube& cube, const std::vector<uint8_t>& nodata, const PredictOptions& o, Prediction& out) {
   const int64_t r = net->options().patch / 2, B = cube.bands, T = o.tile;
-  const bool three_d = net->options().form() == "3d";
   const int64_t tiles_y = (cube.rows + T - 1) / T, tiles_x = (cube.cols + T - 1) / T;
   ProgressBar bar("predict", tiles_y * tiles_x);
   int64_t done = 0;
@@ -68,8 +67,7 @@ void predict_dense(HsiNet& net, const Cube& cube, const std::vector<uint8_t>& no
             for (int64_t b = 0; b < B; ++b) t[(b * H + i) * W + j] = src[b];
           }
         }
-        const torch::Tensor e = net->embed_dense(three_d ? tile.unsqueeze(1) : tile);
-        store(class_probabilities(net, net->project(e), o), pixels, out);
+        store(dense_tile_probabilities(net, tile, o), pixels, out);
       }
       bar.update(++done);
     }
@@ -77,6 +75,11 @@ void predict_dense(HsiNet& net, const Cube& cube, const std::vector<uint8_t>& no
 }
 
 }  // namespace
+
+torch::Tensor dense_tile_probabilities(HsiNet& net, const torch::Tensor& tile, const PredictOptions& options) {
+  const bool three_d = net->options().form() == "3d";
+  return class_probabilities(net, net->project(net->embed_dense(three_d ? tile.unsqueeze(1) : tile)), options);
+}
 
 torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const PredictOptions& options) {
   if (options.classifier == "prototype") {

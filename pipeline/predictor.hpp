@@ -33,6 +33,10 @@ struct Prediction {
 // `cube` is already preprocessed. `nodata` (may be empty) marks pixels left unclassified.
 Prediction predict_scene(HsiNet& net, const Cube& cube, const std::vector<uint8_t>& nodata, const PredictOptions& options);
 
+// Class probabilities of every interior pixel of a band-major tile with a halo of the patch
+// radius, [1, bands, h+2r, w+2r] (a 3-D model gets its channel axis added here): [h*w, classes].
+torch::Tensor dense_tile_probabilities(HsiNet& net, const torch::Tensor& tile, const PredictOptions& options);
+
 // Class probabilities from metric-space features z [N, K]: the softmax head, or a softmax over
 // negative squared distances to the class prototypes.
 torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const PredictOptions& options);

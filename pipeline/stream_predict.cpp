@@ -45,7 +45,6 @@ StreamResult predict_streamed(Checkpoint& ck, const std::string& input, const st
   // A third of the budget may hold decoded blocks (see tile_for_budget for the rest).
   reader.reserve_cache_for_window(T + 2 * (ck.net_options.patch / 2), T + 2 * (ck.net_options.patch / 2), o.ram_mb * (1LL << 20) / 3);
   const int64_t r = ck.net_options.patch / 2, B = reader.bands(), Bout = ck.preprocessor.output_bands();
-  const bool three_d = ck.net_options.form() == "3d";
   const std::optional<double> nodata_value = reader.geo().nodata;
   TiledMapWriter writer(map_path, confidence_path, reader.rows(), reader.cols(), ck.classes, reader.geo());
   torch::NoGradGuard no_grad;
@@ -101,8 +100,7 @@ StreamResult predict_streamed(Checkpoint& ck, const std::string& input, const st
             }
           }
         }
-        const torch::Tensor probabilities =
-            class_probabilities(ck.net, ck.net->project(ck.net->embed_dense(three_d ? tile.unsqueeze(1) : tile)), o.predict);
+        const torch::Tensor probabilities = dense_tile_probabilities(ck.net, tile, o.predict);
         const auto [best, index] = probabilities.max(1);
         const torch::Tensor bc = best.contiguous(), ic = index.contiguous();
         for (int64_t y = 0; y < h; ++y)
