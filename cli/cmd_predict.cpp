@@ -32,6 +32,15 @@ bool streamable(const std::string& path, const Checkpoint& ck) {
   return ck.net->supports_dense() && ext != ".mat" && ext != ".h5" && ext != ".hdf5" && ext != ".he5" && ext != ".hdf";
 }
 
+StreamOptions stream_options(const Checkpoint& ck, int ram, const std::string& nan_policy, const std::string& classifier) {
+  StreamOptions so;
+  so.ram_mb = ram;
+  so.nan_policy = nan_policy;
+  so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
+  so.predict.prototypes = ck.prototypes;
+  return so;
+}
+
 std::vector<std::string> expand_inputs(const std::string& spec) {
   std::vector<std::string> files;
   if (!spec.empty() && spec[0] == '@') {
@@ -78,12 +87,7 @@ int run_batch_predict(const std::string& model, const std::string& inputs, const
     }
     try {
       if (!streamable(file, ck)) usage_error(file + ": batch prediction takes GDAL rasters and a window model");
-      StreamOptions so;
-      so.ram_mb = ram;
-      so.nan_policy = nan_policy;
-      so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
-      so.predict.prototypes = ck.prototypes;
-      const StreamResult r = predict_streamed(ck, file, map, conf, so);
+      const StreamResult r = predict_streamed(ck, file, map, conf, stream_options(ck, ram, nan_policy, classifier));
       summary << file << "," << map << "," << r.rows * r.cols << "," << r.seconds << ",ok\n";
       maps.push_back(map);
       std::cout << file << ": " << r.rows << " x " << r.cols << " in " << r.seconds << " s" << std::endl;
@@ -152,12 +156,8 @@ int run_predict(const std::vector<std::string>& args) {
   Checkpoint ck = load_checkpoint(model);
   if (streamable(input_file, ck) && route != "patch") {
     // GDAL rasters are streamed window by window under the RAM budget; the scene is never loaded whole.
-    StreamOptions so;
-    so.ram_mb = ram;
+    StreamOptions so = stream_options(ck, ram, nan_policy, classifier);
     so.tile = vm["tile"].defaulted() ? 0 : tile;
-    so.nan_policy = nan_policy;
-    so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
-    so.predict.prototypes = ck.prototypes;
     const StreamResult r = predict_streamed(ck, input_file, out, confidence, so);
     if (!r.georeferenced) std::cerr << "hsi predict: warning: " << input_file << " has no geo-referencing; the map will have none\n";
     write_png_from_map(out, png);
