@@ -32,12 +32,19 @@ bool streamable(const std::string& path, const Checkpoint& ck) {
   return ck.net->supports_dense() && ext != ".mat" && ext != ".h5" && ext != ".hdf5" && ext != ".he5" && ext != ".hdf";
 }
 
+// The checkpoint's classifier unless --classifier overrides it.
+PredictOptions prediction_options(const Checkpoint& ck, const std::string& classifier) {
+  PredictOptions o;
+  o.classifier = classifier.empty() ? ck.classifier : classifier;
+  o.prototypes = ck.prototypes;
+  return o;
+}
+
 StreamOptions stream_options(const Checkpoint& ck, int ram, const std::string& nan_policy, const std::string& classifier) {
   StreamOptions so;
   so.ram_mb = ram;
   so.nan_policy = nan_policy;
-  so.predict.classifier = classifier.empty() ? ck.classifier : classifier;
-  so.predict.prototypes = ck.prototypes;
+  so.predict = prediction_options(ck, classifier);
   return so;
 }
 
@@ -134,15 +141,15 @@ int run_predict(const std::vector<std::string>& args) {
   }
   // Options first, then files: nothing is read before every option is known to be sound.
   if (ram < 64) usage_error("--ram must be at least 64 (MB)");
+  if (route != "auto" && route != "dense" && route != "patch") usage_error("--route must be auto, dense or patch");
+  if (nan_policy != "error" && nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
+  if (!classifier.empty() && classifier != "softmax" && classifier != "prototype") usage_error("--classifier must be softmax or prototype");
+  if (tile < 8 || batch < 1 || threads < 0) usage_error("--tile must be >= 8, --batch-size >= 1, --threads >= 0");
   if (!inputs.empty() || !out_dir.empty()) {
     if (model.empty() || inputs.empty() || out_dir.empty()) usage_error("batch prediction needs --model, --inputs and --out-dir");
     return run_batch_predict(model, inputs, out_dir, ram, nan_policy, classifier, threads);
   }
   if (model.empty() || input.empty() || out.empty()) usage_error("--model, --input and --out are required");
-  if (route != "auto" && route != "dense" && route != "patch") usage_error("--route must be auto, dense or patch");
-  if (nan_policy != "error" && nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
-  if (!classifier.empty() && classifier != "softmax" && classifier != "prototype") usage_error("--classifier must be softmax or prototype");
-  if (tile < 8 || batch < 1 || threads < 0) usage_error("--tile must be >= 8, --batch-size >= 1, --threads >= 0");
   const fs::path out_path(out);
   if (confidence.empty()) confidence = (out_path.parent_path() / (out_path.stem().string() + "_confidence.tif")).string();
   if (png.empty()) png = (out_path.parent_path() / (out_path.stem().string() + ".png")).string();
@@ -178,12 +185,10 @@ int run_predict(const std::vector<std::string>& args) {
   if (!geo.has_geotransform) std::cerr << "hsi predict: warning: " << cube.source << " has no geo-referencing; the map will have none\n";
   const std::vector<uint8_t> nodata = mask_nodata(cube, nan_policy);
   ck.preprocessor.apply(cube);
-  PredictOptions options;
+  PredictOptions options = prediction_options(ck, classifier);
   options.route = route;
   options.tile = tile;
   options.batch_size = batch;
-  options.classifier = classifier.empty() ? ck.classifier : classifier;
-  options.prototypes = ck.prototypes;
   const Prediction prediction = predict_scene(ck.net, cube, nodata, options);
   std::vector<int32_t> ids(prediction.class_index.size(), 0);
   for (size_t p = 0; p < ids.size(); ++p) {

@@ -33,6 +33,14 @@ TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   }
   const std::vector<std::string> args = {"predict", "--model", dir.file("run/best.ckpt"), "--inputs", dir.file("tiles/*.tif"), "--out-dir",
                                          dir.file("maps")};
+  // Options are checked before anything is read or created, in batch mode too.
+  std::vector<std::string> bad = args;
+  bad.insert(bad.end(), {"--classifier", "nearest"});
+  const test::CliResult refused = test::run_hsi(bad);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("--classifier"), std::string::npos) << refused.err;
+  EXPECT_FALSE(fs::exists(dir.file("maps")));
+
   const test::CliResult first = test::run_hsi(args);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   for (int k = 0; k < 3; ++k) EXPECT_TRUE(fs::exists(dir.file("maps/t" + std::to_string(k) + "_map.tif")));
