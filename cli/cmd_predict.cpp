@@ -166,7 +166,6 @@ int run_predict(const std::vector<std::string>& args) {
     StreamOptions so = stream_options(ck, ram, nan_policy, classifier);
     so.tile = vm["tile"].defaulted() ? 0 : tile;
     const StreamResult r = predict_streamed(ck, input_file, out, confidence, so);
-    if (!r.georeferenced) std::cerr << "hsi predict: warning: " << input_file << " has no geo-referencing; the map will have none\n";
     write_png_from_map(out, png);
     std::cout << "classified " << r.rows << " x " << r.cols << " pixels (streamed, " << r.tile << "x" << r.tile << " tiles, "
               << r.skipped_tiles << " of " << r.tiles << " tiles without data skipped) in " << r.seconds << " s, "
@@ -182,7 +181,7 @@ int run_predict(const std::vector<std::string>& args) {
                                 std::to_string(ck.preprocessor.input_bands()));
   }
   const GeoInfo geo = cube.geo;
-  if (!geo.has_geotransform) std::cerr << "hsi predict: warning: " << cube.source << " has no geo-referencing; the map will have none\n";
+  warn_if_not_georeferenced(input_file, geo);
   const std::vector<uint8_t> nodata = mask_nodata(cube, nan_policy);
   ck.preprocessor.apply(cube);
   PredictOptions options = prediction_options(ck, classifier);

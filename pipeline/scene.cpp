@@ -23,6 +23,13 @@ int mask_spectrum(float* x, int64_t bands, const std::optional<double>& nodata) 
   return nonfinite ? 2 : 1;
 }
 
+void warn_if_not_georeferenced(const std::string& path, const GeoInfo& geo) {
+  const std::string ext = to_lower(std::filesystem::path(path).extension().string());
+  if ((ext == ".tif" || ext == ".tiff") && !geo.has_geotransform) {
+    std::fprintf(stderr, "hsi: warning: %s has no geo-referencing; outputs will have none\n", path.c_str());
+  }
+}
+
 std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked) {
   const int64_t nonfinite = count_nonfinite(cube);
   if (nonfinite > 0 && nan_policy != "nodata") {
@@ -61,13 +68,7 @@ Scene load_scene(const RunSettings& settings) {
                                         " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +
                                         std::to_string(scene.cube.cols));
   }
-  // GeoTIFFs normally carry geo-referencing; one without is accepted, but the maps made from
-  // it will not line up with anything, which the user should know.
-  const std::string cube_path = parse_source(d.cube).path;
-  const std::string ext = std::filesystem::path(cube_path).extension().string();
-  if ((ext == ".tif" || ext == ".tiff" || ext == ".TIF") && !scene.cube.geo.has_geotransform) {
-    std::fprintf(stderr, "hsi: warning: %s has no geo-referencing; outputs will have none\n", cube_path.c_str());
-  }
+  warn_if_not_georeferenced(parse_source(d.cube).path, scene.cube.geo);
   scene.name = d.name.empty() ? std::filesystem::path(parse_source(d.cube).path).stem().string() : d.name;
   for (int band : parse_index_ranges(d.drop_bands, "data.drop_bands")) {
     if (band > scene.cube.bands) {

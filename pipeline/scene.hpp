@@ -30,6 +30,11 @@ Scene load_scene(const RunSettings& settings);
 // network's input. Shared by the in-memory and the streamed paths.
 int mask_spectrum(float* x, int64_t bands, const std::optional<double>& nodata);
 
+// GeoTIFFs normally carry geo-referencing; one without is accepted, but the maps made from it
+// will not line up with anything, which the user should know: one warning line on stderr.
+// (.mat and HDF5 cubes never carry any, so they get no warning.)
+void warn_if_not_georeferenced(const std::string& path, const GeoInfo& geo);
+
 // Handles NaN/Inf and the nodata value of a cube on its own (prediction inputs): returns the
 // per-pixel nodata mask; values of masked pixels become 0.
 std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked = nullptr);

@@ -37,7 +37,7 @@ StreamResult predict_streamed(Checkpoint& ck, const std::string& input, const st
   StreamResult result;
   result.rows = reader.rows();
   result.cols = reader.cols();
-  result.georeferenced = reader.geo().has_geotransform;
+  warn_if_not_georeferenced(input, reader.geo());
   int T = o.tile > 0 ? o.tile : tile_for_budget(ck.net_options, reader.bands(), o.ram_mb);
   // Align tiles with the file's blocks so every block is decoded once per tile row.
   if (o.tile <= 0 && reader.block_width() > 1 && T > reader.block_width()) T = T / reader.block_width() * reader.block_width();

@@ -22,7 +22,6 @@ struct StreamResult {
   int64_t rows = 0, cols = 0, classified = 0, nodata_pixels = 0, tiles = 0, skipped_tiles = 0;
   int tile = 0;
   double seconds = 0;
-  bool georeferenced = false;
 };
 
 StreamResult predict_streamed(Checkpoint& checkpoint, const std::string& input, const std::string& map_path,
