@@ -105,4 +105,10 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+std::string colour_hex(const std::array<uint8_t, 3>& rgb) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return buf;
+}
+
 }  // namespace hsi

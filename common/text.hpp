@@ -1,5 +1,7 @@
 #pragma once
 // Small string helpers shared by the config parser, the readers and the reports.
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,5 +16,7 @@ std::vector<int> parse_index_ranges(const std::string& text, const std::string& 
 std::vector<int> parse_int_list(const std::string& text, const std::string& what);
 std::string format_fixed(double value, int decimals);
 std::string json_escape(const std::string& s);
+// "#rrggbb".
+std::string colour_hex(const std::array<uint8_t, 3>& rgb);
 
 }  // namespace hsi

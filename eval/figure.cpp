@@ -1,17 +1,12 @@
 #include "eval/figure.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
+
+#include "common/text.hpp"
 
 namespace hsi {
 namespace {
-
-std::string hex(const std::array<uint8_t, 3>& c) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c[0], c[1], c[2]);
-  return buf;
-}
 
 std::string xml_escape(const std::string& s) {
   std::string out;
@@ -48,14 +43,14 @@ std::vector<int32_t> masked(const std::vector<int32_t>& ids, const std::vector<i
 
 std::string render_svg(const FigureSpec& spec) {
   std::map<int32_t, std::string> colour;
-  for (const auto& e : spec.legend) colour[e.id] = hex(e.rgb);
+  for (const auto& e : spec.legend) colour[e.id] = colour_hex(e.rgb);
   // Legend items: class swatches, then the error colours when an error panel is shown.
   std::vector<std::pair<std::string, std::string>> items;
-  for (const auto& e : spec.legend) items.push_back({hex(e.rgb), std::to_string(e.id) + " " + e.name});
+  for (const auto& e : spec.legend) items.push_back({colour_hex(e.rgb), std::to_string(e.id) + " " + e.name});
   for (const auto& panel : spec.panels) {
     if (panel.error_panel) {
-      items.push_back({hex(kCorrect), "correct (test pixel)"});
-      items.push_back({hex(kWrong), "wrong (test pixel)"});
+      items.push_back({colour_hex(kCorrect), "correct (test pixel)"});
+      items.push_back({colour_hex(kWrong), "wrong (test pixel)"});
       break;
     }
   }
@@ -82,14 +77,14 @@ std::string render_svg(const FigureSpec& spec) {
     const double x0 = margin + p * (panel_w + gap), y0 = margin + title_h + caption_h;
     o << "<text x=\"" << x0 << "\" y=\"" << y0 - 7 << "\" font-size=\"13\">" << xml_escape(panel.title) << "</text>\n"
       << "<g shape-rendering=\"crispEdges\">\n<rect x=\"" << x0 << "\" y=\"" << y0 << "\" width=\"" << panel_w << "\" height=\"" << panel_h
-      << "\" fill=\"" << hex(spec.background) << "\" stroke=\"#444\" stroke-width=\"0.5\"/>\n";
+      << "\" fill=\"" << colour_hex(spec.background) << "\" stroke=\"#444\" stroke-width=\"0.5\"/>\n";
     for (int64_t r = 0; r < spec.rows; ++r) {
       for (int64_t c = 0; c < spec.cols;) {
         const int32_t v = panel.ids[r * spec.cols + c];
         int64_t end = c + 1;
         while (end < spec.cols && panel.ids[r * spec.cols + end] == v) ++end;
         if (v != 0) {
-          const std::string fill = panel.error_panel ? hex(v == 1 ? kCorrect : kWrong) : (colour.count(v) ? colour[v] : "#000000");
+          const std::string fill = panel.error_panel ? colour_hex(v == 1 ? kCorrect : kWrong) : (colour.count(v) ? colour[v] : "#000000");
           o << "<rect x=\"" << x0 + c * px << "\" y=\"" << y0 + r * px << "\" width=\"" << (end - c) * px << "\" height=\"" << px
             << "\" fill=\"" << fill << "\"/>\n";
         }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -113,12 +112,6 @@ std::array<uint8_t, 3> distinct_colour(size_t index) {
   }
   auto to8 = [m](double u) { return static_cast<uint8_t>(std::lround((u + m) * 255)); };
   return {to8(r), to8(g), to8(b)};
-}
-
-std::string colour_hex(const std::array<uint8_t, 3>& rgb) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
-  return buf;
 }
 
 }  // namespace hsi

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/text.hpp"  // colour_hex
+
 namespace hsi {
 
 struct ClassInfo {
@@ -41,6 +43,5 @@ class ClassTable {
 
 // A palette of well separated colours: a fixed set first, then golden-angle hues.
 std::array<uint8_t, 3> distinct_colour(size_t index);
-std::string colour_hex(const std::array<uint8_t, 3>& rgb);
 
 }  // namespace hsi
