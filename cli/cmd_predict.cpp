@@ -1,24 +1,27 @@
 // hsi predict: classify every pixel of a cube with a checkpoint.
 #include <glob.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
+#include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/process_group.hpp"
 #include "cli/runtime.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
+#include "common/text.hpp"
 #include "io/reader.hpp"
+#include "io/window_io.hpp"
 #include "io/writer.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predictor.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/stream_predict.hpp"
-#include "io/window_io.hpp"
-#include "common/interrupt.hpp"
-#include "common/text.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -68,49 +71,105 @@ std::vector<std::string> expand_inputs(const std::string& spec) {
   return files;
 }
 
+// What became of one input of a batch.
+struct BatchRow {
+  size_t index = 0;  // position in the input list
+  std::string input, map, pixels, seconds, status;
+  int rank = 0;
+};
+
+// Rows travel between ranks as text: fields split by US (0x1f), rows ended by RS (0x1e),
+// characters no file name or message here holds.
+std::string encode_rows(const std::vector<BatchRow>& rows) {
+  std::string text;
+  for (const BatchRow& r : rows) {
+    for (const std::string& field : {std::to_string(r.index), r.input, r.map, r.pixels, r.seconds, r.status, std::to_string(r.rank)}) {
+      text += field + '\x1f';
+    }
+    text += '\x1e';
+  }
+  return text;
+}
+
+std::vector<BatchRow> decode_rows(const std::string& text) {
+  std::vector<BatchRow> rows;
+  for (const std::string& line : split(text, '\x1e')) {
+    const std::vector<std::string> f = split(line, '\x1f');
+    if (f.size() < 7) continue;
+    rows.push_back({std::stoul(f[0]), f[1], f[2], f[3], f[4], f[5], std::stoi(f[6])});
+  }
+  return rows;
+}
+
 // One map per input, resumable (finished maps are skipped), failures reported without stopping
-// the others; a VRT mosaic and a summary at the end. Exit 0 only when every input succeeded.
+// the others; a VRT mosaic and a summary at the end. Under mpirun the inputs are dealt round
+// robin to the ranks, each writing its own maps; rank 0 writes the mosaic and the summary.
+// Exit 0 only when every input succeeded (the same code on every rank).
 int run_batch_predict(const std::string& model, const std::string& inputs, const std::string& out_dir, int ram,
                       const std::string& nan_policy, const std::string& classifier, int threads) {
+  const ProcessGroup group;
   const std::vector<std::string> files = expand_inputs(inputs);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   check_writable_target((fs::path(out_dir) / "summary.csv").string());
+  // Ranks on one machine share its cores.
+  if (threads <= 0 && group.local_size() > 1) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.local_size());
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
-  std::ostringstream summary;
-  summary << "input,map,pixels,seconds,status\n";
-  std::vector<std::string> maps;
-  int failed = 0;
-  for (const std::string& file : files) {
+  const std::string who = group.size() > 1 ? "[rank " + std::to_string(group.rank()) + "] " : "";
+  std::vector<BatchRow> rows;
+  for (size_t i = static_cast<size_t>(group.rank()); i < files.size(); i += static_cast<size_t>(group.size())) {
+    if (stop_requested()) break;
+    const std::string& file = files[i];
     const std::string stem = fs::path(file).stem().string();
-    const std::string map = (fs::path(out_dir) / (stem + "_map.tif")).string();
+    BatchRow row{i, file, (fs::path(out_dir) / (stem + "_map.tif")).string(), "", "", "", group.rank()};
     const std::string conf = (fs::path(out_dir) / (stem + "_confidence.tif")).string();
-    if (fs::exists(map)) {
-      summary << file << "," << map << ",,,done earlier\n";
-      maps.push_back(map);
-      std::cout << "[skip] " << file << " (" << map << " exists)" << std::endl;
-      continue;
+    if (fs::exists(row.map)) {
+      row.status = "done earlier";
+      std::cout << who << "[skip] " << file << " (" << row.map << " exists)" << std::endl;
+    } else {
+      try {
+        if (!streamable(file, ck)) usage_error(file + ": batch prediction takes GDAL rasters and a window model");
+        const StreamResult r = predict_streamed(ck, file, row.map, conf, stream_options(ck, ram, nan_policy, classifier));
+        row.pixels = std::to_string(r.rows * r.cols);
+        row.seconds = format_fixed(r.seconds, 3);
+        row.status = "ok";
+        std::cout << who << file << ": " << r.rows << " x " << r.cols << " in " << row.seconds << " s" << std::endl;
+      } catch (const Error& e) {
+        row.map.clear();
+        row.status = std::string("failed: ") + e.what();
+        std::cerr << "hsi predict: error: " << who << e.what() << "\n";
+      }
     }
-    try {
-      if (!streamable(file, ck)) usage_error(file + ": batch prediction takes GDAL rasters and a window model");
-      const StreamResult r = predict_streamed(ck, file, map, conf, stream_options(ck, ram, nan_policy, classifier));
-      summary << file << "," << map << "," << r.rows * r.cols << "," << r.seconds << ",ok\n";
-      maps.push_back(map);
-      std::cout << file << ": " << r.rows << " x " << r.cols << " in " << r.seconds << " s" << std::endl;
-    } catch (const Error& e) {
-      ++failed;
-      std::string reason = e.what();
-      for (char& c : reason) c = c == ',' ? ';' : c;
-      summary << file << ",,,,failed: " << reason << "\n";
-      std::cerr << "hsi predict: error: " << e.what() << "\n";
-      if (stop_requested()) break;
-    }
+    rows.push_back(row);
   }
-  if (!maps.empty()) write_vrt_mosaic((fs::path(out_dir) / "mosaic.vrt").string(), maps);
-  write_text_file((fs::path(out_dir) / "summary.csv").string(), summary.str());
-  std::cout << files.size() - failed << " of " << files.size() << " inputs classified; " << out_dir << "/summary.csv, mosaic.vrt\n";
-  return failed == 0 ? 0 : 3;
+  int failed = 0;
+  for (const BatchRow& r : rows) failed += r.status.rfind("failed", 0) == 0;
+  failed = group.sum(failed);
+  const std::vector<std::string> parts = group.gather(encode_rows(rows));
+  if (group.rank() == 0) {
+    std::vector<BatchRow> all;
+    for (const std::string& part : parts) {
+      const std::vector<BatchRow> some = decode_rows(part);
+      all.insert(all.end(), some.begin(), some.end());
+    }
+    std::sort(all.begin(), all.end(), [](const BatchRow& a, const BatchRow& b) { return a.index < b.index; });
+    std::ostringstream summary;
+    summary << "input,map,pixels,seconds,status,rank\n";
+    std::vector<std::string> maps;
+    for (const BatchRow& r : all) {
+      summary << csv_field(r.input) << "," << csv_field(r.map) << "," << r.pixels << "," << r.seconds << "," << csv_field(r.status) << ","
+              << r.rank << "\n";
+      if (!r.map.empty()) maps.push_back(r.map);
+    }
+    if (!maps.empty()) write_vrt_mosaic((fs::path(out_dir) / "mosaic.vrt").string(), maps);
+    write_text_file((fs::path(out_dir) / "summary.csv").string(), summary.str());
+    const size_t classified = static_cast<size_t>(std::count_if(all.begin(), all.end(), [](const BatchRow& r) { return !r.map.empty(); }));
+    std::cout << classified << " of " << files.size() << " inputs classified"
+              << (group.size() > 1 ? " by " + std::to_string(group.size()) + " processes" : "") << "; " << out_dir
+              << "/summary.csv, mosaic.vrt\n";
+  }
+  return failed == 0 && !stop_requested() ? 0 : 3;
 }
 
 }  // namespace
@@ -169,7 +228,9 @@ int run_predict(const std::vector<std::string>& args) {
     write_png_from_map(out, png);
     std::cout << "classified " << r.rows << " x " << r.cols << " pixels (streamed, " << r.tile << "x" << r.tile << " tiles, "
               << r.skipped_tiles << " of " << r.tiles << " tiles without data skipped) in " << r.seconds << " s, "
-              << static_cast<int64_t>(static_cast<double>(r.rows * r.cols) / r.seconds) << " pixels/s\n"
+              << static_cast<int64_t>(static_cast<double>(r.rows * r.cols) / r.seconds) << " pixels/s (read "
+              << format_fixed(r.read_seconds, 2) << " s, preprocess " << format_fixed(r.prepare_seconds, 2) << " s, model "
+              << format_fixed(r.model_seconds, 2) << " s, write " << format_fixed(r.write_seconds, 2) << " s)\n"
               << "wrote " << out << ", " << confidence << ", " << png << "\n";
     return 0;
   }

@@ -84,6 +84,16 @@ std::string format_fixed(double value, int decimals) {
   return buffer;
 }
 
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {

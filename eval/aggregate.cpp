@@ -169,10 +169,10 @@ std::string table_latex(const AggregateTable& t) {
 std::string table_csv(const AggregateTable& t) {
   std::ostringstream o;
   o << "row";
-  for (const auto& m : t.models) o << "," << m << "_mean," << m << "_std";
+  for (const auto& m : t.models) o << "," << csv_field(m + "_mean") << "," << csv_field(m + "_std");
   o << "\n";
   for (size_t row = 0; row < t.rows.size(); ++row) {
-    o << "\"" << t.rows[row] << "\"";
+    o << csv_field(t.rows[row]);
     for (size_t m = 0; m < t.models.size(); ++m) {
       const MeanStd& c = t.cells[row][m];
       o << "," << (c.n ? format_fixed(c.mean, 6) : "") << "," << (c.n ? format_fixed(c.std, 6) : "");

@@ -90,7 +90,7 @@ std::string confusion_csv(const AccuracyReport& a, const std::map<int32_t, std::
     o << "\n";
   }
   o << "\nid,name\n";
-  for (int32_t id : a.classes) o << id << ",\"" << name_of(names, id) << "\"\n";
+  for (int32_t id : a.classes) o << id << "," << csv_field(name_of(names, id)) << "\n";
   return o.str();
 }
 

@@ -27,6 +27,8 @@ class RasterWindowReader {
   // The file's natural block size (tiles or strips), for window alignment.
   int block_width() const { return block_w_; }
   int block_height() const { return block_h_; }
+  // Every band holds integers: no value can be NaN or infinite.
+  bool holds_integers() const { return integers_; }
   // Grows GDAL's block cache (never beyond `limit_bytes`) so that every block a window of
   // h x w touches stays decoded while all bands are read; otherwise each band re-reads the
   // window's blocks from disk. Returns the cache size in bytes.
@@ -40,6 +42,7 @@ class RasterWindowReader {
   std::string path_;
   int64_t rows_ = 0, cols_ = 0, bands_ = 0;
   int block_w_ = 256, block_h_ = 256;
+  bool integers_ = false;
   GeoInfo geo_;
 };
 

@@ -17,9 +17,11 @@ std::vector<int> kernels_that_fit(std::vector<int> kernels, int size) {
   return fit;
 }
 
-// Drops `border` cells from both ends of every axis from first_axis on: a branch with kernel k
-// is cropped by (kmax - k) / 2 so all branches line up with the largest kernel's valid output,
-// whatever the (possibly non-square) input size.
+// Drops `border` cells from both ends of every axis from first_axis on. A branch with kernel k
+// sees its input cropped by (kmax - k) / 2 so all branches line up with the largest kernel's
+// valid output, whatever the (possibly non-square) input size. For valid convolutions cropping
+// the input equals cropping the output, without computing the cells that would be thrown away
+// (14% of the first multiscale block's work at patch 13).
 torch::Tensor centre_crop(const torch::Tensor& y, int64_t border, int first_axis) {
   torch::Tensor out = y;
   if (border == 0) return out;
@@ -46,7 +48,7 @@ MultiScale2dImpl::MultiScale2dImpl(int in, int width, std::vector<int> kernels)
 
 torch::Tensor MultiScale2dImpl::forward(const torch::Tensor& x) {
   std::vector<torch::Tensor> outs;
-  for (size_t i = 0; i < branches_.size(); ++i) outs.push_back(centre_crop(branches_[i]->forward(x), (kmax_ - kernels_[i]) / 2, 2));
+  for (size_t i = 0; i < branches_.size(); ++i) outs.push_back(branches_[i]->forward(centre_crop(x, (kmax_ - kernels_[i]) / 2, 2)));
   return torch::relu(bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
 }
 
@@ -190,7 +192,7 @@ torch::Tensor HsiNetImpl::trunk2d(const torch::Tensor& input) {
   if (stem3d_) {
     x = torch::relu(stem3d_bn_->forward(stem3d_->forward(x)));
     std::vector<torch::Tensor> outs;
-    for (size_t i = 0; i < bank3d_.size(); ++i) outs.push_back(centre_crop(bank3d_[i]->forward(x), (kmax3d_ - kernels3d_[i]) / 2, 3));
+    for (size_t i = 0; i < bank3d_.size(); ++i) outs.push_back(bank3d_[i]->forward(centre_crop(x, (kmax3d_ - kernels3d_[i]) / 2, 3)));
     x = torch::relu(bank3d_bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
     x = x.reshape({x.size(0), x.size(1) * x.size(2), x.size(3), x.size(4)});
   }

@@ -1,5 +1,7 @@
 #include "pipeline/preprocess.hpp"
 
+#include <torch/torch.h>
+
 #include <Eigen/Dense>
 #include <cmath>
 
@@ -59,6 +61,7 @@ Preprocessor Preprocessor::fit(const Cube& cube, const std::vector<int64_t>& tra
       for (int k = 0; k < kept; ++k) p.basis_[static_cast<size_t>(k) * spec.pca + c] = v(k);
       p.explained_.push_back(eig.eigenvalues()(kept - 1 - c));
     }
+    p.basis_f_.assign(p.basis_.begin(), p.basis_.end());
   }
   return p;
 }
@@ -76,28 +79,42 @@ Preprocessor Preprocessor::restore(int input_bands, std::vector<int> kept, std::
       p.basis_.size() != p.kept_.size() * static_cast<size_t>(pca_components)) {
     throw Error(ErrorKind::Data, "preprocessing state is inconsistent");
   }
+  p.basis_f_.assign(p.basis_.begin(), p.basis_.end());
   return p;
 }
 
-void Preprocessor::apply(const float* in, float* out) const {
-  const int kept = static_cast<int>(kept_.size());
+void Preprocessor::standardize(const float* in, int64_t n, float* out) const {
+  const int64_t in_b = input_bands_, kept = static_cast<int64_t>(kept_.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float* s = in + i * in_b;
+    float* d = out + i * kept;
+    for (int64_t k = 0; k < kept; ++k) d[k] = static_cast<float>((s[kept_[k]] - mean_[k]) * scale_[k]);
+  }
+}
+
+void Preprocessor::apply(const float* in, int64_t n, float* out) const {
+  if (pca_components_ == 0) return standardize(in, n, out);
+  const int64_t kept = static_cast<int64_t>(kept_.size());
+  std::vector<float> z(static_cast<size_t>(n * kept));
+  standardize(in, n, z.data());
+  const torch::Tensor basis = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_});
+  torch::Tensor projected = torch::from_blob(out, {n, pca_components_});
+  torch::mm_out(projected, torch::from_blob(z.data(), {n, kept}), basis);
+}
+
+void Preprocessor::apply_band_major(const float* in, int64_t n, float* out) const {
+  const int64_t kept = static_cast<int64_t>(kept_.size());
+  std::vector<float> z(static_cast<size_t>(n * kept));
+  standardize(in, n, z.data());
+  const torch::Tensor zt = torch::from_blob(z.data(), {n, kept}).t();
+  torch::Tensor result = torch::from_blob(out, {output_bands(), n});
   if (pca_components_ == 0) {
-    for (int k = 0; k < kept; ++k) out[k] = static_cast<float>((in[kept_[k]] - mean_[k]) * scale_[k]);
+    result.copy_(zt);
     return;
   }
-  double z[4096];
-  std::vector<double> heap;
-  double* zp = z;
-  if (kept > 4096) {
-    heap.resize(kept);
-    zp = heap.data();
-  }
-  for (int k = 0; k < kept; ++k) zp[k] = (in[kept_[k]] - mean_[k]) * scale_[k];
-  for (int c = 0; c < pca_components_; ++c) {
-    double acc = 0;
-    for (int k = 0; k < kept; ++k) acc += zp[k] * basis_[static_cast<size_t>(k) * pca_components_ + c];
-    out[c] = static_cast<float>(acc);
-  }
+  const torch::Tensor basis = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_});
+  torch::mm_out(result, basis.t(), zt);
 }
 
 void Preprocessor::apply(Cube& cube) const {
@@ -107,15 +124,14 @@ void Preprocessor::apply(Cube& cube) const {
   }
   const int64_t in_b = cube.bands, out_b = output_bands();
   const int64_t pixels = cube.pixels();
-  // Output never has more bands than input, so the transform runs in place pixel by pixel in
-  // chunks: each chunk is transformed into a small buffer, then written to its compacted spot.
-  const int64_t chunk = 4096;
+  // Output never has more bands than input, so the transform runs in place in chunks: each
+  // chunk is transformed into a small buffer, then written to its compacted spot.
+  const int64_t chunk = 16384;
+  std::vector<float> out(static_cast<size_t>(std::min(chunk, pixels) * out_b));
   for (int64_t start = 0; start < pixels; start += chunk) {
     const int64_t count = std::min(chunk, pixels - start);
-    std::vector<float> out(static_cast<size_t>(count * out_b));
-#pragma omp parallel for schedule(static)
-    for (int64_t i = 0; i < count; ++i) apply(cube.data.data() + (start + i) * in_b, out.data() + i * out_b);
-    std::copy(out.begin(), out.end(), cube.data.begin() + start * out_b);
+    apply(cube.data.data() + start * in_b, count, out.data());
+    std::copy(out.begin(), out.begin() + count * out_b, cube.data.begin() + start * out_b);
   }
   cube.data.resize(static_cast<size_t>(pixels * out_b));
   cube.data.shrink_to_fit();

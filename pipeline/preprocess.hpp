@@ -26,8 +26,12 @@ class Preprocessor {
 
   // Transforms the cube in place (its band count becomes output_bands()).
   void apply(Cube& cube) const;
-  // Transforms one spectrum of input_bands() values into output_bands() values.
-  void apply(const float* in, float* out) const;
+  // Transforms n spectra of input_bands() values (pixel after pixel) into n x output_bands()
+  // values. PCA runs as one float matrix product over all n, so call it on whole tiles.
+  void apply(const float* in, int64_t n, float* out) const;
+  // The same transform with the output band-major: output_bands() rows of n values, the layout
+  // of a network input tile (and a faster matrix product: n is the long side).
+  void apply_band_major(const float* in, int64_t n, float* out) const;
 
   int input_bands() const { return input_bands_; }
   int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
@@ -42,12 +46,16 @@ class Preprocessor {
                               int pca_components, std::vector<double> basis);
 
  private:
+  // Band selection and standardisation of n spectra into n x kept values, pixel after pixel.
+  void standardize(const float* in, int64_t n, float* out) const;
+
   int input_bands_ = 0;
   std::vector<int> kept_;       // 0-based indices of the bands kept
   std::vector<double> mean_;    // per kept band
   std::vector<double> scale_;   // 1/std per kept band (1 when not standardising)
   int pca_components_ = 0;
   std::vector<double> basis_;   // kept x k
+  std::vector<float> basis_f_;  // basis_ in float, the operand of the matrix product
   std::vector<double> explained_;
 };
 

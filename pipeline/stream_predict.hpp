@@ -22,6 +22,8 @@ struct StreamResult {
   int64_t rows = 0, cols = 0, classified = 0, nodata_pixels = 0, tiles = 0, skipped_tiles = 0;
   int tile = 0;
   double seconds = 0;
+  // Where the time went: reading windows, masking + preprocessing, the network, writing.
+  double read_seconds = 0, prepare_seconds = 0, model_seconds = 0, write_seconds = 0;
 };
 
 StreamResult predict_streamed(Checkpoint& checkpoint, const std::string& input, const std::string& map_path,

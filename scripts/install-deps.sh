@@ -11,6 +11,7 @@ packages=(
   libmatio-dev
   libeigen3-dev
   libboost-program-options-dev
+  openmpi-bin libopenmpi-dev
   googletest libgtest-dev
   clang libclang-rt-14-dev
 )

@@ -2,10 +2,13 @@
 // resumable, and a broken tile does not stop the others.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "support/run_cli.hpp"
 #include "support/synthetic.hpp"
@@ -15,23 +18,41 @@ namespace fs = std::filesystem;
 namespace hsi {
 namespace {
 
-TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
+// A small model trained on a synthetic scene, and that scene written as `tiles` tiles side by
+// side (each shifted 40 columns east) under dir/tiles.
+struct TiledScene {
   test::TempDir dir;
-  fs::create_directories(dir.file("tiles"));
-  test::SyntheticScene s = test::make_scene(40, 40, 12, 3, 9);
-  write_cube_geotiff(dir.file("scene.tif"), s.cube);
-  write_class_map(dir.file("gt.tif"), 40, 40, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
-  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch",
-                                               "5", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "2", "--out",
-                                               dir.file("run")});
-  ASSERT_EQ(train.exit_code, 0) << train.err;
-  // Three tiles side by side (each shifted 40 columns east).
-  for (int k = 0; k < 3; ++k) {
-    Cube tile = s.cube;
-    tile.geo.geotransform[0] += 40 * 3.7 * k;
-    write_cube_geotiff(dir.file("tiles/t" + std::to_string(k) + ".tif"), tile);
+  std::string checkpoint;
+  explicit TiledScene(int tiles) {
+    fs::create_directories(dir.file("tiles"));
+    test::SyntheticScene s = test::make_scene(40, 40, 12, 3, 9);
+    write_cube_geotiff(dir.file("scene.tif"), s.cube);
+    write_class_map(dir.file("gt.tif"), 40, 40, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
+    const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch",
+                                                 "5", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "2", "--out",
+                                                 dir.file("run")});
+    EXPECT_EQ(train.exit_code, 0) << train.err;
+    checkpoint = dir.file("run/best.ckpt");
+    for (int k = 0; k < tiles; ++k) {
+      Cube tile = s.cube;
+      tile.geo.geotransform[0] += 40 * 3.7 * k;
+      for (float& v : tile.data) v += static_cast<float>(k);  // tiles differ
+      write_cube_geotiff(dir.file("tiles/t" + std::to_string(k) + ".tif"), tile);
+    }
   }
-  const std::vector<std::string> args = {"predict", "--model", dir.file("run/best.ckpt"), "--inputs", dir.file("tiles/*.tif"), "--out-dir",
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
+  TiledScene scene(3);
+  const test::TempDir& dir = scene.dir;
+  const std::vector<std::string> args = {"predict", "--model", scene.checkpoint, "--inputs", dir.file("tiles/*.tif"), "--out-dir",
                                          dir.file("maps")};
   // Options are checked before anything is read or created, in batch mode too.
   std::vector<std::string> bad = args;
@@ -45,10 +66,8 @@ TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   ASSERT_EQ(first.exit_code, 0) << first.err;
   for (int k = 0; k < 3; ++k) EXPECT_TRUE(fs::exists(dir.file("maps/t" + std::to_string(k) + "_map.tif")));
   EXPECT_TRUE(fs::exists(dir.file("maps/mosaic.vrt")));
-  std::ifstream vrt(dir.file("maps/mosaic.vrt"));
-  std::stringstream text;
-  text << vrt.rdbuf();
-  EXPECT_NE(text.str().find("rasterXSize=\"120\""), std::string::npos) << text.str().substr(0, 300);
+  const std::string vrt = slurp(dir.file("maps/mosaic.vrt"));
+  EXPECT_NE(vrt.find("rasterXSize=\"120\""), std::string::npos) << vrt.substr(0, 300);
 
   // A broken tile joins; the rerun skips the finished ones, reports the broken one, exits 3.
   std::ofstream(dir.file("tiles/t9.tif")) << "garbage";
@@ -56,13 +75,62 @@ TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   EXPECT_EQ(second.exit_code, 3);
   EXPECT_NE(second.out.find("[skip]"), std::string::npos);
   EXPECT_NE(second.err.find("t9.tif"), std::string::npos) << second.err;
-  std::ifstream summary(dir.file("maps/summary.csv"));
-  std::stringstream sum;
-  sum << summary.rdbuf();
-  EXPECT_NE(sum.str().find("done earlier"), std::string::npos) << sum.str();
-  EXPECT_NE(sum.str().find("failed"), std::string::npos) << sum.str();
+  const std::string summary = slurp(dir.file("maps/summary.csv"));
+  EXPECT_NE(summary.find("done earlier"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("failed"), std::string::npos) << summary;
   EXPECT_FALSE(fs::exists(dir.file("maps/t9_map.tif")));
 }
+
+#ifdef HSI_TEST_MPI
+// The same batch under `mpirun -np 2`: tiles are shared between the ranks, each map equals the
+// single-process one, rank 0 writes one summary and one mosaic for all, failures still count.
+TEST(BatchPredict, MpirunShardsTilesAndMatchesOneProcess) {
+  TiledScene scene(5);
+  const test::TempDir& dir = scene.dir;
+  const auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"predict", "--model", scene.checkpoint, "--inputs", dir.file("tiles/*.tif"), "--out-dir", dir.file(out),
+                                    "--threads", "1"};
+  };
+  const test::CliResult one = test::run_hsi(args("one"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const test::CliResult two = test::run_hsi_under_mpirun(2, args("two"));
+  ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+  EXPECT_NE(two.out.find("by 2 processes"), std::string::npos) << two.out;
+  for (int k = 0; k < 5; ++k) {
+    const std::string name = "/t" + std::to_string(k);
+    const LabelMap a = read_labels(dir.file("one" + name + "_map.tif")), b = read_labels(dir.file("two" + name + "_map.tif"));
+    EXPECT_EQ(a.labels, b.labels) << name;
+    EXPECT_EQ(read_cube(dir.file("one" + name + "_confidence.tif")).data, read_cube(dir.file("two" + name + "_confidence.tif")).data) << name;
+  }
+  const std::string summary = slurp(dir.file("two/summary.csv"));
+  EXPECT_EQ(std::count(summary.begin(), summary.end(), '\n'), 6) << summary;  // header + 5 inputs, in input order
+  EXPECT_LT(summary.find("t0.tif"), summary.find("t4.tif")) << summary;
+  EXPECT_NE(summary.find(",ok,0\n"), std::string::npos) << summary;
+  EXPECT_NE(summary.find(",ok,1\n"), std::string::npos) << summary;
+  // One mosaic of all five maps, in input order, as the single process wrote it.
+  std::string expected_vrt = slurp(dir.file("one/mosaic.vrt"));
+  for (size_t at = expected_vrt.find("/one/"); at != std::string::npos; at = expected_vrt.find("/one/", at)) expected_vrt.replace(at, 5, "/two/");
+  EXPECT_EQ(slurp(dir.file("two/mosaic.vrt")), expected_vrt);
+
+  // A broken tile on one rank: the others finish, every rank exits 3, the summary says which.
+  std::ofstream(dir.file("tiles/t5.tif")) << "garbage";
+  const test::CliResult broken = test::run_hsi_under_mpirun(2, args("two"));
+  EXPECT_EQ(broken.exit_code, 3) << broken.out << broken.err;
+  EXPECT_NE(broken.err.find("t5.tif"), std::string::npos) << broken.err;
+  const std::string rerun = slurp(dir.file("two/summary.csv"));
+  EXPECT_NE(rerun.find("done earlier"), std::string::npos) << rerun;
+  EXPECT_NE(rerun.find("failed"), std::string::npos) << rerun;
+}
+#else
+// Several copies started by an MPI launcher would each classify every input: refused.
+TEST(BatchPredict, WithoutMpiSeveralLaunchedCopiesAreRefused) {
+  setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  const test::CliResult r = test::run_hsi({"predict", "--model", "x.ckpt", "--inputs", "*.tif", "--out-dir", "maps"});
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("without MPI"), std::string::npos) << r.err;
+}
+#endif
 
 }  // namespace
 }  // namespace hsi

@@ -62,7 +62,7 @@ TEST(Aggregate, MeanStdAndBoldBest) {
   const std::string md = table_markdown(t);
   EXPECT_NE(md.find("**0.9100 ± 0.0100**"), std::string::npos) << md;
   EXPECT_NE(table_latex(t).find("\\textbf{0.9100 $\\pm$ 0.0100}"), std::string::npos);
-  EXPECT_NE(table_csv(t).find("\"OA\",0.810000,0.010000,0.910000,0.010000"), std::string::npos) << table_csv(t);
+  EXPECT_NE(table_csv(t).find("OA,0.810000,0.010000,0.910000,0.010000"), std::string::npos) << table_csv(t);
 }
 
 }  // namespace

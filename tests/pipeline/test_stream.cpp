@@ -1,15 +1,18 @@
 // Streamed prediction equals the in-memory result, skips empty windows and keeps nodata.
 #include <gtest/gtest.h>
 
+#include <gdal_priv.h>
+
 #include <cmath>
 #include <filesystem>
 
 #include "common/error.hpp"
-
+#include "io/gdal_util.hpp"
 #include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/run.hpp"
+#include "pipeline/scene.hpp"
 #include "pipeline/stream_predict.hpp"
 #include "support/synthetic.hpp"
 #include "test_paths.hpp"
@@ -93,6 +96,52 @@ TEST(StreamedPrediction, NodataPixelsAndEmptyWindows) {
   EXPECT_EQ(map.at(31, 31), 0);
   EXPECT_EQ(map.at(50, 60), 0);
   EXPECT_NE(map.at(40, 40), 0);
+}
+
+// Int16 input (the usual storage of radiance cubes), uncompressed and pixel-interleaved as
+// large flight lines often are, with a nodata value: the reader's fastest route, and the integer
+// route that needs no NaN scan, must still give the in-memory map.
+TEST(StreamedPrediction, Int16RasterWithNodataEqualsTheInMemoryMap) {
+  Fixture& f = fixture();
+  Checkpoint ck = load_checkpoint(f.checkpoint);
+  Cube cube = read_cube(f.cube_tif);
+  for (int64_t r = 40; r < 60; ++r)
+    for (int64_t c = 10; c < 30; ++c)
+      for (int64_t b = 0; b < cube.bands; ++b) cube.data[(r * cube.cols + c) * cube.bands + b] = -1;
+  const std::string path = f.dir.file("int16.tif");
+  {
+    detail::init_gdal();
+    char interleave[] = "INTERLEAVE=PIXEL";
+    char* options[] = {interleave, nullptr};
+    GDALDataset* ds = GetGDALDriverManager()->GetDriverByName("GTiff")->Create(
+        path.c_str(), static_cast<int>(cube.cols), static_cast<int>(cube.rows), static_cast<int>(cube.bands), GDT_Int16, options);
+    ASSERT_NE(ds, nullptr);
+    double geotransform[6] = {600000, 3.7, 0, 4000000, 0, -3.7};
+    ds->SetGeoTransform(geotransform);
+    for (int b = 1; b <= cube.bands; ++b) ds->GetRasterBand(b)->SetNoDataValue(-1);
+    const GSpacing pixel = static_cast<GSpacing>(sizeof(float)) * cube.bands;
+    ASSERT_EQ(ds->RasterIO(GF_Write, 0, 0, static_cast<int>(cube.cols), static_cast<int>(cube.rows), cube.data.data(),
+                           static_cast<int>(cube.cols), static_cast<int>(cube.rows), GDT_Float32, static_cast<int>(cube.bands),
+                           nullptr, pixel, pixel * cube.cols, sizeof(float), nullptr),
+              CE_None);
+    GDALClose(GDALDataset::ToHandle(ds));
+  }
+  cube.geo.nodata = -1;
+  const std::vector<uint8_t> nodata = mask_nodata(cube, "nodata");
+  ck.preprocessor.apply(cube);
+  const Prediction memory = predict_scene(ck.net, cube, nodata, PredictOptions{});
+
+  StreamOptions so;
+  so.tile = 16;
+  const StreamResult r = predict_streamed(ck, path, f.dir.file("int16_map.tif"), f.dir.file("int16_conf.tif"), so);
+  EXPECT_EQ(r.classified, 83 * 86 - 20 * 20);
+  EXPECT_EQ(r.skipped_tiles, 0);
+  const LabelMap map = read_labels(f.dir.file("int16_map.tif"));
+  for (size_t p = 0; p < map.labels.size(); ++p) {
+    const int32_t expected = memory.class_index[p] < 0 ? 0 : ck.classes.at(memory.class_index[p]).id;
+    ASSERT_EQ(map.labels[p], expected) << "pixel " << p;
+  }
+  EXPECT_EQ(map.at(45, 15), 0);
 }
 
 TEST(StreamedPrediction, TileFollowsTheRamBudget) {

@@ -18,21 +18,39 @@ static std::string slurp(const std::string& path) {
   return s.str();
 }
 
-int spawn_hsi(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
+namespace {
+
+// Starts program (searched on PATH) with args, stdout/stderr to the given files.
+int spawn(const std::string& program, const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::freopen(out_path.c_str(), "w", stdout);
     std::freopen(err_path.c_str(), "w", stderr);
-    std::vector<char*> argv;
-    std::string binary = HSI_BINARY;
-    argv.push_back(binary.data());
     std::vector<std::string> copy = args;
+    copy.insert(copy.begin(), program);
+    std::vector<char*> argv;
     for (auto& a : copy) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    execvp(program.c_str(), argv.data());
     _exit(127);
   }
   return pid;
+}
+
+CliResult run(const std::string& program, const std::vector<std::string>& args) {
+  TempDir capture;
+  const std::string out_path = capture.file("stdout"), err_path = capture.file("stderr");
+  CliResult r;
+  r.exit_code = wait_hsi(spawn(program, args, out_path, err_path));
+  r.out = slurp(out_path);
+  r.err = slurp(err_path);
+  return r;
+}
+
+}  // namespace
+
+int spawn_hsi(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
+  return spawn(HSI_BINARY, args, out_path, err_path);
 }
 
 int wait_hsi(int pid) {
@@ -41,14 +59,16 @@ int wait_hsi(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
-CliResult run_hsi(const std::vector<std::string>& args) {
-  TempDir capture;
-  const std::string out_path = capture.file("stdout"), err_path = capture.file("stderr");
-  CliResult r;
-  r.exit_code = wait_hsi(spawn_hsi(args, out_path, err_path));
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
-  return r;
+CliResult run_hsi(const std::vector<std::string>& args) { return run(HSI_BINARY, args); }
+
+CliResult run_hsi_under_mpirun(int ranks, const std::vector<std::string>& args) {
+  setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+  setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+  // Containers often forbid the cross-memory attach Open MPI tries first.
+  setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
+  std::vector<std::string> full = {"-np", std::to_string(ranks), "--oversubscribe", HSI_BINARY};
+  full.insert(full.end(), args.begin(), args.end());
+  return run("mpirun", full);
 }
 
 }  // namespace hsi::test

@@ -11,6 +11,8 @@ struct CliResult {
 };
 
 CliResult run_hsi(const std::vector<std::string>& args);
+// hsi under `mpirun -np ranks` (allowed to run as root, as in CI containers).
+CliResult run_hsi_under_mpirun(int ranks, const std::vector<std::string>& args);
 
 // Starts hsi in the background (stdout/stderr to the given files); returns its pid.
 int spawn_hsi(const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path);

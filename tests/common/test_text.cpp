@@ -1,0 +1,17 @@
+#include <gtest/gtest.h>
+
+#include "common/text.hpp"
+
+namespace hsi {
+namespace {
+
+TEST(CsvField, QuotesOnlyWhatNeedsQuoting) {
+  EXPECT_EQ(csv_field("tiles/a.tif"), "tiles/a.tif");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(csv_field(""), "");
+}
+
+}  // namespace
+}  // namespace hsi

@@ -1,0 +1,102 @@
+// RasterWindowReader returns exactly the file's values, in hsi's BIP float layout, whatever the
+// band type and file layout (the reader takes different GDAL routes for them).
+#include <gtest/gtest.h>
+
+#include <gdal_priv.h>
+
+#include <filesystem>
+
+#include <string>
+#include <vector>
+
+#include "io/gdal_util.hpp"
+#include "io/window_io.hpp"
+#include "support/synthetic.hpp"
+
+namespace hsi {
+namespace {
+
+constexpr int kRows = 37, kCols = 53, kBands = 5;
+
+// A value every supported type holds exactly, different for each pixel and band.
+double value_at(int r, int c, int b) { return (r * 31 + c * 7 + b * 13) % 120 + (b == 2 ? 3 : 0); }
+
+void write_raster(const std::string& path, GDALDataType type, const std::vector<std::string>& creation) {
+  detail::init_gdal();
+  std::vector<const char*> options;
+  for (const std::string& o : creation) options.push_back(o.c_str());
+  options.push_back(nullptr);
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GTiff");
+  GDALDataset* ds = driver->Create(path.c_str(), kCols, kRows, kBands, type, const_cast<char**>(options.data()));
+  ASSERT_NE(ds, nullptr);
+  std::vector<double> band(static_cast<size_t>(kRows * kCols));
+  for (int b = 0; b < kBands; ++b) {
+    for (int r = 0; r < kRows; ++r)
+      for (int c = 0; c < kCols; ++c) band[r * kCols + c] = value_at(r, c, b);
+    ASSERT_EQ(ds->GetRasterBand(b + 1)->RasterIO(GF_Write, 0, 0, kCols, kRows, band.data(), kCols, kRows, GDT_Float64, 0, 0), CE_None);
+  }
+  GDALClose(GDALDataset::ToHandle(ds));
+}
+
+void expect_windows_exact(const std::string& path) {
+  RasterWindowReader reader(path);
+  ASSERT_EQ(reader.rows(), kRows);
+  ASSERT_EQ(reader.cols(), kCols);
+  ASSERT_EQ(reader.bands(), kBands);
+  const struct { int y0, x0, h, w; } windows[] = {{0, 0, kRows, kCols}, {5, 9, 16, 16}, {30, 40, 7, 13}, {0, 52, 37, 1}};
+  for (const auto& win : windows) {
+    std::vector<float> bip(static_cast<size_t>(win.h * win.w * kBands), -1.0f);
+    reader.read(win.y0, win.x0, win.h, win.w, bip.data());
+    for (int r = 0; r < win.h; ++r)
+      for (int c = 0; c < win.w; ++c)
+        for (int b = 0; b < kBands; ++b) {
+          ASSERT_EQ(bip[(r * win.w + c) * kBands + b], value_at(win.y0 + r, win.x0 + c, b))
+              << path << " window at " << win.y0 << "," << win.x0 << " pixel " << r << "," << c << " band " << b;
+        }
+  }
+}
+
+struct Layout {
+  GDALDataType type;
+  std::vector<std::string> creation;
+  bool integers;
+};
+
+TEST(RasterWindowReader, ReturnsExactValuesForEveryTypeAndLayout) {
+  test::TempDir dir;
+  const Layout layouts[] = {
+      {GDT_Int16, {"INTERLEAVE=PIXEL", "TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"}, true},  // uncompressed: direct I/O
+      {GDT_Int16, {"INTERLEAVE=BAND"}, true},
+      {GDT_UInt16, {"INTERLEAVE=PIXEL", "COMPRESS=DEFLATE"}, true},
+      {GDT_Byte, {"INTERLEAVE=PIXEL"}, true},
+      {GDT_Int32, {"INTERLEAVE=BAND", "TILED=YES", "COMPRESS=DEFLATE"}, true},
+      {GDT_UInt32, {"INTERLEAVE=PIXEL"}, true},
+      {GDT_Float32, {"INTERLEAVE=PIXEL", "TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"}, false},
+      {GDT_Float64, {"INTERLEAVE=BAND", "COMPRESS=DEFLATE"}, false},
+  };
+  int k = 0;
+  for (const Layout& layout : layouts) {
+    const std::string path = dir.file("raster_" + std::to_string(k++) + ".tif");
+    write_raster(path, layout.type, layout.creation);
+    expect_windows_exact(path);
+    EXPECT_EQ(RasterWindowReader(path).holds_integers(), layout.integers) << path;
+  }
+}
+
+TEST(RasterWindowReader, TruncatedFileFailsNamingTheFile) {
+  test::TempDir dir;
+  const std::string path = dir.file("cut.tif");
+  write_raster(path, GDT_Int16, {"INTERLEAVE=PIXEL"});
+  std::filesystem::resize_file(path, std::filesystem::file_size(path) / 2);
+  try {
+    RasterWindowReader reader(path);
+    std::vector<float> bip(static_cast<size_t>(kRows * kCols * kBands));
+    reader.read(0, 0, kRows, kCols, bip.data());
+    FAIL() << "a truncated file was read";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace hsi
