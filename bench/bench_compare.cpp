@@ -1,6 +1,8 @@
 // hsi's side of the Python comparison (bench/compare.sh): data preparation for one epoch,
 // one training epoch over the labelled set, whole-scene inference, peak RSS, achieved GFLOP/s
 // and a large float32 matrix multiply as the machine's practical ceiling.
+// Both sides make each batch when it is needed (prep: one pass over the epoch; the epoch
+// includes making its batches again), so neither holds the epoch's windows in memory.
 // Usage: bench_compare [--threads N] [--patch P] [--tiles K] [--skip-train] [--route dense|patch]
 #include <sys/resource.h>
 #include <torch/torch.h>
@@ -100,15 +102,17 @@ int main(int argc, char** argv) {
   std::vector<int64_t> order(all.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int64_t>(i);
   rng.shuffle(order);
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> epoch_batches;
-  for (size_t s = 0; s < order.size(); s += 32) {
+  // As the Python reference's DataLoader does, each batch is made when it is needed and
+  // dropped after use: one pass for the preparation figure, and again inside the epoch.
+  const auto batch_at = [&](size_t s) {
     std::vector<int64_t> px, y;
     for (size_t k = s; k < std::min(order.size(), s + 32); ++k) {
       px.push_back(all.pixels[order[k]]);
       y.push_back(all.targets[order[k]]);
     }
-    epoch_batches.emplace_back(batches.make(px), torch::tensor(y, torch::kLong));
-  }
+    return std::make_pair(batches.make(px), torch::tensor(y, torch::kLong));
+  };
+  for (size_t s = 0; s < order.size(); s += 32) batch_at(s);
   const double prep = seconds_since(t0);
 
   HsiNet net(net_options);
@@ -117,14 +121,14 @@ int main(int argc, char** argv) {
     torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
     net->train();
     t0 = std::chrono::steady_clock::now();
-    for (auto& [x, y] : epoch_batches) {
+    for (size_t s = 0; s < order.size(); s += 32) {
+      const auto [x, y] = batch_at(s);
       opt.zero_grad();
       torch::nn::functional::cross_entropy(net->forward(x), y).backward();
       opt.step();
     }
     epoch = seconds_since(t0);
   }
-  epoch_batches.clear();
 
   PredictOptions po;
   po.route = route;

@@ -31,8 +31,15 @@ class PatchExtractor {
   // out: [n, bands, patch, patch], reflect-padded at the border. `transforms` (may be null)
   // gives each sample one of the 8 flips/rotations of the window (0 = identity).
   void windows(const int64_t* pixels, int64_t n, float* out, const uint8_t* transforms = nullptr) const;
+  // The same windows channels-last: out [n, patch, patch, bands], each cell one contiguous
+  // spectrum copied straight from the BIP cube.
+  void windows_channels_last(const int64_t* pixels, int64_t n, float* out, const uint8_t* transforms = nullptr) const;
 
  private:
+  // The spectrum that cell (i, j) of the window around (row, col) shows under dihedral
+  // transform t, reflect-padded at the border.
+  const float* cell_source(int64_t row, int64_t col, int64_t i, int64_t j, int t) const;
+
   const Cube& cube_;
   int patch_;
 };

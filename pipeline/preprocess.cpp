@@ -8,6 +8,40 @@
 #include "common/error.hpp"
 
 namespace hsi {
+namespace {
+
+// The `count` leading eigenpairs (largest first) of the covariance Z'Z / (n - 1) of the centred
+// training spectra z (n x kept). With fewer training pixels than bands (the usual few-shot case)
+// they come from the n x n Gram matrix ZZ' / (n - 1) instead: the same non-zero eigenvalues,
+// eigenvectors Z'u / |Z'u|, at (n / kept)^3 of the cost. Components the Gram matrix cannot give
+// reliably (at or near its null space) send the fit to the covariance.
+void leading_eigenpairs(const Eigen::MatrixXd& z, int count, Eigen::MatrixXd& vectors, Eigen::VectorXd& values) {
+  const int64_t n = z.rows(), kept = z.cols();
+  const double norm = 1.0 / std::max<double>(1.0, static_cast<double>(n - 1));
+  if (n < kept && count < n - 1) {
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> gram((z * z.transpose()) * norm);
+    const Eigen::VectorXd& ev = gram.eigenvalues();  // ascending
+    if (ev(n - count) > 1e-10 * std::max(ev(n - 1), 1e-300)) {
+      vectors.resize(kept, count);
+      values.resize(count);
+      for (int c = 0; c < count; ++c) {
+        values(c) = ev(n - 1 - c);
+        const Eigen::VectorXd v = z.transpose() * gram.eigenvectors().col(n - 1 - c);
+        vectors.col(c) = v / v.norm();
+      }
+      return;
+    }
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig((z.transpose() * z) * norm);
+  vectors.resize(kept, count);
+  values.resize(count);
+  for (int c = 0; c < count; ++c) {
+    vectors.col(c) = eig.eigenvectors().col(kept - 1 - c);
+    values(c) = eig.eigenvalues()(kept - 1 - c);
+  }
+}
+
+}  // namespace
 
 Preprocessor Preprocessor::fit(const Cube& cube, const std::vector<int64_t>& train_pixels, const PreprocessSpec& spec) {
   Preprocessor p;
@@ -47,19 +81,19 @@ Preprocessor Preprocessor::fit(const Cube& cube, const std::vector<int64_t>& tra
   if (spec.pca > 0) {
     Eigen::MatrixXd z = x.rowwise() - mean;
     for (int k = 0; k < kept; ++k) z.col(k) *= p.scale_[k];
-    const Eigen::MatrixXd cov = (z.transpose() * z) / std::max<double>(1.0, static_cast<double>(n - 1));
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(cov);
-    // Eigenvalues come in ascending order: the leading components are the last columns.
+    Eigen::MatrixXd vectors;
+    Eigen::VectorXd values;
+    leading_eigenpairs(z, spec.pca, vectors, values);
     p.pca_components_ = spec.pca;
     p.basis_.resize(static_cast<size_t>(kept) * spec.pca);
     for (int c = 0; c < spec.pca; ++c) {
-      Eigen::VectorXd v = eig.eigenvectors().col(kept - 1 - c);
+      Eigen::VectorXd v = vectors.col(c);
       // Fix the sign so the transform is deterministic across Eigen versions.
       int largest = 0;
       v.cwiseAbs().maxCoeff(&largest);
       if (v(largest) < 0) v = -v;
       for (int k = 0; k < kept; ++k) p.basis_[static_cast<size_t>(k) * spec.pca + c] = v(k);
-      p.explained_.push_back(eig.eigenvalues()(kept - 1 - c));
+      p.explained_.push_back(values(c));
     }
     p.basis_f_.assign(p.basis_.begin(), p.basis_.end());
   }
@@ -95,12 +129,17 @@ void Preprocessor::standardize(const float* in, int64_t n, float* out) const {
 
 void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   if (pca_components_ == 0) return standardize(in, n, out);
-  const int64_t kept = static_cast<int64_t>(kept_.size());
-  std::vector<float> z(static_cast<size_t>(n * kept));
-  standardize(in, n, z.data());
+  // In blocks, so the standardised spectra stay a small reused buffer (fresh memory costs a
+  // page fault per 4 KB, more than the arithmetic here).
+  const int64_t kept = static_cast<int64_t>(kept_.size()), block = 4096;
+  std::vector<float> z(static_cast<size_t>(std::min(n, block) * kept));
   const torch::Tensor basis = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_});
-  torch::Tensor projected = torch::from_blob(out, {n, pca_components_});
-  torch::mm_out(projected, torch::from_blob(z.data(), {n, kept}), basis);
+  for (int64_t start = 0; start < n; start += block) {
+    const int64_t m = std::min(block, n - start);
+    standardize(in + start * input_bands_, m, z.data());
+    torch::Tensor projected = torch::from_blob(out + start * pca_components_, {m, pca_components_});
+    torch::mm_out(projected, torch::from_blob(z.data(), {m, kept}), basis);
+  }
 }
 
 void Preprocessor::apply_band_major(const float* in, int64_t n, float* out) const {

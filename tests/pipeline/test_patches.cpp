@@ -36,6 +36,26 @@ TEST(Patches, WindowsEqualNaiveReflectPaddedExtraction) {
   }
 }
 
+// The channels-last windows hold the same values as the band-major ones, under every transform.
+TEST(Patches, ChannelsLastWindowsAreTheBandMajorWindowsTransposed) {
+  test::SyntheticScene s = test::make_scene(11, 13, 5, 3, 2);
+  const int p = 7, B = 5;
+  const PatchExtractor extractor(s.cube, p);
+  // Border and interior pixels (columns 5 and 6 hold a whole 7-wide row) under every transform.
+  const std::vector<int64_t> pixels = {0, 12, 13 * 5 + 6, 11 * 13 - 1, 11 * 13 - 13, 40, 41, 77, 13 * 6 + 5, 13 * 2 + 6};
+  const std::vector<uint8_t> transforms = {1, 2, 0, 3, 4, 5, 6, 7, 1, 2};
+  const int64_t n = static_cast<int64_t>(pixels.size());
+  std::vector<float> band_major(static_cast<size_t>(n * B * p * p)), channels_last(band_major.size());
+  extractor.windows(pixels.data(), n, band_major.data(), transforms.data());
+  extractor.windows_channels_last(pixels.data(), n, channels_last.data(), transforms.data());
+  for (int64_t k = 0; k < n; ++k)
+    for (int64_t b = 0; b < B; ++b)
+      for (int64_t i = 0; i < p; ++i)
+        for (int64_t j = 0; j < p; ++j)
+          ASSERT_EQ(channels_last[((k * p + i) * p + j) * B + b], band_major[((k * B + b) * p + i) * p + j])
+              << "sample " << k << " band " << b << " cell " << i << "," << j;
+}
+
 TEST(Patches, SpectraAreTheCubesSpectra) {
   test::SyntheticScene s = test::make_scene(4, 4, 7, 2, 2);
   const PatchExtractor extractor(s.cube, 1);

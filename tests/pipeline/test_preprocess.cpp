@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <Eigen/Dense>
+
 #include <cmath>
 
 #include "common/error.hpp"
@@ -109,6 +111,33 @@ TEST(Preprocessor, BothLayoutsMatchAPixelByPixelReference) {
         ASSERT_NEAR(band_major[b * n + i], expected[b], 1e-4 * (1 + std::abs(expected[b]))) << "pca " << pca << " pixel " << i;
         ASSERT_EQ(in_place.data[i * out_b + b], pixel_major[i * out_b + b]);
       }
+    }
+  }
+}
+
+// Few training pixels, many bands (the Gram-matrix route) and many pixels, few bands (the
+// covariance route): both give the covariance's leading eigenvectors and eigenvalues.
+TEST(Preprocessor, PcaEqualsTheCovarianceEigenvectorsOnBothRoutes) {
+  test::SyntheticScene s = test::make_scene(20, 20, 40, 4, 11);
+  for (size_t train_count : {12, 200}) {
+    std::vector<int64_t> train;
+    for (size_t i = 0; i < train_count; ++i) train.push_back(static_cast<int64_t>(i * 2));
+    PreprocessSpec spec;
+    spec.pca = 6;
+    const Preprocessor p = Preprocessor::fit(s.cube, train, spec);
+    const int64_t n = static_cast<int64_t>(train.size()), bands = s.cube.bands;
+    Eigen::MatrixXd z(n, bands);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t b = 0; b < bands; ++b) z(i, b) = (s.cube.data[train[i] * bands + b] - p.mean()[b]) * p.scale()[b];
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(z.transpose() * z / static_cast<double>(n - 1));
+    for (int c = 0; c < 6; ++c) {
+      Eigen::VectorXd v = eig.eigenvectors().col(bands - 1 - c);
+      int largest = 0;
+      v.cwiseAbs().maxCoeff(&largest);
+      if (v(largest) < 0) v = -v;
+      const double value = eig.eigenvalues()(bands - 1 - c);
+      EXPECT_NEAR(p.explained_variance()[c], value, 1e-9 * value) << train_count << " pixels, component " << c;
+      for (int64_t b = 0; b < bands; ++b) ASSERT_NEAR(p.pca_basis()[b * 6 + c], v(b), 1e-7) << train_count << " pixels, component " << c;
     }
   }
 }
