@@ -77,11 +77,6 @@ RasterWindowReader::RasterWindowReader(const std::string& path) : impl_(std::mak
   geo_ = detail::read_georeferencing(ds);
   ds.GetRasterBand(1)->GetBlockSize(&block_w_, &block_h_);
   impl_->native = common_native_type(ds);
-  integers_ = true;
-  for (int b = 1; b <= ds.GetRasterCount(); ++b) {
-    const GDALDataType type = ds.GetRasterBand(b)->GetRasterDataType();
-    integers_ = integers_ && !GDALDataTypeIsFloating(type) && !GDALDataTypeIsComplex(type);
-  }
 }
 
 RasterWindowReader::~RasterWindowReader() = default;
@@ -97,26 +92,44 @@ int64_t RasterWindowReader::reserve_cache_for_window(int64_t h, int64_t w, int64
   return size;
 }
 
-void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const {
-  // Reading in the file's own type and widening in parallel halves the time GDAL takes to
-  // convert while it copies.
-  const GDALDataType native = impl_->native;
-  const int64_t value_bytes = native == GDT_Unknown ? static_cast<int64_t>(sizeof(float)) : GDALGetDataTypeSizeBytes(native);
-  const int64_t values = h * w * bands_;
-  void* target = bip;
-  if (native != GDT_Unknown) {
-    impl_->scratch.resize(static_cast<size_t>(values * value_bytes));
-    target = impl_->scratch.data();
-  }
+void RasterWindowReader::read_into(int64_t y0, int64_t x0, int64_t h, int64_t w, void* target, int type) const {
+  const GDALDataType gdal_type = static_cast<GDALDataType>(type);
+  const int64_t value_bytes = GDALGetDataTypeSizeBytes(gdal_type);
   const GSpacing pixel_space = static_cast<GSpacing>(value_bytes * bands_);
   CPLErrorReset();
   if (impl_->ds->RasterIO(GF_Read, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h), target,
-                          static_cast<int>(w), static_cast<int>(h), native == GDT_Unknown ? GDT_Float32 : native,
-                          static_cast<int>(bands_), nullptr, pixel_space, pixel_space * w, value_bytes, nullptr) != CE_None) {
+                          static_cast<int>(w), static_cast<int>(h), gdal_type, static_cast<int>(bands_), nullptr, pixel_space,
+                          pixel_space * w, value_bytes, nullptr) != CE_None) {
     data_error(path_, "reading the window at row " + std::to_string(y0) + ", column " + std::to_string(x0) +
                           " failed: " + detail::last_gdal_error("truncated or corrupt file"));
   }
-  if (native != GDT_Unknown) widen_to_float(native, impl_->scratch.data(), values, bip);
+}
+
+void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const {
+  // Reading in the file's own type and widening in parallel halves the time GDAL takes to
+  // convert while it copies.
+  if (impl_->native == GDT_Unknown) return read_into(y0, x0, h, w, bip, GDT_Float32);
+  const RawWindow raw = read_raw(y0, x0, h, w);
+  widen_to_float(impl_->native, static_cast<const unsigned char*>(raw.data), raw.values, bip);
+}
+
+RawWindow RasterWindowReader::read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const {
+  const GDALDataType type = impl_->native == GDT_Unknown ? GDT_Float32 : impl_->native;
+  RawWindow raw;
+  raw.values = h * w * bands_;
+  impl_->scratch.resize(static_cast<size_t>(raw.values * GDALGetDataTypeSizeBytes(type)));
+  read_into(y0, x0, h, w, impl_->scratch.data(), type);
+  raw.data = impl_->scratch.data();
+  switch (type) {
+    case GDT_Byte: raw.type = SampleType::UInt8; break;
+    case GDT_Int16: raw.type = SampleType::Int16; break;
+    case GDT_UInt16: raw.type = SampleType::UInt16; break;
+    case GDT_Int32: raw.type = SampleType::Int32; break;
+    case GDT_UInt32: raw.type = SampleType::UInt32; break;
+    case GDT_Float64: raw.type = SampleType::Float64; break;
+    default: raw.type = SampleType::Float32; break;
+  }
+  return raw;
 }
 
 struct TiledMapWriter::Impl {

@@ -12,6 +12,17 @@
 
 namespace hsi {
 
+// The value types a window can arrive in, as stored in the file.
+enum class SampleType { UInt8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
+
+// A window of all bands in the file's own value type, BIP (h * w * bands values). It lives in
+// the reader and stays valid until the next read; callers may modify it in place.
+struct RawWindow {
+  SampleType type = SampleType::Float32;
+  void* data = nullptr;
+  int64_t values = 0;
+};
+
 class RasterWindowReader {
  public:
   explicit RasterWindowReader(const std::string& path);
@@ -27,22 +38,25 @@ class RasterWindowReader {
   // The file's natural block size (tiles or strips), for window alignment.
   int block_width() const { return block_w_; }
   int block_height() const { return block_h_; }
-  // Every band holds integers: no value can be NaN or infinite.
-  bool holds_integers() const { return integers_; }
   // Grows GDAL's block cache (never beyond `limit_bytes`) so that every block a window of
   // h x w touches stays decoded while all bands are read; otherwise each band re-reads the
   // window's blocks from disk. Returns the cache size in bytes.
   int64_t reserve_cache_for_window(int64_t h, int64_t w, int64_t limit_bytes) const;
   // Reads rows [y0, y0+h) x columns [x0, x0+w) of every band into bip (h * w * bands floats).
   void read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const;
+  // The same window without conversion (types GDAL has beyond SampleType arrive as Float32),
+  // for callers that convert while they transform: one pass over the data instead of two.
+  RawWindow read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const;
 
  private:
   struct Impl;
+  // RasterIO of the window into target, as values of GDAL type `type`.
+  void read_into(int64_t y0, int64_t x0, int64_t h, int64_t w, void* target, int type) const;
+
   std::unique_ptr<Impl> impl_;
   std::string path_;
   int64_t rows_ = 0, cols_ = 0, bands_ = 0;
   int block_w_ = 256, block_h_ = 256;
-  bool integers_ = false;
   GeoInfo geo_;
 };
 

@@ -117,11 +117,12 @@ Preprocessor Preprocessor::restore(int input_bands, std::vector<int> kept, std::
   return p;
 }
 
-void Preprocessor::standardize(const float* in, int64_t n, float* out) const {
+template <typename T>
+void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
   const int64_t in_b = input_bands_, kept = static_cast<int64_t>(kept_.size());
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; ++i) {
-    const float* s = in + i * in_b;
+    const T* s = in + i * in_b;
     float* d = out + i * kept;
     for (int64_t k = 0; k < kept; ++k) d[k] = static_cast<float>((s[kept_[k]] - mean_[k]) * scale_[k]);
   }
@@ -142,7 +143,8 @@ void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   }
 }
 
-void Preprocessor::apply_band_major(const float* in, int64_t n, float* out) const {
+template <typename T>
+void Preprocessor::apply_band_major(const T* in, int64_t n, float* out) const {
   const int64_t kept = static_cast<int64_t>(kept_.size());
   std::vector<float> z(static_cast<size_t>(n * kept));
   standardize(in, n, z.data());
@@ -183,5 +185,13 @@ void Preprocessor::apply(Cube& cube) const {
     cube.geo.wavelengths.clear();
   }
 }
+
+template void Preprocessor::apply_band_major(const uint8_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const int16_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const uint16_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const int32_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const uint32_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const float*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const double*, int64_t, float*) const;
 
 }  // namespace hsi

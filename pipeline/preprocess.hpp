@@ -31,7 +31,10 @@ class Preprocessor {
   void apply(const float* in, int64_t n, float* out) const;
   // The same transform with the output band-major: output_bands() rows of n values, the layout
   // of a network input tile (and a faster matrix product: n is the long side).
-  void apply_band_major(const float* in, int64_t n, float* out) const;
+  // `in` may hold any sample type a raster comes in (uint8_t, int16_t, uint16_t, int32_t,
+  // uint32_t, float, double): the conversion happens while standardising.
+  template <typename T>
+  void apply_band_major(const T* in, int64_t n, float* out) const;
 
   int input_bands() const { return input_bands_; }
   int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
@@ -47,7 +50,8 @@ class Preprocessor {
 
  private:
   // Band selection and standardisation of n spectra into n x kept values, pixel after pixel.
-  void standardize(const float* in, int64_t n, float* out) const;
+  template <typename T>
+  void standardize(const T* in, int64_t n, float* out) const;
 
   int input_bands_ = 0;
   std::vector<int> kept_;       // 0-based indices of the bands kept

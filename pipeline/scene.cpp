@@ -11,18 +11,6 @@
 
 namespace hsi {
 
-int mask_spectrum(float* x, int64_t bands, const std::optional<double>& nodata) {
-  bool nonfinite = false, all_nodata = nodata.has_value();
-  const float value = nodata ? static_cast<float>(*nodata) : 0.0f;
-  for (int64_t b = 0; b < bands; ++b) {
-    if (!std::isfinite(x[b])) nonfinite = true;
-    if (!nodata || x[b] != value) all_nodata = false;
-  }
-  if (!nonfinite && !all_nodata) return 0;
-  std::fill(x, x + bands, 0.0f);
-  return nonfinite ? 2 : 1;
-}
-
 void warn_if_not_georeferenced(const std::string& path, const GeoInfo& geo) {
   const std::string ext = to_lower(std::filesystem::path(path).extension().string());
   if ((ext == ".tif" || ext == ".tiff") && !geo.has_geotransform) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "common/error.hpp"
@@ -31,6 +32,20 @@ struct ReadyTile {
   double read_seconds = 0, prepare_seconds = 0;
 };
 
+// Calls f with the window's values as a pointer to their own type.
+template <typename F>
+void with_samples(const RawWindow& raw, F&& f) {
+  switch (raw.type) {
+    case SampleType::UInt8: return f(static_cast<uint8_t*>(raw.data));
+    case SampleType::Int16: return f(static_cast<int16_t*>(raw.data));
+    case SampleType::UInt16: return f(static_cast<uint16_t*>(raw.data));
+    case SampleType::Int32: return f(static_cast<int32_t*>(raw.data));
+    case SampleType::UInt32: return f(static_cast<uint32_t*>(raw.data));
+    case SampleType::Float32: return f(static_cast<float*>(raw.data));
+    case SampleType::Float64: return f(static_cast<double*>(raw.data));
+  }
+}
+
 // Reads, masks and preprocesses tiles. One tile at a time: its buffers are reused.
 class TilePreparer {
  public:
@@ -44,72 +59,79 @@ class TilePreparer {
     t.h = std::min(side, reader_.rows() - y0);
     t.w = std::min(side, reader_.cols() - x0);
     // The clipped window holding every source pixel the halo mirrors to.
-    const int64_t wy0 = std::max<int64_t>(0, y0 - r_), wy1 = std::min(reader_.rows(), y0 + t.h + r_);
-    const int64_t wx0 = std::max<int64_t>(0, x0 - r_), wx1 = std::min(reader_.cols(), x0 + t.w + r_);
-    const int64_t wh = wy1 - wy0, ww = wx1 - wx0, B = reader_.bands(), Bout = preprocessor_.output_bands();
+    const int64_t wy0 = std::max<int64_t>(0, y0 - r_), wx0 = std::max<int64_t>(0, x0 - r_);
+    const Window window{wy0, wx0, std::min(reader_.rows(), y0 + t.h + r_) - wy0, std::min(reader_.cols(), x0 + t.w + r_) - wx0};
     auto start = std::chrono::steady_clock::now();
-    window_.resize(static_cast<size_t>(wh * ww * B));
-    reader_.read(wy0, wx0, wh, ww, window_.data());
+    const RawWindow raw = reader_.read_raw(window.y0, window.x0, window.h, window.w);
     t.read_seconds = seconds_since(start);
     start = std::chrono::steady_clock::now();
+    // The window stays in the file's value type: masking and preprocessing convert as they go.
+    with_samples(raw, [&](auto* values) { prepare_window(t, values, window); });
+    t.prepare_seconds = seconds_since(start);
+    return t;
+  }
 
+ private:
+  struct Window {
+    int64_t y0, x0, h, w;
+  };
+
+  template <typename T>
+  void prepare_window(ReadyTile& t, T* values, const Window& win) {
+    const int64_t B = reader_.bands(), Bout = preprocessor_.output_bands(), pixels = win.h * win.w;
     // Pixels without data: NaN/Inf anywhere, or every band at the nodata value. An integer
     // raster without a nodata value has none, and the pass is skipped.
     const std::optional<double> nodata_value = reader_.geo().nodata;
-    window_missing_.assign(static_cast<size_t>(wh * ww), 0);
-    if (nodata_value || !reader_.holds_integers()) {
+    window_missing_.assign(static_cast<size_t>(pixels), 0);
+    if (nodata_value || std::is_floating_point_v<T>) {
       int64_t nonfinite = 0;
 #pragma omp parallel for schedule(static) reduction(+ : nonfinite)
-      for (int64_t p = 0; p < wh * ww; ++p) {
-        const int state = mask_spectrum(window_.data() + p * B, B, nodata_value);
+      for (int64_t p = 0; p < pixels; ++p) {
+        const int state = mask_spectrum(values + p * B, B, nodata_value);
         window_missing_[p] = state != 0;
         nonfinite += state == 2;
       }
       if (nonfinite > 0 && !nan_is_nodata_) {
-        data_error(reader_.path(), "holds NaN/Inf values (first seen near row " + std::to_string(y0) + ", column " +
-                                       std::to_string(x0) + "); use --nan-policy nodata to leave those pixels unclassified");
+        data_error(reader_.path(), "holds NaN/Inf values (first seen near row " + std::to_string(t.y0) + ", column " +
+                                       std::to_string(t.x0) + "); use --nan-policy nodata to leave those pixels unclassified");
       }
     }
     t.missing.resize(static_cast<size_t>(t.h * t.w));
     bool any = false;
     for (int64_t y = 0; y < t.h; ++y)
       for (int64_t x = 0; x < t.w; ++x) {
-        const uint8_t m = window_missing_[(y0 + y - wy0) * ww + (x0 + x - wx0)];
+        const uint8_t m = window_missing_[(t.y0 + y - win.y0) * win.w + (t.x0 + x - win.x0)];
         t.missing[y * t.w + x] = m;
         any = any || !m;
       }
-    if (any) {
-      const int64_t H = t.h + 2 * r_, W = t.w + 2 * r_;
-      t.input = torch::empty({1, Bout, H, W});
-      float* out = t.input.data_ptr<float>();
-      if (wh == H && ww == W) {
-        // Away from the scene border the window is the tile.
-        preprocessor_.apply_band_major(window_.data(), wh * ww, out);
-      } else {
-        // At the border the halo is mirrored exactly as the in-memory path does.
-        prepared_.resize(static_cast<size_t>(wh * ww * Bout));
-        preprocessor_.apply_band_major(window_.data(), wh * ww, prepared_.data());
-        std::vector<int64_t> source_col(static_cast<size_t>(W));
-        for (int64_t j = 0; j < W; ++j) source_col[j] = reflect_index(x0 - r_ + j, reader_.cols()) - wx0;
-#pragma omp parallel for schedule(static)
-        for (int64_t b = 0; b < Bout; ++b)
-          for (int64_t i = 0; i < H; ++i) {
-            const float* src = prepared_.data() + (b * wh + reflect_index(y0 - r_ + i, reader_.rows()) - wy0) * ww;
-            float* dst = out + (b * H + i) * W;
-            for (int64_t j = 0; j < W; ++j) dst[j] = src[source_col[j]];
-          }
-      }
+    if (!any) return;
+    const int64_t H = t.h + 2 * r_, W = t.w + 2 * r_;
+    t.input = torch::empty({1, Bout, H, W});
+    float* out = t.input.data_ptr<float>();
+    if (win.h == H && win.w == W) {
+      // Away from the scene border the window is the tile.
+      preprocessor_.apply_band_major(values, pixels, out);
+      return;
     }
-    t.prepare_seconds = seconds_since(start);
-    return t;
+    // At the border the halo is mirrored exactly as the in-memory path does.
+    prepared_.resize(static_cast<size_t>(pixels * Bout));
+    preprocessor_.apply_band_major(values, pixels, prepared_.data());
+    std::vector<int64_t> source_col(static_cast<size_t>(W));
+    for (int64_t j = 0; j < W; ++j) source_col[j] = reflect_index(t.x0 - r_ + j, reader_.cols()) - win.x0;
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < Bout; ++b)
+      for (int64_t i = 0; i < H; ++i) {
+        const float* src = prepared_.data() + (b * win.h + reflect_index(t.y0 - r_ + i, reader_.rows()) - win.y0) * win.w;
+        float* dst = out + (b * H + i) * W;
+        for (int64_t j = 0; j < W; ++j) dst[j] = src[source_col[j]];
+      }
   }
 
- private:
   const RasterWindowReader& reader_;
   const Preprocessor& preprocessor_;
   const int64_t r_;
   const bool nan_is_nodata_;
-  std::vector<float> window_, prepared_;
+  std::vector<float> prepared_;
   std::vector<uint8_t> window_missing_;
 };
 

@@ -115,6 +115,25 @@ TEST(Preprocessor, BothLayoutsMatchAPixelByPixelReference) {
   }
 }
 
+// Rasters arrive as integers too: converting while standardising gives exactly what converting
+// to float first gives.
+TEST(Preprocessor, IntegerSamplesGiveTheSameTransformAsFloats) {
+  test::SyntheticScene s = test::make_scene(9, 11, 16, 3, 5);
+  for (float& v : s.cube.data) v = std::round(v * 100.0f);
+  PreprocessSpec spec;
+  spec.pca = 4;
+  const Preprocessor p = Preprocessor::fit(s.cube, every_other_pixel(s.cube), spec);
+  const int64_t n = s.cube.pixels();
+  std::vector<int16_t> as_int16(s.cube.data.begin(), s.cube.data.end());
+  std::vector<double> as_double(s.cube.data.begin(), s.cube.data.end());
+  std::vector<float> from_float(static_cast<size_t>(n * 4)), from_int16(from_float.size()), from_double(from_float.size());
+  p.apply_band_major(s.cube.data.data(), n, from_float.data());
+  p.apply_band_major(as_int16.data(), n, from_int16.data());
+  p.apply_band_major(as_double.data(), n, from_double.data());
+  EXPECT_EQ(from_int16, from_float);
+  EXPECT_EQ(from_double, from_float);
+}
+
 // Few training pixels, many bands (the Gram-matrix route) and many pixels, few bands (the
 // covariance route): both give the covariance's leading eigenvectors and eigenvalues.
 TEST(Preprocessor, PcaEqualsTheCovarianceEigenvectorsOnBothRoutes) {
