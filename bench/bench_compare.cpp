@@ -3,7 +3,7 @@
 // and a large float32 matrix multiply as the machine's practical ceiling.
 // Both sides make each batch when it is needed (prep: one pass over the epoch; the epoch
 // includes making its batches again), so neither holds the epoch's windows in memory.
-// Usage: bench_compare [--threads N] [--patch P] [--tiles K] [--skip-train] [--route dense|patch]
+// Usage: bench_compare [--model ms2d|ms3d] [--threads N] [--patch P] [--tiles K] [--skip-train] [--route dense|patch]
 #include <sys/resource.h>
 #include <torch/torch.h>
 
@@ -48,13 +48,14 @@ static void tile(Cube& cube, LabelMap& gt, int k) {
 int main(int argc, char** argv) {
   int threads = 2, patch = 13, tiles = 1;
   bool skip_train = false;
-  std::string route = "dense";
+  std::string route = "dense", model = "ms2d";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (a == "--patch" && i + 1 < argc) patch = std::atoi(argv[++i]);
     else if (a == "--tiles" && i + 1 < argc) tiles = std::atoi(argv[++i]);
     else if (a == "--route" && i + 1 < argc) route = argv[++i];
+    else if (a == "--model" && i + 1 < argc) model = argv[++i];
     else if (a == "--skip-train") skip_train = true;
   }
   torch::set_num_threads(threads);
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
   const Preprocessor pre = Preprocessor::fit(cube, train, spec);
   pre.apply(cube);
   NetOptions net_options;
-  net_options.name = "ms2d";
+  net_options.name = model;
   net_options.in_bands = 30;
   net_options.patch = patch;
   net_options.classes = static_cast<int>(ids.size());
@@ -148,7 +149,7 @@ int main(int argc, char** argv) {
   getrusage(RUSAGE_SELF, &usage);
   const double macs_route = static_cast<double>(route == "dense" ? net->macs_per_pixel_dense() : net->macs_per_sample());
   const double train_gflops = skip_train ? 0 : 3.0 * 2.0 * static_cast<double>(net->macs_per_sample()) * static_cast<double>(all.size()) / epoch / 1e9;
-  std::printf("impl=cpp prep_s=%.4f epoch_s=%.4f infer_s=%.4f infer_px_s=%.1f peak_rss_kb=%ld train_gflops=%.2f infer_gflops=%.2f matmul_gflops=%.1f\n",
-              prep, epoch, p.seconds, pixels / p.seconds, usage.ru_maxrss, train_gflops, 2.0 * macs_route * pixels / p.seconds / 1e9, mm_gflops);
+  std::printf("impl=cpp model=%s prep_s=%.4f epoch_s=%.4f infer_s=%.4f infer_px_s=%.1f peak_rss_kb=%ld train_gflops=%.2f infer_gflops=%.2f matmul_gflops=%.1f\n",
+              model.c_str(), prep, epoch, p.seconds, pixels / p.seconds, usage.ru_maxrss, train_gflops, 2.0 * macs_route * pixels / p.seconds / 1e9, mm_gflops);
   return 0;
 }

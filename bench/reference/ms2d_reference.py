@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The ms2d model of hsi written the way a typical Python toolbox does it: scipy.io.loadmat,
-NumPy preprocessing, a per-pixel torch Dataset slicing a padded NumPy cube, a DataLoader, and
-patch-wise inference. Same architecture, patch, batch size and thread count as hsi.
+"""The ms2d and ms3d models of hsi written the way a typical Python toolbox does it:
+scipy.io.loadmat, NumPy preprocessing, a per-pixel torch Dataset slicing a padded NumPy cube, a
+DataLoader, and patch-wise inference. Same architectures, patch, batch size and thread count as
+hsi (models/hsi_net.cpp).
 
 Prints one line of "key=value" figures: prep_s, epoch_s, infer_s, infer_px_s, peak_rss_kb.
-Usage: ms2d_reference.py DATA_DIR [--threads N] [--patch P] [--tiles K]
+Usage: ms2d_reference.py DATA_DIR [--model ms2d|ms3d] [--threads N] [--patch P] [--tiles K]
 """
 import argparse
 import resource
@@ -36,16 +37,14 @@ class MultiScale(nn.Module):
         return F.relu(self.bn(torch.cat(outs, 1)))
 
 
-class MS2D(nn.Module):
-    def __init__(self, bands, classes, patch, w=32, d=64, k=32, dropout=0.2):
+class Tail(nn.Module):
+    """Both models end alike: multiscale block 2, 1x1 head to the embedding, mean over the
+    window, dropout, metric factor B, classifier."""
+
+    def __init__(self, cin, size, classes, w, d, k, dropout):
         super().__init__()
-        self.stem = nn.Conv2d(bands, 2 * w, 1, bias=False)
-        self.stem_bn = nn.BatchNorm2d(2 * w)
-        k1 = [k_ for k_ in (1, 3, 5) if k_ <= patch] or [1]
-        self.block1 = MultiScale(2 * w, 3 * w // len(k1), k1)
-        s1 = patch - max(k1) + 1
-        k2 = [k_ for k_ in (1, 3) if k_ <= s1] or [1]
-        self.block2 = MultiScale(3 * w // len(k1) * len(k1), 2 * w // len(k2), k2)
+        k2 = [k_ for k_ in (1, 3) if k_ <= size] or [1]
+        self.block2 = MultiScale(cin, 2 * w // len(k2), k2)
         self.head = nn.Conv2d(2 * w // len(k2) * len(k2), d, 1, bias=False)
         self.head_bn = nn.BatchNorm2d(d)
         self.dropout = nn.Dropout(dropout)
@@ -53,10 +52,55 @@ class MS2D(nn.Module):
         self.classifier = nn.Linear(k, classes)
 
     def forward(self, x):
-        x = F.relu(self.stem_bn(self.stem(x)))
-        x = self.block2(self.block1(x))
-        x = F.relu(self.head_bn(self.head(x))).mean((2, 3))
+        x = F.relu(self.head_bn(self.head(self.block2(x)))).mean((2, 3))
         return self.classifier(self.metric(self.dropout(x)))
+
+
+class MS2D(nn.Module):
+    def __init__(self, bands, classes, patch, w=32, d=64, k=32, dropout=0.2):
+        super().__init__()
+        self.stem = nn.Conv2d(bands, 2 * w, 1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(2 * w)
+        k1 = [k_ for k_ in (1, 3, 5) if k_ <= patch] or [1]
+        self.block1 = MultiScale(2 * w, 3 * w // len(k1), k1)
+        self.tail = Tail(3 * w // len(k1) * len(k1), patch - max(k1) + 1, classes, w, d, k, dropout)
+
+    def forward(self, x):
+        return self.tail(self.block1(F.relu(self.stem_bn(self.stem(x)))))
+
+
+class MS3D(nn.Module):
+    """A 3-D multiscale bank over (spectrum, rows, columns), spectra folded into channels, then
+    the 2-D tail of MS2D."""
+
+    def __init__(self, bands, classes, patch, w=32, d=64, k=32, dropout=0.2):
+        super().__init__()
+        c3 = max(4, w // 4)
+        self.stem3d = nn.Conv3d(1, 8, (7, 1, 1), stride=(2, 1, 1), padding=(3, 0, 0), bias=False)
+        self.stem3d_bn = nn.BatchNorm3d(8)
+        self.kernels = [k_ for k_ in (1, 3, 5) if k_ <= patch] or [1]
+        self.kmax = max(self.kernels)
+        self.bank = nn.ModuleList([nn.Conv3d(8, c3, (7, k_, k_), stride=(2, 1, 1), padding=(3, 0, 0), bias=False)
+                                   for k_ in self.kernels])
+        self.bank_bn = nn.BatchNorm3d(c3 * len(self.kernels))
+        b2 = ((bands - 1) // 2 + 1 - 1) // 2 + 1
+        size = patch - self.kmax + 1
+        self.fold = nn.Conv2d(c3 * len(self.kernels) * b2, 2 * w, 1, bias=False)
+        self.fold_bn = nn.BatchNorm2d(2 * w)
+        self.tail = Tail(2 * w, size, classes, w, d, k, dropout)
+
+    def forward(self, x):
+        x = F.relu(self.stem3d_bn(self.stem3d(x.unsqueeze(1))))
+        outs = []
+        for k_, conv in zip(self.kernels, self.bank):
+            y = conv(x)
+            c = (self.kmax - k_) // 2
+            if c:
+                y = y[:, :, :, c:-c, c:-c]
+            outs.append(y)
+        x = F.relu(self.bank_bn(torch.cat(outs, 1)))
+        x = x.reshape(x.size(0), -1, x.size(3), x.size(4))
+        return self.tail(F.relu(self.fold_bn(self.fold(x))))
 
 
 class PatchDataset(torch.utils.data.Dataset):
@@ -77,6 +121,7 @@ class PatchDataset(torch.utils.data.Dataset):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir")
+    ap.add_argument("--model", choices=["ms2d", "ms3d"], default="ms2d")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--patch", type=int, default=13)
     ap.add_argument("--tiles", type=int, default=1, help="mosaic the scene k x k for inference")
@@ -117,7 +162,7 @@ def main():
         pass
     prep = time.perf_counter() - t0
 
-    model = MS2D(30, len(ids), a.patch)
+    model = (MS2D if a.model == "ms2d" else MS3D)(30, len(ids), a.patch)
     epoch = 0.0
     if not a.skip_train:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
@@ -140,7 +185,7 @@ def main():
             model(xb).argmax(1)
     infer = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"impl=python prep_s={prep:.4f} epoch_s={epoch:.4f} infer_s={infer:.4f} infer_px_s={rows * cols / infer:.1f} peak_rss_kb={rss}")
+    print(f"impl=python model={a.model} prep_s={prep:.4f} epoch_s={epoch:.4f} infer_s={infer:.4f} infer_px_s={rows * cols / infer:.1f} peak_rss_kb={rss}")
 
 
 if __name__ == "__main__":
