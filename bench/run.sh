@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs the benchmarks, printing their figures (not a test: nothing is asserted).
+# Builds and runs the benchmarks, printing their figures (not a test: nothing is asserted),
+# ending with hsi against the same ms2d in Python PyTorch side by side (bench/compare.sh: 5
+# alternated pairs after a warm-up, medians, ratios, GFLOP/s against a matrix multiply, scaling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh benchmarks
@@ -21,3 +23,6 @@ gdal_create -q -of GTiff -ot Float32 -outsize 1024 1024 -bands 256 -burn 1 -co I
 ls -la "$out/big.tif" | awk '{print "generated cube:", $5, "bytes"}'
 /usr/bin/time -f "1 GiB GeoTIFF: wall %e s, peak RSS %M KB" $H info "$out/big.tif" > /dev/null
 rm -rf "$out"
+echo
+echo "== hsi vs Python PyTorch (bench/compare.sh)"
+bash bench/compare.sh 5 2

@@ -131,15 +131,17 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
 void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   if (pca_components_ == 0) return standardize(in, n, out);
   // In blocks, so the standardised spectra stay a small reused buffer (fresh memory costs a
-  // page fault per 4 KB, more than the arithmetic here).
+  // page fault per 4 KB, more than the arithmetic here). Eigen rather than OpenBLAS: this path
+  // transforms in-memory scenes of a few thousand pixels, where OpenBLAS's first-call set-up
+  // costs more than the product (measured); whole streamed tiles take apply_band_major.
   const int64_t kept = static_cast<int64_t>(kept_.size()), block = 4096;
   std::vector<float> z(static_cast<size_t>(std::min(n, block) * kept));
-  const torch::Tensor basis = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_});
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Eigen::Map<const RowMajor> basis(basis_f_.data(), kept, pca_components_);
   for (int64_t start = 0; start < n; start += block) {
     const int64_t m = std::min(block, n - start);
     standardize(in + start * input_bands_, m, z.data());
-    torch::Tensor projected = torch::from_blob(out + start * pca_components_, {m, pca_components_});
-    torch::mm_out(projected, torch::from_blob(z.data(), {m, kept}), basis);
+    Eigen::Map<RowMajor>(out + start * pca_components_, m, pca_components_).noalias() = Eigen::Map<const RowMajor>(z.data(), m, kept) * basis;
   }
 }
 
