@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <tuple>
+#include <utility>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -15,47 +18,30 @@ namespace hsi {
 
 struct RasterWindowReader::Impl {
   detail::GdalDatasetPtr ds;
-    GDALDataType native = GDT_Unknown;
-  std::vector<unsigned char> scratch;  // a window in the native type, reused between reads
+  // The type windows are read in: the bands' own type when they share one of SampleType's,
+  // float otherwise (GDAL converts).
+  SampleType sample = SampleType::Float32;
+  GDALDataType gdal_type = GDT_Float32;
+  std::vector<unsigned char> scratch;  // a window in that type, reused between reads
 };
 
 namespace {
 
-bool widened_here(GDALDataType type) {
-  switch (type) {
-    case GDT_Byte: case GDT_UInt16: case GDT_Int16: case GDT_UInt32: case GDT_Int32: case GDT_Float64: return true;
-    default: return false;
-  }
-}
+constexpr std::pair<SampleType, GDALDataType> kSampleTypes[] = {
+    {SampleType::UInt8, GDT_Byte},   {SampleType::Int16, GDT_Int16},     {SampleType::UInt16, GDT_UInt16},
+    {SampleType::Int32, GDT_Int32},  {SampleType::UInt32, GDT_UInt32},   {SampleType::Float32, GDT_Float32},
+    {SampleType::Float64, GDT_Float64}};
 
-// The type to read windows in: every band's own type when they share one this reader widens to
-// float itself; GDT_Unknown (GDAL converts to float) otherwise.
-GDALDataType common_native_type(GDALDataset& ds) {
+// The bands' common type, if every band has the same one and SampleType can carry it.
+std::optional<std::pair<SampleType, GDALDataType>> common_sample_type(GDALDataset& ds) {
   const GDALDataType first = ds.GetRasterBand(1)->GetRasterDataType();
-  if (!widened_here(first)) return GDT_Unknown;
   for (int b = 2; b <= ds.GetRasterCount(); ++b) {
-    if (ds.GetRasterBand(b)->GetRasterDataType() != first) return GDT_Unknown;
+    if (ds.GetRasterBand(b)->GetRasterDataType() != first) return std::nullopt;
   }
-  return first;
-}
-
-template <typename T>
-void widen(const unsigned char* raw, int64_t count, float* out) {
-  const T* in = reinterpret_cast<const T*>(raw);
-#pragma omp parallel for schedule(static)
-  for (int64_t i = 0; i < count; ++i) out[i] = static_cast<float>(in[i]);
-}
-
-void widen_to_float(GDALDataType type, const unsigned char* raw, int64_t count, float* out) {
-  switch (type) {
-    case GDT_Byte: return widen<uint8_t>(raw, count, out);
-    case GDT_UInt16: return widen<uint16_t>(raw, count, out);
-    case GDT_Int16: return widen<int16_t>(raw, count, out);
-    case GDT_UInt32: return widen<uint32_t>(raw, count, out);
-    case GDT_Int32: return widen<int32_t>(raw, count, out);
-    case GDT_Float64: return widen<double>(raw, count, out);
-    default: throw Error(ErrorKind::Internal, "no conversion to float for this GDAL type");
+  for (const auto& pair : kSampleTypes) {
+    if (pair.second == first) return pair;
   }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -76,7 +62,7 @@ RasterWindowReader::RasterWindowReader(const std::string& path) : impl_(std::mak
   if (bands_ <= 0) data_error(path, "raster has no bands");
   geo_ = detail::read_georeferencing(ds);
   ds.GetRasterBand(1)->GetBlockSize(&block_w_, &block_h_);
-  impl_->native = common_native_type(ds);
+  if (const auto common = common_sample_type(ds)) std::tie(impl_->sample, impl_->gdal_type) = *common;
 }
 
 RasterWindowReader::~RasterWindowReader() = default;
@@ -106,29 +92,23 @@ void RasterWindowReader::read_into(int64_t y0, int64_t x0, int64_t h, int64_t w,
 }
 
 void RasterWindowReader::read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const {
+  if (impl_->sample == SampleType::Float32) return read_into(y0, x0, h, w, bip, GDT_Float32);
   // Reading in the file's own type and widening in parallel halves the time GDAL takes to
   // convert while it copies.
-  if (impl_->native == GDT_Unknown) return read_into(y0, x0, h, w, bip, GDT_Float32);
   const RawWindow raw = read_raw(y0, x0, h, w);
-  widen_to_float(impl_->native, static_cast<const unsigned char*>(raw.data), raw.values, bip);
+  visit_samples(raw, [&](const auto* values) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < raw.values; ++i) bip[i] = static_cast<float>(values[i]);
+  });
 }
 
 RawWindow RasterWindowReader::read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const {
-  const GDALDataType type = impl_->native == GDT_Unknown ? GDT_Float32 : impl_->native;
   RawWindow raw;
+  raw.type = impl_->sample;
   raw.values = h * w * bands_;
-  impl_->scratch.resize(static_cast<size_t>(raw.values * GDALGetDataTypeSizeBytes(type)));
-  read_into(y0, x0, h, w, impl_->scratch.data(), type);
+  impl_->scratch.resize(static_cast<size_t>(raw.values * GDALGetDataTypeSizeBytes(impl_->gdal_type)));
+  read_into(y0, x0, h, w, impl_->scratch.data(), impl_->gdal_type);
   raw.data = impl_->scratch.data();
-  switch (type) {
-    case GDT_Byte: raw.type = SampleType::UInt8; break;
-    case GDT_Int16: raw.type = SampleType::Int16; break;
-    case GDT_UInt16: raw.type = SampleType::UInt16; break;
-    case GDT_Int32: raw.type = SampleType::Int32; break;
-    case GDT_UInt32: raw.type = SampleType::UInt32; break;
-    case GDT_Float64: raw.type = SampleType::Float64; break;
-    default: raw.type = SampleType::Float32; break;
-  }
   return raw;
 }
 

@@ -23,6 +23,21 @@ struct RawWindow {
   int64_t values = 0;
 };
 
+// Calls f with the window's values as a pointer to their own type; returns what f returns.
+template <typename F>
+decltype(auto) visit_samples(const RawWindow& raw, F&& f) {
+  switch (raw.type) {
+    case SampleType::UInt8: return f(static_cast<uint8_t*>(raw.data));
+    case SampleType::Int16: return f(static_cast<int16_t*>(raw.data));
+    case SampleType::UInt16: return f(static_cast<uint16_t*>(raw.data));
+    case SampleType::Int32: return f(static_cast<int32_t*>(raw.data));
+    case SampleType::UInt32: return f(static_cast<uint32_t*>(raw.data));
+    case SampleType::Float64: return f(static_cast<double*>(raw.data));
+    case SampleType::Float32: break;
+  }
+  return f(static_cast<float*>(raw.data));
+}
+
 class RasterWindowReader {
  public:
   explicit RasterWindowReader(const std::string& path);

@@ -32,20 +32,6 @@ struct ReadyTile {
   double read_seconds = 0, prepare_seconds = 0;
 };
 
-// Calls f with the window's values as a pointer to their own type.
-template <typename F>
-void with_samples(const RawWindow& raw, F&& f) {
-  switch (raw.type) {
-    case SampleType::UInt8: return f(static_cast<uint8_t*>(raw.data));
-    case SampleType::Int16: return f(static_cast<int16_t*>(raw.data));
-    case SampleType::UInt16: return f(static_cast<uint16_t*>(raw.data));
-    case SampleType::Int32: return f(static_cast<int32_t*>(raw.data));
-    case SampleType::UInt32: return f(static_cast<uint32_t*>(raw.data));
-    case SampleType::Float32: return f(static_cast<float*>(raw.data));
-    case SampleType::Float64: return f(static_cast<double*>(raw.data));
-  }
-}
-
 // Reads, masks and preprocesses tiles. One tile at a time: its buffers are reused.
 class TilePreparer {
  public:
@@ -66,7 +52,7 @@ class TilePreparer {
     t.read_seconds = seconds_since(start);
     start = std::chrono::steady_clock::now();
     // The window stays in the file's value type: masking and preprocessing convert as they go.
-    with_samples(raw, [&](auto* values) { prepare_window(t, values, window); });
+    visit_samples(raw, [&](auto* values) { prepare_window(t, values, window); });
     t.prepare_seconds = seconds_since(start);
     return t;
   }

@@ -38,19 +38,6 @@ void write_raster(const std::string& path, GDALDataType type, const std::vector<
   GDALClose(GDALDataset::ToHandle(ds));
 }
 
-double raw_value(const RawWindow& raw, int64_t i) {
-  switch (raw.type) {
-    case SampleType::UInt8: return static_cast<const uint8_t*>(raw.data)[i];
-    case SampleType::Int16: return static_cast<const int16_t*>(raw.data)[i];
-    case SampleType::UInt16: return static_cast<const uint16_t*>(raw.data)[i];
-    case SampleType::Int32: return static_cast<const int32_t*>(raw.data)[i];
-    case SampleType::UInt32: return static_cast<const uint32_t*>(raw.data)[i];
-    case SampleType::Float32: return static_cast<const float*>(raw.data)[i];
-    case SampleType::Float64: return static_cast<const double*>(raw.data)[i];
-  }
-  return -1;
-}
-
 void expect_windows_exact(const std::string& path) {
   RasterWindowReader reader(path);
   ASSERT_EQ(reader.rows(), kRows);
@@ -62,7 +49,7 @@ void expect_windows_exact(const std::string& path) {
     reader.read(win.y0, win.x0, win.h, win.w, bip.data());
     const RawWindow raw = reader.read_raw(win.y0, win.x0, win.h, win.w);
     ASSERT_EQ(raw.values, win.h * win.w * kBands);
-    for (int64_t i = 0; i < raw.values; ++i) ASSERT_EQ(raw_value(raw, i), bip[i]) << path << " raw value " << i;
+    for (int64_t i = 0; i < raw.values; ++i) ASSERT_EQ(visit_samples(raw, [i](const auto* v) { return static_cast<double>(v[i]); }), bip[i]) << path << " raw value " << i;
     for (int r = 0; r < win.h; ++r)
       for (int c = 0; c < win.w; ++c)
         for (int b = 0; b < kBands; ++b) {

@@ -3,6 +3,7 @@
 
 #include <gdal_priv.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -46,6 +47,12 @@ struct Fixture {
   }
 };
 
+// Sets every band of rows [r0, r1) x columns [c0, c1) to value.
+void fill_block(Cube& cube, int64_t r0, int64_t r1, int64_t c0, int64_t c1, float value) {
+  for (int64_t r = r0; r < r1; ++r)
+    for (int64_t c = c0; c < c1; ++c) std::fill_n(cube.spectrum(r, c), cube.bands, value);
+}
+
 Fixture& fixture() {
   static Fixture f;
   return f;
@@ -78,9 +85,7 @@ TEST(StreamedPrediction, NodataPixelsAndEmptyWindows) {
   Checkpoint ck = load_checkpoint(f.checkpoint);
   Cube cube = read_cube(f.cube_tif);
   // The top-left 32 x 32 block is all NaN, and one more pixel elsewhere.
-  for (int64_t r = 0; r < 32; ++r)
-    for (int64_t c = 0; c < 32; ++c)
-      for (int64_t b = 0; b < cube.bands; ++b) cube.data[(r * cube.cols + c) * cube.bands + b] = NAN;
+  fill_block(cube, 0, 32, 0, 32, NAN);
   cube.data[(50 * cube.cols + 60) * cube.bands + 3] = NAN;
   write_cube_geotiff(f.dir.file("holes.tif"), cube);
   StreamOptions so;
@@ -105,9 +110,7 @@ TEST(StreamedPrediction, Int16RasterWithNodataEqualsTheInMemoryMap) {
   Fixture& f = fixture();
   Checkpoint ck = load_checkpoint(f.checkpoint);
   Cube cube = read_cube(f.cube_tif);
-  for (int64_t r = 40; r < 60; ++r)
-    for (int64_t c = 10; c < 30; ++c)
-      for (int64_t b = 0; b < cube.bands; ++b) cube.data[(r * cube.cols + c) * cube.bands + b] = -1;
+  fill_block(cube, 40, 60, 10, 30, -1);
   const std::string path = f.dir.file("int16.tif");
   {
     detail::init_gdal();
