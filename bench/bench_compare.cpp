@@ -15,7 +15,7 @@
 
 #include "io/reader.hpp"
 #include "pipeline/batches.hpp"
-#include "pipeline/predictor.hpp"
+#include "pipeline/predict.hpp"
 #include "pipeline/preprocess.hpp"
 #include "pipeline/random.hpp"
 
@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   spec.drop_bands = {108, 109, 110, 111, 112, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 224};
   spec.pca = 30;
   const Preprocessor pre = Preprocessor::fit(cube, train, spec);
+  const Cube raw = cube;  // prediction preprocesses tile by tile, as `hsi predict` does
   pre.apply(cube);
   NetOptions net_options;
   net_options.name = model;
@@ -131,11 +132,16 @@ int main(int argc, char** argv) {
     epoch = seconds_since(t0);
   }
 
+  Checkpoint ck;
+  ck.net_options = net_options;
+  ck.net = net;
+  ck.preprocessor = pre;
+  ck.classes = ClassTable::from_ids(ids);
   PredictOptions po;
   po.route = route;
   po.progress = false;
-  predict_scene(net, cube, {}, po);  // warm-up: oneDNN builds its kernels on the first call
-  const Prediction p = predict_scene(net, cube, {}, po);
+  predict_cube(ck, raw, nullptr, po);  // warm-up: oneDNN builds its kernels on the first call
+  const PredictionStats p = predict_cube(ck, raw, nullptr, po).stats;
   const double pixels = static_cast<double>(cube.pixels());
 
   // The ceiling: a 2048^3 float32 matrix multiply.

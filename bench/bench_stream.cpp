@@ -1,7 +1,8 @@
-// Streamed prediction of a large GeoTIFF against the in-memory path on Salinas-A, alternated
-// (A B A B ...) so that both see the same machine state. The in-memory figure counts what the
-// streamed one also does (nodata mask, preprocessing, network), but not reading the .mat file;
-// the streamed figure counts everything from opening the raster to committing the maps.
+// The prediction loop reading a large GeoTIFF window by window against the same loop over
+// Salinas-A in memory, alternated (A B A B ...) so that both see the same machine state. The
+// in-memory figure counts what the streamed one also does (nodata mask, preprocessing,
+// network), but not reading the .mat file; the streamed figure counts everything from opening
+// the raster to committing the maps.
 // Usage: bench_stream CKPT LARGE.tif [threads] [pairs]
 #include <torch/torch.h>
 
@@ -14,9 +15,8 @@
 
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
-#include "pipeline/predictor.hpp"
+#include "pipeline/predict.hpp"
 #include "pipeline/scene.hpp"
-#include "pipeline/stream_predict.hpp"
 
 using namespace hsi;
 
@@ -41,20 +41,16 @@ int main(int argc, char** argv) {
   const Cube salinas = read_cube(std::string(HSI_SOURCE_DIR) + "/data/SalinasA.mat");
   const std::string out_dir = std::filesystem::temp_directory_path() / ("bench_stream_" + std::to_string(::getpid()));
   std::filesystem::create_directories(out_dir);
-  StreamOptions so;
-  so.predict.progress = false;
+  PredictOptions so;
+  so.progress = false;
+  so.nan_policy = "nodata";
   std::vector<double> memory_rate, stream_rate;
-  StreamResult last;
+  PredictionStats last;
   for (int k = 0; k <= pairs; ++k) {  // k = 0 warms up
     const auto t0 = std::chrono::steady_clock::now();
-    Cube cube = salinas;
-    const std::vector<uint8_t> nodata = mask_nodata(cube, "nodata");
-    ck.preprocessor.apply(cube);
-    PredictOptions po;
-    po.progress = false;
-    predict_scene(ck.net, cube, nodata, po);
+    predict_cube(ck, salinas, nullptr, so);
     const double memory_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    last = predict_streamed(ck, argv[2], out_dir + "/map.tif", out_dir + "/conf.tif", so);
+    last = predict_file(ck, argv[2], "rcb", {out_dir + "/map.tif", out_dir + "/conf.tif", ""}, so);
     if (k == 0) continue;
     memory_rate.push_back(static_cast<double>(salinas.pixels()) / memory_s);
     stream_rate.push_back(static_cast<double>(last.rows * last.cols) / last.seconds);

@@ -108,7 +108,7 @@ int run_experiment(const std::vector<std::string>& args) {
           std::ifstream in(done);
           std::string line;
           std::getline(in, line);
-          summaries.push_back(RunSummary::from_line(line));
+          summaries.push_back(RunSummary::from_line(line, done.string()));
           std::cout << "[skip] " << m << " " << sp << " seed " << seed << " (done: OA " << format_fixed(summaries.back().overall, 4) << ")\n";
           continue;
         }

@@ -72,6 +72,7 @@ po::options_description settings_options(RunSettings& s) {
       ("finetune.sigma", po::value(&s.finetune.sigma)->default_value(0.0), "RBF bandwidth (0 = median pairwise squared distance)")
       ("finetune.kernel", po::value(&s.finetune.kernel)->default_value("rbf"), "rbf | cosine")
       ("finetune.beta", po::value(&s.finetune.beta)->default_value(1.0), "weight of the cross-entropy term")
+      ("finetune.patience", po::value(&s.finetune.patience)->default_value(0), "early-stopping patience of fine-tuning in epochs (0 = off)")
       ("finetune.margin", po::value(&s.finetune.margin)->default_value(0.0), "contrastive margin on d_B (0 = median distance between classes at the start)")
       ("finetune.classes_per_batch", po::value(&s.finetune.classes_per_batch)->default_value(0), "classes per balanced batch (0 = all)")
       ("finetune.samples_per_class", po::value(&s.finetune.samples_per_class)->default_value(4), "samples per class per batch")
@@ -80,7 +81,8 @@ po::options_description settings_options(RunSettings& s) {
   predict.add_options()
       ("predict.batch_size", po::value(&s.predict.batch_size)->default_value(256), "patches per batch (patch route)")
       ("predict.route", po::value(&s.predict.route)->default_value("auto"), "auto | dense | patch")
-      ("predict.tile", po::value(&s.predict.tile)->default_value(128), "tile side for dense prediction");
+      ("predict.tile", po::value(&s.predict.tile)->default_value(0), "tile side (0 = from predict.ram_mb)")
+      ("predict.ram_mb", po::value(&s.predict.ram_mb)->default_value(512), "memory budget in MB of the prediction tiles");
   po::options_description general("general");
   general.add_options()
       ("seed", po::value(&s.seed)->default_value(0), "random seed (split, initialisation, batches)")
@@ -202,6 +204,7 @@ std::string describe_settings(const po::variables_map& vm) {
     out << key << " = ";
     if (auto p = boost::any_cast<std::string>(&v)) out << *p;
     else if (auto p = boost::any_cast<int>(&v)) out << *p;
+    else if (auto p = boost::any_cast<int64_t>(&v)) out << *p;
     else if (auto p = boost::any_cast<double>(&v)) out << *p;
     else if (auto p = boost::any_cast<bool>(&v)) out << (*p ? "true" : "false");
     else if (auto p = boost::any_cast<std::vector<std::string>>(&v)) {

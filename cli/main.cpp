@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
     install_signal_handlers();
     return it->second(args);
   } catch (const hsi::Error& e) {
+    if (e.kind() == hsi::ErrorKind::Interrupted) {
+      std::cerr << "hsi " << verb << ": interrupted; no unfinished output was left under its final name\n";
+      return e.exit_code();
+    }
     std::cerr << "hsi " << verb << ": error: " << e.what() << "\n";
     return e.exit_code();
   } catch (const std::bad_alloc&) {

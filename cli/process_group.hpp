@@ -5,25 +5,27 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/batch_predict.hpp"
+
 namespace hsi::cli {
 
-class ProcessGroup {
+class ProcessGroup : public ProcessTeam {
  public:
   // Joins the MPI job when an MPI launcher started this process. Refuses (usage error) to run
   // as one of several launched copies in a build without MPI, which would repeat every input.
   ProcessGroup();
-  ~ProcessGroup();
+  ~ProcessGroup() override;
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
-  int rank() const { return rank_; }
-  int size() const { return size_; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
   // Processes of this job on this machine (they share its cores).
   int local_size() const { return local_size_; }
   // Every rank's text in rank order, on rank 0; empty on the others.
-  std::vector<std::string> gather(const std::string& text) const;
+  std::vector<std::string> gather(const std::string& text) const override;
   // The sum of value over all ranks, on every rank.
-  int sum(int value) const;
+  int sum(int value) const override;
 
  private:
   bool joined_ = false;

@@ -27,11 +27,10 @@ int configure_threads(int requested) {
   return threads;
 }
 
-static void on_signal(int) { request_stop(); }
-
 void install_signal_handlers() {
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
+  // Every loop polls the stop flag at least once a second (a training step, a prediction tile);
+  // five seconds without reaching a safe point means the process is blocked outside hsi.
+  install_stop_signals(5.0);
 }
 
 std::string blas_description() {

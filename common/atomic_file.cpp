@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,6 +15,52 @@
 namespace fs = std::filesystem;
 
 namespace hsi {
+namespace {
+
+// Temporary paths of unfinished outputs, kept where a signal handler can read them: fixed
+// slots, each claimed with a compare-and-swap (0 free, 1 being filled, 2 holds a path).
+constexpr int kSlots = 64;
+constexpr size_t kPathMax = 4096;
+struct PendingSlot {
+  std::atomic<int> state{0};
+  char path[kPathMax];
+};
+PendingSlot g_pending[kSlots];
+
+int register_pending(const std::string& path) {
+  if (path.size() + 16 >= kPathMax) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    int expected = 0;
+    if (g_pending[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_pending[i].path, path.c_str(), path.size() + 1);
+      g_pending[i].state.store(2);
+      return i;
+    }
+  }
+  return -1;  // more unfinished outputs than slots: these are left to the destructor alone
+}
+
+void unregister_pending(int slot) {
+  if (slot >= 0) g_pending[slot].state.store(0);
+}
+
+}  // namespace
+
+void remove_pending_outputs_signal_safe() {
+  for (PendingSlot& slot : g_pending) {
+    if (slot.state.load() != 2) continue;
+    ::unlink(slot.path);
+    char sidecar[kPathMax + 16];
+    size_t n = 0;
+    while (slot.path[n] != '\0') {
+      sidecar[n] = slot.path[n];
+      ++n;
+    }
+    for (const char* tail = ".aux.xml"; *tail; ++tail) sidecar[n++] = *tail;
+    sidecar[n] = '\0';
+    ::unlink(sidecar);
+  }
+}
 
 static std::string make_temp_name(const std::string& final_path) {
   const fs::path p(final_path);
@@ -25,9 +73,11 @@ static std::string make_temp_name(const std::string& final_path) {
 AtomicOutput::AtomicOutput(std::string final_path)
     : final_path_(std::move(final_path)), temp_path_(make_temp_name(final_path_)) {
   check_writable_target(final_path_);
+  pending_slot_ = register_pending(temp_path_);
 }
 
 AtomicOutput::~AtomicOutput() {
+  unregister_pending(pending_slot_);
   if (!committed_) {
     std::error_code ec;
     fs::remove(temp_path_, ec);
@@ -42,6 +92,8 @@ void AtomicOutput::commit() {
   // GDAL may leave a PAM sidecar (category names of non-GeoTIFF formats) next to the temp file.
   if (fs::exists(temp_path_ + ".aux.xml")) fs::rename(temp_path_ + ".aux.xml", final_path_ + ".aux.xml", ec);
   committed_ = true;
+  unregister_pending(pending_slot_);
+  pending_slot_ = -1;
 }
 
 void check_writable_target(const std::string& path) {
@@ -62,6 +114,25 @@ void write_text_file(const std::string& path, const std::string& content) {
     if (!f) output_error(path, "write failed");
   }
   out.commit();
+}
+
+void check_distinct_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
+  auto normal = [](const std::string& p) {
+    std::error_code ec;
+    const fs::path n = fs::weakly_canonical(fs::absolute(p), ec);
+    return ec ? fs::absolute(p).lexically_normal().string() : n.string();
+  };
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    check_writable_target(outputs[i]);
+    for (size_t j = 0; j < i; ++j) {
+      if (normal(outputs[i]) == normal(outputs[j])) {
+        usage_error(outputs[i] + ": named for two outputs of this command; give each output its own file name");
+      }
+    }
+    for (const std::string& input : inputs) {
+      if (same_file(outputs[i], input) || normal(outputs[i]) == normal(input)) output_error(outputs[i], "output path is the same file as an input");
+    }
+  }
 }
 
 bool same_file(const std::string& a, const std::string& b) {

@@ -2,6 +2,7 @@
 // Outputs are written under a temporary name in the target folder and renamed into place
 // only when complete, so an interrupted run never leaves a plausible-looking half file.
 #include <string>
+#include <vector>
 
 namespace hsi {
 
@@ -20,6 +21,7 @@ class AtomicOutput {
   std::string final_path_;
   std::string temp_path_;
   bool committed_ = false;
+  int pending_slot_ = -1;  // where the stop watchdog finds temp_path_
 };
 
 // Writes text atomically.
@@ -27,5 +29,12 @@ void write_text_file(const std::string& path, const std::string& content);
 // Fails with a clear error when the folder of `path` does not exist or is not writable.
 void check_writable_target(const std::string& path);
 bool same_file(const std::string& a, const std::string& b);
+// Before any work: every output is writable, none names the same file as another output or
+// as an input (inputs that do not exist are ignored).
+void check_distinct_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs);
+
+// Unlinks the temporary files of every AtomicOutput not yet committed or destroyed. Only
+// async-signal-safe calls: the stop watchdog and a second SIGINT use it before _exit.
+void remove_pending_outputs_signal_safe();
 
 }  // namespace hsi

@@ -10,7 +10,8 @@ enum class ErrorKind {
   Usage = 2,    // bad option, bad config value: nothing was read
   Data = 3,     // the input files are wrong (missing, corrupt, inconsistent)
   Output = 4,   // an output could not be written
-  Internal = 5  // a bug or a library failure we did not expect
+  Internal = 5,  // a bug or a library failure we did not expect
+  Interrupted = 130  // SIGINT/SIGTERM: stopped at a safe point, outputs under final names are complete
 };
 
 class Error : public std::runtime_error {

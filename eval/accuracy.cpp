@@ -5,11 +5,13 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/error.hpp"
+
 namespace hsi {
 
 AccuracyReport evaluate_accuracy(const std::vector<int32_t>& reference, const std::vector<int32_t>& predicted, int32_t ignore) {
   if (reference.size() != predicted.size()) {
-    throw std::invalid_argument("reference and prediction differ in size (" + std::to_string(reference.size()) + " vs " +
+    throw Error(ErrorKind::Data, "reference and prediction differ in size (" + std::to_string(reference.size()) + " vs " +
                                 std::to_string(predicted.size()) + ")");
   }
   std::set<int32_t> ids;

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/error.hpp"
 #include "common/text.hpp"
 
 namespace hsi {
@@ -16,7 +17,15 @@ std::string RunSummary::to_line() const {
   return o.str();
 }
 
-RunSummary RunSummary::from_line(const std::string& line) {
+RunSummary RunSummary::from_line(const std::string& line, const std::string& source) {
+  try {
+    return parse_line(line);
+  } catch (const std::logic_error&) {
+    data_error(source, "is not a run summary line (delete it to rerun that run)");
+  }
+}
+
+RunSummary RunSummary::parse_line(const std::string& line) {
   const std::vector<std::string> f = hsi::split(line, '\t');
   if (f.size() < 8) throw std::invalid_argument("bad run summary line");
   RunSummary r;

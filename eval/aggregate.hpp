@@ -15,7 +15,11 @@ struct RunSummary {
   std::map<int32_t, double> class_accuracy;  // producer's accuracy per class id
 
   std::string to_line() const;  // one tab-separated line, for resumable experiment folders
-  static RunSummary from_line(const std::string& line);
+  // A data error naming `source` when the line is not one to_line() wrote.
+  static RunSummary from_line(const std::string& line, const std::string& source);
+
+ private:
+  static RunSummary parse_line(const std::string& line);
 };
 
 struct MeanStd {

@@ -96,6 +96,12 @@ Format detect_format(const std::string& path) {
   return Format::Gdal;
 }
 
+}  // namespace
+
+bool is_gdal_raster(const std::string& path) { return detect_format(path) == Format::Gdal; }
+
+namespace {
+
 Cube read_any(const std::string& source, const ReadOptions& options, detail::Want want) {
   const SourceSpec spec = parse_source(source);
   switch (detect_format(spec.path)) {

@@ -25,6 +25,10 @@ struct SourceSpec {
 
 SourceSpec parse_source(const std::string& source);
 
+// True when `path` is read through GDAL (not a MAT or HDF5 file): such rasters can be read
+// window by window instead of whole. Data error when the file does not exist.
+bool is_gdal_raster(const std::string& path);
+
 Cube read_cube(const std::string& source, const ReadOptions& options = {});
 LabelMap read_labels(const std::string& source, const ReadOptions& options = {});
 

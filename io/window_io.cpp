@@ -112,6 +112,20 @@ RawWindow RasterWindowReader::read_raw(int64_t y0, int64_t x0, int64_t h, int64_
   return raw;
 }
 
+CubeWindowSource::CubeWindowSource(const Cube& cube, const std::vector<uint8_t>* nodata)
+    : cube_(cube), nodata_(nodata && !nodata->empty() ? nodata : nullptr) {}
+
+RawWindow CubeWindowSource::read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const {
+  const int64_t row_values = w * cube_.bands;
+  window_.resize(static_cast<size_t>(h * row_values));
+#pragma omp parallel for schedule(static)
+  for (int64_t y = 0; y < h; ++y) {
+    const float* src = cube_.spectrum(y0 + y, x0);
+    std::copy(src, src + row_values, window_.data() + y * row_values);
+  }
+  return RawWindow{SampleType::Float32, window_.data(), h * row_values};
+}
+
 struct TiledMapWriter::Impl {
   AtomicOutput map_out, conf_out;
   detail::GdalDatasetPtr map, conf;

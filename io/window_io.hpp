@@ -38,30 +38,71 @@ decltype(auto) visit_samples(const RawWindow& raw, F&& f) {
   return f(static_cast<float*>(raw.data));
 }
 
-class RasterWindowReader {
+// Where prediction reads its windows: a raster file through GDAL, or a cube held in memory.
+// One tile loop serves both, so every input takes the same path to a map.
+class WindowSource {
+ public:
+  virtual ~WindowSource() = default;
+  virtual int64_t rows() const = 0;
+  virtual int64_t cols() const = 0;
+  virtual int64_t bands() const = 0;
+  virtual const GeoInfo& geo() const = 0;
+  virtual const std::string& path() const = 0;
+  // The natural block width (tiles or strips) windows are best aligned to; 1 = any.
+  virtual int block_width() const { return 1; }
+  // Prepares for windows of h x w with at most `limit_bytes` of cache (GDAL's block cache).
+  virtual int64_t reserve_cache_for_window(int64_t /*h*/, int64_t /*w*/, int64_t /*limit_bytes*/) const { return 0; }
+  // Rows [y0, y0+h) x columns [x0, x0+w) of every band, BIP, in the source's own value type.
+  // Valid until the next read; the caller may modify it in place.
+  virtual RawWindow read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const = 0;
+  // Pixels already known to hold no data (a training scene masked when it was loaded, its
+  // values zeroed), or null: then each window is masked as it is read.
+  virtual const std::vector<uint8_t>* known_nodata() const { return nullptr; }
+};
+
+// Windows of a cube in memory (a .mat/HDF5 input, or a training scene).
+class CubeWindowSource : public WindowSource {
+ public:
+  // `cube` and `nodata` must outlive the source; `nodata` may be null or empty.
+  explicit CubeWindowSource(const Cube& cube, const std::vector<uint8_t>* nodata = nullptr);
+  int64_t rows() const override { return cube_.rows; }
+  int64_t cols() const override { return cube_.cols; }
+  int64_t bands() const override { return cube_.bands; }
+  const GeoInfo& geo() const override { return cube_.geo; }
+  const std::string& path() const override { return cube_.source; }
+  RawWindow read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const override;
+  const std::vector<uint8_t>* known_nodata() const override { return nodata_; }
+
+ private:
+  const Cube& cube_;
+  const std::vector<uint8_t>* nodata_;
+  mutable std::vector<float> window_;
+};
+
+class RasterWindowReader : public WindowSource {
  public:
   explicit RasterWindowReader(const std::string& path);
-  ~RasterWindowReader();
+  ~RasterWindowReader() override;
   RasterWindowReader(const RasterWindowReader&) = delete;
   RasterWindowReader& operator=(const RasterWindowReader&) = delete;
 
-  int64_t rows() const { return rows_; }
-  int64_t cols() const { return cols_; }
-  int64_t bands() const { return bands_; }
-  const GeoInfo& geo() const { return geo_; }
-  const std::string& path() const { return path_; }
+  int64_t rows() const override { return rows_; }
+  int64_t cols() const override { return cols_; }
+  int64_t bands() const override { return bands_; }
+  const GeoInfo& geo() const override { return geo_; }
+  const std::string& path() const override { return path_; }
   // The file's natural block size (tiles or strips), for window alignment.
-  int block_width() const { return block_w_; }
+  int block_width() const override { return block_w_; }
   int block_height() const { return block_h_; }
   // Grows GDAL's block cache (never beyond `limit_bytes`) so that every block a window of
   // h x w touches stays decoded while all bands are read; otherwise each band re-reads the
   // window's blocks from disk. Returns the cache size in bytes.
-  int64_t reserve_cache_for_window(int64_t h, int64_t w, int64_t limit_bytes) const;
+  int64_t reserve_cache_for_window(int64_t h, int64_t w, int64_t limit_bytes) const override;
   // Reads rows [y0, y0+h) x columns [x0, x0+w) of every band into bip (h * w * bands floats).
   void read(int64_t y0, int64_t x0, int64_t h, int64_t w, float* bip) const;
   // The same window without conversion (types GDAL has beyond SampleType arrive as Float32),
   // for callers that convert while they transform: one pass over the data instead of two.
-  RawWindow read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const;
+  RawWindow read_raw(int64_t y0, int64_t x0, int64_t h, int64_t w) const override;
 
  private:
   struct Impl;

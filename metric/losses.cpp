@@ -1,5 +1,7 @@
 #include "metric/losses.hpp"
 
+#include "common/error.hpp"
+
 #include <algorithm>
 #include <functional>
 #include <limits>
@@ -54,7 +56,7 @@ TripletMining parse_triplet_mining(const std::string& name) {
   if (name == "all") return TripletMining::All;
   if (name == "hard") return TripletMining::Hard;
   if (name == "semihard" || name == "semi-hard") return TripletMining::SemiHard;
-  throw std::invalid_argument("unknown triplet mining '" + name + "' (all | hard | semihard)");
+  throw Error(ErrorKind::Usage, "unknown triplet mining '" + name + "' (all | hard | semihard)");
 }
 
 Triplets mine_triplets(const torch::Tensor& sq_dist, const torch::Tensor& labels, TripletMining mining, double margin) {
@@ -186,7 +188,7 @@ void CenterLoss::update_centres(const torch::Tensor& x, const torch::Tensor& lab
 DppKernel parse_dpp_kernel(const std::string& name) {
   if (name == "rbf") return DppKernel::Rbf;
   if (name == "cosine") return DppKernel::Cosine;
-  throw std::invalid_argument("unknown DPP kernel '" + name + "' (rbf | cosine)");
+  throw Error(ErrorKind::Usage, "unknown DPP kernel '" + name + "' (rbf | cosine)");
 }
 
 torch::Tensor dpp_kernel_matrix(const torch::Tensor& b, DppKernel kernel, double sigma) {
@@ -257,7 +259,7 @@ std::unique_ptr<Loss> make_loss(const std::string& name, double margin) {
     const TripletMining mining = parse_triplet_mining(name.substr(8));
     return std::make_unique<FunctionLoss>(name, [margin, mining](const T& x, const T& y) { return triplet_loss(x, y, margin, mining); });
   }
-  throw std::invalid_argument("unknown loss '" + name + "'");
+  throw Error(ErrorKind::Usage, "unknown loss '" + name + "' (softmax | contrastive | lifted | structural | triplet-all | triplet-hard | triplet-semihard)");
 }
 
 }  // namespace hsi::metric

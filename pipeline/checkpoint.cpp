@@ -1,5 +1,6 @@
 #include "pipeline/checkpoint.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -23,6 +24,37 @@ std::vector<double> to_vector(const torch::Tensor& t) {
   return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
 }
 
+// Full precision: a resumed loop compares validation OA against the stored best exactly.
+std::string exact(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+void encode_progress(std::ostream& m, const StageProgress& p) {
+  m << "best_epoch=" << p.best_epoch << "\nbest_validation_oa=" << exact(p.best_validation_oa)
+    << "\nepochs_without_gain=" << p.epochs_without_gain << "\nstage_done=" << (p.done ? 1 : 0) << "\n";
+  for (const auto& [name, value] : p.constants) m << "stage_constant=" << name << ":" << exact(value) << "\n";
+}
+
+// Checkpoints written before the loop's state was stored resume with a fresh best and patience.
+StageProgress decode_progress(const std::map<std::string, std::string>& kv, const std::vector<std::string>& constants,
+                              const std::string& stage, int epoch) {
+  StageProgress p;
+  p.stage = stage;
+  p.epoch = epoch;
+  if (kv.count("best_epoch")) p.best_epoch = std::stoi(kv.at("best_epoch"));
+  if (kv.count("best_validation_oa")) p.best_validation_oa = std::stod(kv.at("best_validation_oa"));
+  if (kv.count("epochs_without_gain")) p.epochs_without_gain = std::stoi(kv.at("epochs_without_gain"));
+  if (kv.count("stage_done")) p.done = kv.at("stage_done") == "1";
+  for (const std::string& entry : constants) {
+    const size_t colon = entry.find(':');
+    if (colon == std::string::npos) throw std::invalid_argument("stage constant without a value");
+    p.constants[entry.substr(0, colon)] = std::stod(entry.substr(colon + 1));
+  }
+  return p;
+}
+
 std::string encode_meta(const Checkpoint& c) {
   std::ostringstream m;
   const NetOptions& n = c.net_options;
@@ -33,9 +65,10 @@ std::string encode_meta(const Checkpoint& c) {
     << "model=" << n.name << "\nin_bands=" << n.in_bands << "\npatch=" << n.patch << "\nwidth=" << n.width
     << "\nembedding=" << n.embedding << "\nmetric_dim=" << n.metric_dim << "\nclasses=" << n.classes
     << "\ndropout=" << n.dropout << "\n"
-    << "stage=" << c.stage << "\nclassifier=" << c.classifier << "\nepoch=" << c.epoch
+    << "stage=" << c.progress.stage << "\nclassifier=" << c.classifier << "\nepoch=" << c.progress.epoch
     << "\nvalidation_oa=" << c.validation_oa << "\n"
     << "pre_input_bands=" << c.preprocessor.input_bands() << "\npre_pca=" << (c.preprocessor.pca_basis().empty() ? 0 : c.preprocessor.output_bands()) << "\n";
+  encode_progress(m, c.progress);
   for (const auto& cls : c.classes.classes()) m << "class=" << cls.id << "|" << cls.name << "|" << colour_hex(cls.rgb) << "\n";
   std::istringstream settings(c.settings_text);
   for (std::string line; std::getline(settings, line);) m << "setting=" << line << "\n";
@@ -76,7 +109,7 @@ namespace {
 
 struct RawMeta {
   std::map<std::string, std::string> kv;
-  std::vector<std::string> classes, settings;
+  std::vector<std::string> classes, settings, constants;
 };
 
 RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archive) {
@@ -100,6 +133,7 @@ RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archi
     const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
     if (key == "class") raw.classes.push_back(value);
     else if (key == "setting") raw.settings.push_back(value);
+    else if (key == "stage_constant") raw.constants.push_back(value);
     else raw.kv[key] = value;
   }
   return raw;
@@ -113,6 +147,7 @@ CheckpointInfo info_from(const RawMeta& raw, const std::string& path) {
     info.stage = raw.kv.at("stage");
     info.classifier = raw.kv.at("classifier");
     info.epoch = std::stoi(raw.kv.at("epoch"));
+    info.stage_done = raw.kv.count("stage_done") && raw.kv.at("stage_done") == "1";
     info.validation_oa = std::stod(raw.kv.at("validation_oa"));
   } catch (const std::exception&) {
     data_error(path, "checkpoint metadata is incomplete");
@@ -136,13 +171,12 @@ Checkpoint load_checkpoint(const std::string& path) {
   const std::map<std::string, std::string>& kv = raw.kv;
   const CheckpointInfo info = info_from(raw, path);
   Checkpoint c;
-  c.stage = info.stage;
   c.classifier = info.classifier;
-  c.epoch = info.epoch;
   c.validation_oa = info.validation_oa;
   c.scene = info.scene;
   c.hsi_version = info.hsi_version;
   try {
+    c.progress = decode_progress(kv, raw.constants, info.stage, info.epoch);
     NetOptions& n = c.net_options;
     n.name = info.model;
     n.in_bands = std::stoi(kv.at("in_bands"));

@@ -1,7 +1,7 @@
 #pragma once
 // One file holds everything prediction needs: weights, architecture and hyper-parameters, the
 // preprocessing, the class table, the training settings, the classifier mode (and prototypes),
-// the versions; optionally the optimiser state and epoch for --resume. It is a LibTorch archive
+// the versions, the training loop's state; optionally the optimiser state for --resume. It is a LibTorch archive
 // (zip) written atomically.
 #include <torch/torch.h>
 
@@ -10,6 +10,7 @@
 
 #include "io/class_table.hpp"
 #include "models/hsi_net.hpp"
+#include "pipeline/epoch_loop.hpp"
 #include "pipeline/preprocess.hpp"
 
 namespace hsi {
@@ -21,11 +22,10 @@ struct Checkpoint {
   ClassTable classes;
   std::string scene;
   std::string settings_text;
-  std::string stage = "pretrain";       // pretrain | finetune
   std::string classifier = "softmax";   // softmax | prototype
   torch::Tensor prototypes;             // [C, K] in the metric space, with classifier = prototype
-  int epoch = 0;                        // epochs completed in `stage`
-  double validation_oa = -1;
+  StageProgress progress;               // the training loop's state after the epoch of these weights
+  double validation_oa = -1;            // of these weights
   std::string hsi_version;
 };
 
@@ -36,6 +36,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint, torc
 struct CheckpointInfo {
   std::string model, stage, classifier, scene, hsi_version;
   int epoch = 0;
+  bool stage_done = false;  // the stage ran all its epochs or stopped on patience
   double validation_oa = -1;
 };
 CheckpointInfo peek_checkpoint(const std::string& path);

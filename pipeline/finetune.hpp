@@ -12,15 +12,12 @@
 
 namespace hsi {
 
-struct FinetuneOutcome : TrainOutcome {
-  double sigma = 0;   // RBF bandwidth used
-  double margin = 0;  // contrastive margin used
-  double mean_abs_cosine_before = 0, mean_abs_cosine_after = 0;
-};
-
-FinetuneOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
-                         const Samples& validation, const FinetuneSettings& settings, bool augment, int seed, int start_epoch,
-                         const EpochCallback& on_epoch, bool verbose);
+// The kernel width and margin are fixed at the stage's start (from the settings, or derived
+// from the pretrained network) and kept in progress.constants ("sigma", "margin"), so a resumed
+// stage uses the values the uninterrupted one did.
+TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
+                      const Samples& validation, const FinetuneSettings& settings, bool augment, int seed, StageProgress progress,
+                      const EpochCallback& on_epoch, bool verbose);
 
 // Mean metric-space feature z = B f(x) of each class's training pixels: [C, K].
 torch::Tensor class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& train, int64_t classes);

@@ -12,12 +12,11 @@
 #include "common/version.hpp"
 #include "eval/figure.hpp"
 #include "eval/report.hpp"
-#include "io/writer.hpp"
 #include "metric/losses.hpp"
 #include "pipeline/batches.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/finetune.hpp"
-#include "pipeline/predictor.hpp"
+#include "pipeline/predict.hpp"
 #include "pipeline/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -81,24 +80,27 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   save_checkpoint(path_in(result.out_dir, "best.ckpt"), ck);
   result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
 
+  // The scene as read, with the mask made when it was loaded: the same tile loop as `hsi predict`.
   PredictOptions po;
   po.route = s.predict.route;
   po.tile = s.predict.tile;
+  po.ram_mb = s.predict.ram_mb;
   po.batch_size = s.predict.batch_size;
-  po.classifier = ck.classifier;
-  po.prototypes = ck.prototypes;
-  const Prediction prediction = predict_scene(ck.net, cube, scene.nodata, po);
+  po.nan_policy = s.data.nan_policy;
+  po.progress = o.verbose;
+  const CubeWindowSource source(scene.cube, &scene.nodata);
+  std::vector<int32_t> ids;
+  PredictionStats prediction;
+  if (o.write_maps) {
+    const MapOutputs outputs{path_in(result.out_dir, "map.tif"), path_in(result.out_dir, "confidence.tif"), path_in(result.out_dir, "map.png")};
+    prediction = predict_to_maps(ck, source, outputs, po, &ids);
+  } else {
+    ScenePrediction p = predict_cube(ck, scene.cube, &scene.nodata, po);
+    ids = std::move(p.ids);
+    prediction = p.stats;
+  }
   result.seconds_predict = prediction.seconds;
   result.prediction_route = prediction.route;
-  std::vector<int32_t> ids(prediction.class_index.size(), 0);
-  for (size_t p = 0; p < ids.size(); ++p) {
-    if (prediction.class_index[p] >= 0) ids[p] = ck.classes.at(static_cast<size_t>(prediction.class_index[p])).id;
-  }
-  if (o.write_maps) {
-    write_class_map(path_in(result.out_dir, "map.tif"), cube.rows, cube.cols, ids, ck.classes, scene.cube.geo);
-    write_float_map(path_in(result.out_dir, "confidence.tif"), cube.rows, cube.cols, prediction.confidence, scene.cube.geo, 0.0);
-    write_png_quicklook(path_in(result.out_dir, "map.png"), cube.rows, cube.cols, ids, ck.classes);
-  }
   result.accuracy = evaluate_accuracy(result.split.test, ids, 0);
   if (o.write_maps) write_figures(scene, ck, ids, result);
 
@@ -136,10 +138,9 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   }
 }
 
-EpochCallback checkpointing(Checkpoint& ck, const std::string& dir, const std::string& stage) {
-  return [&ck, dir, stage](const EpochLog& log, bool is_best, torch::optim::Optimizer& optimizer) {
-    ck.stage = stage;
-    ck.epoch = log.epoch;
+EpochCallback checkpointing(Checkpoint& ck, const std::string& dir) {
+  return [&ck, dir](const EpochLog& log, const StageProgress& progress, bool is_best, torch::optim::Optimizer& optimizer) {
+    ck.progress = progress;
     ck.validation_oa = log.validation_oa;
     save_checkpoint(path_in(dir, "last.ckpt"), ck, &optimizer);
     if (is_best) save_checkpoint(path_in(dir, "best.ckpt"), ck);
@@ -148,22 +149,23 @@ EpochCallback checkpointing(Checkpoint& ck, const std::string& dir, const std::s
 
 // Reloads the best weights after a stage that tracked validation OA.
 void restore_best(Checkpoint& ck, const std::string& dir, const TrainOutcome& outcome) {
-  if (outcome.best_epoch == outcome.epochs_run || outcome.best_validation_oa < 0) return;
+  const StageProgress& p = outcome.progress;
+  if (p.best_epoch == p.epoch || p.best_validation_oa < 0) return;
   Checkpoint best = load_checkpoint(path_in(dir, "best.ckpt"));
   ck.net = best.net;
-  ck.epoch = best.epoch;
   ck.validation_oa = best.validation_oa;
 }
 
+// `resume_from` is last.ckpt of an interrupted fine-tuning stage (empty: a fresh stage).
 void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const BatchMaker& batches, const Samples& train,
-                        const Samples& validation, int start_epoch, const std::string& resume_from, RunResult& result) {
+                        const Samples& validation, const StageProgress& progress, const std::string& resume_from, RunResult& result) {
   const auto t0 = std::chrono::steady_clock::now();
   auto optimizer = make_optimizer(ck.net, "adam", s.finetune.lr, 0.0, s.train.weight_decay);
   if (!resume_from.empty()) load_optimizer_state(resume_from, *optimizer);
-  const FinetuneOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed,
-                                           start_epoch, checkpointing(ck, result.out_dir, "finetune"), o.verbose);
+  const TrainOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed, progress,
+                                        checkpointing(ck, result.out_dir), o.verbose);
   result.interrupted = result.interrupted || outcome.interrupted;
-  restore_best(ck, result.out_dir, outcome);
+  if (!outcome.interrupted) restore_best(ck, result.out_dir, outcome);
   result.seconds_finetune = seconds_since(t0);
 }
 
@@ -221,25 +223,32 @@ RunResult run_training(const Scene& scene, const RunSettings& s, const RunOption
   if (o.verbose) std::printf("%s", ck.net->describe().c_str());
   const BatchMaker batches(cube, ck.net_options);
 
-  const bool pretrain_done = resuming && last.stage == "finetune";
-  if (!pretrain_done) {
+  // Where an interrupted run stopped: inside pretraining, at its end, or inside fine-tuning.
+  const bool in_finetune = resuming && last.progress.stage == "finetune";
+  if (!in_finetune) {
     t0 = std::chrono::steady_clock::now();
     auto optimizer = make_optimizer(ck.net, s.train.optimizer, s.train.lr, s.train.momentum, s.train.weight_decay);
-    const int start = resuming ? last.epoch : 0;
+    StageProgress progress;
     if (resuming) {
       load_optimizer_state(last_path, *optimizer);
-      if (o.verbose) std::printf("resuming pretraining after epoch %d\n", start);
+      progress = last.progress;
+      if (o.verbose) std::printf("resuming pretraining after epoch %d\n", progress.epoch);
     }
-    const TrainOutcome outcome = pretrain(ck.net, *optimizer, batches, train, validation, s.train, s.seed, start,
-                                          checkpointing(ck, s.out, "pretrain"), o.verbose);
+    const TrainOutcome outcome = pretrain(ck.net, *optimizer, batches, train, validation, s.train, s.seed, progress,
+                                          checkpointing(ck, s.out), o.verbose);
     result.seconds_pretrain = seconds_since(t0);
     result.interrupted = outcome.interrupted;
     if (outcome.interrupted) return result;
     restore_best(ck, s.out, outcome);
   }
   if (s.finetune.enabled) {
-    const int start = pretrain_done ? last.epoch : 0;
-    run_finetune_stage(ck, s, o, batches, train, validation, start, pretrain_done ? last_path : "", result);
+    StageProgress progress;
+    progress.stage = "finetune";
+    if (in_finetune) {
+      progress = last.progress;
+      if (o.verbose) std::printf("resuming fine-tuning after epoch %d\n", progress.epoch);
+    }
+    run_finetune_stage(ck, s, o, batches, train, validation, progress, in_finetune ? last_path : "", result);
     if (result.interrupted) return result;
   }
   finish_run(scene, s, o, ck, cube, train, result);
@@ -271,7 +280,9 @@ RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std:
   const BatchMaker batches(cube, ck.net_options);
   RunSettings with_finetune = s;
   with_finetune.finetune.enabled = true;
-  run_finetune_stage(ck, with_finetune, o, batches, train, validation, 0, "", result);
+  StageProgress progress;
+  progress.stage = "finetune";
+  run_finetune_stage(ck, with_finetune, o, batches, train, validation, progress, "", result);
   if (result.interrupted) return result;
   finish_run(scene, with_finetune, o, ck, cube, train, result);
   return result;

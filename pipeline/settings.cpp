@@ -22,6 +22,14 @@ void one_of(const std::string& value, const std::set<std::string>& allowed, cons
 
 }  // namespace
 
+void PredictSettings::validate(bool verb_names) const {
+  auto name = [verb_names](const std::string& key, const std::string& flag) { return verb_names ? flag : "predict." + key; };
+  require(batch_size >= 1, name("batch_size", "--batch-size"), "must be at least 1");
+  one_of(route, {"auto", "dense", "patch"}, name("route", "--route"));
+  require(tile == 0 || tile >= 8, name("tile", "--tile"), "must be 0 (from the memory budget) or at least 8");
+  require(ram_mb >= 64 && ram_mb <= (int64_t{1} << 30), name("ram_mb", "--ram"), "must be within 64 .. 2^30 (MB)");
+}
+
 void RunSettings::validate() const {
   require(!data.axis_order.empty(), "data.axis_order", "empty");
   {
@@ -69,14 +77,13 @@ void RunSettings::validate() const {
   require(finetune.sigma >= 0, "finetune.sigma", "must not be negative");
   one_of(finetune.kernel, {"rbf", "cosine"}, "finetune.kernel");
   require(finetune.beta >= 0, "finetune.beta", "must not be negative");
+  require(finetune.patience >= 0, "finetune.patience", "must not be negative");
   require(finetune.margin >= 0, "finetune.margin", "must not be negative (0 = automatic)");
   require(finetune.samples_per_class >= 2, "finetune.samples_per_class", "must be at least 2 (pairs need positives)");
   require(finetune.classes_per_batch >= 0, "finetune.classes_per_batch", "must not be negative");
   one_of(finetune.classifier, {"softmax", "prototype"}, "finetune.classifier");
 
-  require(predict.batch_size >= 1, "predict.batch_size", "must be at least 1");
-  one_of(predict.route, {"auto", "dense", "patch"}, "predict.route");
-  require(predict.tile >= 8, "predict.tile", "must be at least 8");
+  predict.validate(false);
   require(seed >= 0, "seed", "must not be negative");
   require(threads >= 0, "threads", "must not be negative");
 }

@@ -61,6 +61,7 @@ struct TrainSettings {
 struct FinetuneSettings {
   bool enabled = false;
   int epochs = 30;
+  int patience = 0;  // epochs without validation gain before stopping (0 = off)
   double lr = 2e-4;
   double lambda = 0.1;   // weight of the DPP log-det prior (0 = plain DML)
   double sigma = 0.0;    // RBF bandwidth; 0 = median pairwise squared distance at the start
@@ -73,9 +74,13 @@ struct FinetuneSettings {
 };
 
 struct PredictSettings {
-  int batch_size = 256;
+  int batch_size = 256;        // windows per batch on the patch route
   std::string route = "auto";  // auto | dense | patch
-  int tile = 128;
+  int tile = 0;                // tile side; 0 = the largest that fits ram_mb
+  int64_t ram_mb = 512;        // memory budget of the prediction tiles
+
+  // Option names as `hsi predict` spells them (--tile) or as settings keys (predict.tile).
+  void validate(bool predict_verb_names) const;
 };
 
 struct RunSettings {

@@ -10,6 +10,9 @@
 #include <sstream>
 #include <thread>
 
+#include <matio.h>
+
+#include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "support/run_cli.hpp"
 #include "support/synthetic.hpp"
@@ -32,24 +35,29 @@ std::string line_with(const std::string& text, const std::string& key) {
   return at == std::string::npos ? "" : text.substr(at, text.find('\n', at) - at);
 }
 
+// The main job's config (fine-tuning on, prototype classifier), made quick.
 std::vector<std::string> train_args(const std::string& out) {
   return {"train", "--config", std::string(HSI_PROJECT_ROOT) + "/configs/salinas_a.ini", "--data.cube",
           std::string(HSI_PROJECT_DATA) + "/SalinasA.mat", "--data.labels", std::string(HSI_PROJECT_DATA) + "/SalinasA_gt.mat",
-          "--patch", "5", "--model.width", "8", "--train.epochs", "40", "--train.min_steps", "400", "--finetune.enabled", "false",
-          "--threads", "2", "--out", out};
+          "--patch", "5", "--model.width", "8", "--train.epochs", "12", "--train.min_steps", "240", "--finetune.enabled", "true",
+          "--finetune.epochs", "20", "--threads", "1", "--out", out};
 }
 
-TEST(Interruption, SigintThenResumeMatchesAnUninterruptedRun) {
+// SIGINT once `marker` appears in the log (an epoch line of the stage to interrupt), then
+// --resume: exit 130 with a hint, no report before the end, and the uninterrupted run's
+// accuracy, confusion matrix and map after it.
+void interrupt_and_resume(const std::string& marker, const std::string& resumed_line) {
   test::TempDir dir;
   const test::CliResult full = test::run_hsi(train_args(dir.file("full")));
   ASSERT_EQ(full.exit_code, 0) << full.err;
 
   const int pid = test::spawn_hsi(train_args(dir.file("cut")), dir.file("out.txt"), dir.file("err.txt"));
-  // Interrupt once a few epochs are checkpointed.
-  for (int i = 0; i < 2000; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (slurp(dir.file("out.txt")).find("epoch   3") != std::string::npos) break;
+  bool seen = false;
+  for (int i = 0; i < 6000 && !seen; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    seen = slurp(dir.file("out.txt")).find(marker) != std::string::npos;
   }
+  ASSERT_TRUE(seen) << marker << " never appeared:\n" << slurp(dir.file("out.txt"));
   kill(pid, SIGINT);
   const int code = test::wait_hsi(pid);
   ASSERT_EQ(code, 130) << slurp(dir.file("err.txt"));
@@ -61,11 +69,21 @@ TEST(Interruption, SigintThenResumeMatchesAnUninterruptedRun) {
   resume.push_back("--resume");
   const test::CliResult resumed = test::run_hsi(resume);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_NE(resumed.out.find("resuming pretraining after epoch"), std::string::npos) << resumed.out;
+  EXPECT_NE(resumed.out.find(resumed_line), std::string::npos) << resumed.out;
   const std::string a = slurp(dir.file("full/report.json")), b = slurp(dir.file("cut/report.json"));
   for (const char* key : {"\"overall_accuracy\"", "\"average_accuracy\"", "\"kappa\"", "\"counts\""}) {
     EXPECT_EQ(line_with(a, key), line_with(b, key)) << key;
   }
+  EXPECT_EQ(slurp(dir.file("full/confusion.csv")), slurp(dir.file("cut/confusion.csv")));
+  EXPECT_EQ(read_labels(dir.file("full/map.tif")).labels, read_labels(dir.file("cut/map.tif")).labels);
+}
+
+TEST(Interruption, SigintDuringPretrainingThenResumeMatchesAnUninterruptedRun) {
+  interrupt_and_resume("epoch   3", "resuming pretraining after epoch");
+}
+
+TEST(Interruption, SigintDuringFineTuningThenResumeMatchesAnUninterruptedRun) {
+  interrupt_and_resume("finetune   2", "resuming fine-tuning after epoch");
 }
 
 TEST(Interruption, SigkillDuringPredictionLeavesNoFinalFile) {
@@ -90,6 +108,62 @@ TEST(Interruption, SigkillDuringPredictionLeavesNoFinalFile) {
   const test::CliResult rerun = test::run_hsi(rerun_args);
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   for (const char* f : {"map.tif", "map_confidence.tif", "map.png"}) EXPECT_TRUE(fs::exists(dir.file(std::string("maps/") + f))) << f;
+}
+
+// Writes the cube as a MAT v5 file (MATLAB's column-major rows x cols x bands).
+void write_mat_cube(const std::string& path, const Cube& cube) {
+  std::vector<float> column_major(cube.data.size());
+  for (int64_t r = 0; r < cube.rows; ++r)
+    for (int64_t c = 0; c < cube.cols; ++c)
+      for (int64_t b = 0; b < cube.bands; ++b) column_major[(b * cube.cols + c) * cube.rows + r] = cube.at(r, c, b);
+  mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT5);
+  ASSERT_NE(mat, nullptr);
+  size_t dims[3] = {static_cast<size_t>(cube.rows), static_cast<size_t>(cube.cols), static_cast<size_t>(cube.bands)};
+  matvar_t* var = Mat_VarCreate("cube", MAT_C_SINGLE, MAT_T_SINGLE, 3, dims, column_major.data(), 0);
+  Mat_VarWrite(mat, var, MAT_COMPRESSION_NONE);
+  Mat_VarFree(var);
+  Mat_Close(mat);
+}
+
+// SIGINT or SIGTERM while `hsi predict` works, on a GDAL raster read window by window and on a
+// .mat cube held in memory: exit 130 within a second, and nothing left in the output folder,
+// neither under a final name nor as a temporary file.
+TEST(Interruption, PredictStopsWithinASecondAndLeavesNothing) {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(360, 360, 16, 3, 4);
+  write_cube_geotiff(dir.file("cube.tif"), s.cube);
+  write_mat_cube(dir.file("cube.mat"), s.cube);
+  write_class_map(dir.file("gt.tif"), 360, 360, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "9",
+                                               "--train.epochs", "1", "--train.min_steps", "2", "--out", dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  int k = 0;
+  for (const std::string input : {"cube.tif", "cube.mat"}) {
+    for (const int signal : {SIGINT, SIGTERM}) {
+      const std::string out_dir = dir.file("maps" + std::to_string(k++));
+      fs::create_directories(out_dir);
+      const int pid = test::spawn_hsi({"predict", "--model", dir.file("run/best.ckpt"), "--input", dir.file(input), "--out", out_dir + "/map.tif",
+                                       "--route", "patch", "--threads", "1"},
+                                      dir.file("o.txt"), dir.file("e.txt"));
+      // Signal once the map is being written (its temporary file exists).
+      bool writing = false;
+      for (int i = 0; i < 4000 && !writing; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        writing = !fs::is_empty(out_dir);
+      }
+      ASSERT_TRUE(writing) << input << ": prediction never started writing\n" << slurp(dir.file("e.txt"));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      const auto t0 = std::chrono::steady_clock::now();
+      kill(pid, signal);
+      const int code = test::wait_hsi(pid);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      EXPECT_EQ(code, 130) << input << " signal " << signal << "\n" << slurp(dir.file("e.txt"));
+      EXPECT_LT(seconds, 1.0) << input << " signal " << signal;
+      std::vector<std::string> left;
+      for (const auto& entry : fs::directory_iterator(out_dir)) left.push_back(entry.path().filename().string());
+      EXPECT_TRUE(left.empty()) << input << " signal " << signal << ": left " << (left.empty() ? "" : left[0]);
+    }
+  }
 }
 
 }  // namespace

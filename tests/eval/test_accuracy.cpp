@@ -53,7 +53,7 @@ TEST(Aggregate, MeanStdAndBoldBest) {
     RunSummary a{"cnn2d", "fixed:10", seed, 0.8 + 0.01 * seed, 0.8, 0.7, -1, 1, {{1, 0.9}}};
     RunSummary b{"ms2d", "fixed:10", seed, 0.9 + 0.01 * seed, 0.9, 0.8, -1, 1, {{1, 0.95}}};
     runs.push_back(a);
-    runs.push_back(RunSummary::from_line(b.to_line()));
+    runs.push_back(RunSummary::from_line(b.to_line(), "test"));
   }
   const AggregateTable t = aggregate(runs, "fixed:10", {"cnn2d", "ms2d"}, {{1, "Brocoli"}});
   ASSERT_EQ(t.rows[0], "1 Brocoli");

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 
+#include "common/error.hpp"
 #include "metric/losses.hpp"
 
 namespace hsi::metric {
@@ -341,7 +342,7 @@ TEST(Losses, OneInterfaceOverTheBatchLosses) {
     EXPECT_EQ(loss->name(), name);
     EXPECT_TRUE(std::isfinite((*loss)(x, labels_of(kLabels)).item<double>()));
   }
-  EXPECT_THROW(make_loss("nope", 1.0), std::invalid_argument);
+  EXPECT_THROW(make_loss("nope", 1.0), Error);
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
-// Streamed prediction equals the in-memory result, skips empty windows and keeps nodata.
+// The one prediction loop: its maps equal an independent per-window reference (the patch
+// extractor over the whole preprocessed cube) on every route and source, it skips empty
+// windows, keeps nodata, and sizes tiles from the RAM budget.
 #include <gtest/gtest.h>
 
 #include <gdal_priv.h>
@@ -14,7 +16,8 @@
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
-#include "pipeline/stream_predict.hpp"
+#include "pipeline/batches.hpp"
+#include "pipeline/predict.hpp"
 #include "support/synthetic.hpp"
 #include "test_paths.hpp"
 
@@ -58,29 +61,67 @@ Fixture& fixture() {
   return f;
 }
 
-TEST(StreamedPrediction, EqualsTheInMemoryMapWithTinyWindows) {
+// Class ids (0 = no data) and confidences computed without the tile loop: the whole cube
+// preprocessed at once, every window cut by the patch extractor (its own mirroring), batched.
+struct Reference {
+  std::vector<int32_t> ids;
+  std::vector<float> confidence;
+};
+Reference reference_prediction(Checkpoint& ck, Cube cube, const std::vector<uint8_t>& nodata) {
+  ck.preprocessor.apply(cube);
+  const BatchMaker batches(cube, ck.net_options);
+  torch::NoGradGuard no_grad;
+  ck.net->eval();
+  Reference out{std::vector<int32_t>(static_cast<size_t>(cube.pixels()), 0), std::vector<float>(static_cast<size_t>(cube.pixels()), 0.0f)};
+  std::vector<int64_t> pixels;
+  for (int64_t p = 0; p < cube.pixels(); ++p) {
+    if (nodata.empty() || !nodata[p]) pixels.push_back(p);
+  }
+  for (size_t s = 0; s < pixels.size(); s += 512) {
+    const std::vector<int64_t> chunk(pixels.begin() + static_cast<int64_t>(s), pixels.begin() + static_cast<int64_t>(std::min(pixels.size(), s + 512)));
+    const torch::Tensor z = ck.net->project(ck.net->embed(batches.make(chunk)));
+    const auto [best, index] = class_probabilities(ck.net, z, ck.classifier, ck.prototypes).max(1);
+    for (size_t k = 0; k < chunk.size(); ++k) {
+      out.ids[chunk[k]] = ck.classes.at(static_cast<size_t>(index[static_cast<int64_t>(k)].item<int64_t>())).id;
+      out.confidence[chunk[k]] = best[static_cast<int64_t>(k)].item<float>();
+    }
+  }
+  return out;
+}
+
+void expect_map_equals(const std::string& map_path, const Reference& expected, float confidence_tolerance = 1e-5f) {
+  const LabelMap map = read_labels(map_path);
+  ASSERT_EQ(map.labels.size(), expected.ids.size());
+  for (size_t p = 0; p < map.labels.size(); ++p) ASSERT_EQ(map.labels[p], expected.ids[p]) << "pixel " << p;
+  const Cube conf = read_cube(outputs_beside(map_path).confidence);
+  for (size_t p = 0; p < map.labels.size(); ++p) ASSERT_NEAR(conf.data[p], expected.confidence[p], confidence_tolerance) << "pixel " << p;
+}
+
+TEST(Prediction, EveryRouteAndSourceEqualsThePerWindowReference) {
   Fixture& f = fixture();
   Checkpoint ck = load_checkpoint(f.checkpoint);
-  Cube cube = read_cube(f.cube_tif);
-  ck.preprocessor.apply(cube);
-  const Prediction memory = predict_scene(ck.net, cube, {}, PredictOptions{});
-
-  StreamOptions so;
-  so.tile = 16;
-  const StreamResult r = predict_streamed(ck, f.cube_tif, f.dir.file("stream.tif"), f.dir.file("stream_conf.tif"), so);
-  EXPECT_EQ(r.tile, 16);
-  EXPECT_EQ(r.tiles, 6 * 6);
-  EXPECT_EQ(r.classified, 83 * 86);
-  const LabelMap map = read_labels(f.dir.file("stream.tif"));
-  const Cube conf = read_cube(f.dir.file("stream_conf.tif"));
-  EXPECT_EQ(map.geo.geotransform, (std::array<double, 6>{600000, 3.7, 0, 4000000, 0, -3.7}));
-  for (size_t p = 0; p < map.labels.size(); ++p) {
-    ASSERT_EQ(map.labels[p], ck.classes.at(memory.class_index[p]).id) << "pixel " << p;
-    ASSERT_NEAR(conf.data[p], memory.confidence[p], 1e-5);
+  const Reference expected = reference_prediction(ck, read_cube(f.cube_tif), {});
+  for (const std::string route : {"dense", "patch"}) {
+    PredictOptions o;
+    o.tile = 16;
+    o.route = route;
+    // A GDAL raster, window by window.
+    const std::string map = f.dir.file("stream_" + route + ".tif");
+    const PredictionStats r = predict_file(ck, f.cube_tif, "rcb", outputs_beside(map), o);
+    EXPECT_EQ(r.route, route);
+    EXPECT_EQ(r.tile, 16);
+    EXPECT_EQ(r.tiles, 6 * 6);
+    EXPECT_EQ(r.classified, 83 * 86);
+    EXPECT_EQ(read_labels(map).geo.geotransform, (std::array<double, 6>{600000, 3.7, 0, 4000000, 0, -3.7}));
+    expect_map_equals(map, expected);
+    // The same cube in memory (a .mat file), through the same loop.
+    const std::string from_mat = f.dir.file("mat_" + route + ".tif");
+    predict_file(ck, std::string(HSI_PROJECT_DATA) + "/SalinasA.mat", "rcb", outputs_beside(from_mat), o);
+    expect_map_equals(from_mat, expected);
   }
 }
 
-TEST(StreamedPrediction, NodataPixelsAndEmptyWindows) {
+TEST(Prediction, NodataPixelsAndEmptyWindows) {
   Fixture& f = fixture();
   Checkpoint ck = load_checkpoint(f.checkpoint);
   Cube cube = read_cube(f.cube_tif);
@@ -88,12 +129,13 @@ TEST(StreamedPrediction, NodataPixelsAndEmptyWindows) {
   fill_block(cube, 0, 32, 0, 32, NAN);
   cube.data[(50 * cube.cols + 60) * cube.bands + 3] = NAN;
   write_cube_geotiff(f.dir.file("holes.tif"), cube);
-  StreamOptions so;
+  PredictOptions so;
   so.tile = 16;
-  EXPECT_THROW(predict_streamed(ck, f.dir.file("holes.tif"), f.dir.file("h.tif"), f.dir.file("hc.tif"), so), Error);
+  EXPECT_THROW(predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs_beside(f.dir.file("h.tif")), so), Error);
   EXPECT_FALSE(std::filesystem::exists(f.dir.file("h.tif")));
+  EXPECT_FALSE(std::filesystem::exists(f.dir.file("h_confidence.tif")));
   so.nan_policy = "nodata";
-  const StreamResult r = predict_streamed(ck, f.dir.file("holes.tif"), f.dir.file("h.tif"), f.dir.file("hc.tif"), so);
+  const PredictionStats r = predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs_beside(f.dir.file("h.tif")), so);
   EXPECT_EQ(r.skipped_tiles, 4);
   EXPECT_EQ(r.classified, 83 * 86 - 32 * 32 - 1);
   const LabelMap map = read_labels(f.dir.file("h.tif"));
@@ -106,7 +148,7 @@ TEST(StreamedPrediction, NodataPixelsAndEmptyWindows) {
 // Int16 input (the usual storage of radiance cubes), uncompressed and pixel-interleaved as
 // large flight lines often are, with a nodata value: the reader's fastest route, and the integer
 // route that needs no NaN scan, must still give the in-memory map.
-TEST(StreamedPrediction, Int16RasterWithNodataEqualsTheInMemoryMap) {
+TEST(Prediction, Int16RasterWithNodataEqualsTheReference) {
   Fixture& f = fixture();
   Checkpoint ck = load_checkpoint(f.checkpoint);
   Cube cube = read_cube(f.cube_tif);
@@ -131,23 +173,18 @@ TEST(StreamedPrediction, Int16RasterWithNodataEqualsTheInMemoryMap) {
   }
   cube.geo.nodata = -1;
   const std::vector<uint8_t> nodata = mask_nodata(cube, "nodata");
-  ck.preprocessor.apply(cube);
-  const Prediction memory = predict_scene(ck.net, cube, nodata, PredictOptions{});
+  const Reference expected = reference_prediction(ck, cube, nodata);
 
-  StreamOptions so;
+  PredictOptions so;
   so.tile = 16;
-  const StreamResult r = predict_streamed(ck, path, f.dir.file("int16_map.tif"), f.dir.file("int16_conf.tif"), so);
+  const PredictionStats r = predict_file(ck, path, "rcb", outputs_beside(f.dir.file("int16_map.tif")), so);
   EXPECT_EQ(r.classified, 83 * 86 - 20 * 20);
   EXPECT_EQ(r.skipped_tiles, 0);
-  const LabelMap map = read_labels(f.dir.file("int16_map.tif"));
-  for (size_t p = 0; p < map.labels.size(); ++p) {
-    const int32_t expected = memory.class_index[p] < 0 ? 0 : ck.classes.at(memory.class_index[p]).id;
-    ASSERT_EQ(map.labels[p], expected) << "pixel " << p;
-  }
-  EXPECT_EQ(map.at(45, 15), 0);
+  expect_map_equals(f.dir.file("int16_map.tif"), expected);
+  EXPECT_EQ(read_labels(f.dir.file("int16_map.tif")).at(45, 15), 0);
 }
 
-TEST(StreamedPrediction, TileFollowsTheRamBudget) {
+TEST(Prediction, TileFollowsTheRamBudget) {
   NetOptions net;
   net.in_bands = 30;
   net.patch = 9;

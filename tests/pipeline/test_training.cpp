@@ -1,16 +1,19 @@
 // End-to-end training behaviour on Salinas-A: determinism, checkpoints, resume.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "io/reader.hpp"
+#include "metric/losses.hpp"
 #include "pipeline/checkpoint.hpp"
-#include "pipeline/predictor.hpp"
+#include "pipeline/predict.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
 #include "support/synthetic.hpp"
@@ -62,11 +65,9 @@ TEST(Training, SameSeedSameMetricsAndCheckpointsPredictTheSame) {
   // The checkpoint alone reproduces the map.
   Checkpoint ck = load_checkpoint(a.file("best.ckpt"));
   EXPECT_EQ(ck.classes.ids(), (std::vector<int32_t>{1, 10, 11, 12, 13, 14}));
-  Cube cube = read_cube(quick_settings("").data.cube);
-  ck.preprocessor.apply(cube);
-  const Prediction p = predict_scene(ck.net, cube, {}, PredictOptions{});
-  const LabelMap map = read_labels(a.file("map.tif"));
-  for (size_t i = 0; i < map.labels.size(); ++i) ASSERT_EQ(ck.classes.at(p.class_index[i]).id, map.labels[i]);
+  const Cube cube = read_cube(quick_settings("").data.cube);
+  const ScenePrediction p = predict_cube(ck, cube, nullptr, PredictOptions{});
+  EXPECT_EQ(p.ids, read_labels(a.file("map.tif")).labels);
 }
 
 TEST(Training, ResumeAfterInterruptionReachesTheSameResult) {
@@ -94,7 +95,7 @@ TEST(Training, ResumeAfterInterruptionReachesTheSameResult) {
     EXPECT_TRUE(interrupted.interrupted);
   }
   clear_stop_request();
-  const int stopped_at = load_checkpoint(cut.file("last.ckpt")).epoch;
+  const int stopped_at = load_checkpoint(cut.file("last.ckpt")).progress.epoch;
   EXPECT_GE(stopped_at, 3);
   EXPECT_LT(stopped_at, 6);
   RunOptions resume = quiet();
@@ -116,9 +117,134 @@ TEST(Training, FineTuningRunsAndKeepsAccuracy) {
   EXPECT_GE(r.diversity, 0.0);
   EXPECT_LE(r.diversity, 1.0);
   Checkpoint ck = load_checkpoint(dir.file("best.ckpt"));
-  EXPECT_EQ(ck.stage, "finetune");
+  EXPECT_EQ(ck.progress.stage, "finetune");
   ASSERT_TRUE(ck.prototypes.defined());
   EXPECT_EQ(ck.prototypes.size(0), 6);
+}
+
+// Runs `s` until `stop_when` holds for last.ckpt, then resumes it; returns the resumed result.
+RunResult interrupt_and_resume(const RunSettings& s, const std::function<bool(const CheckpointInfo&)>& stop_when,
+                               CheckpointInfo& stopped) {
+  const std::string last = s.out + "/last.ckpt";
+  {
+    // peek_checkpoint builds no model, so the watcher draws nothing from torch's generator.
+    std::thread watcher([&] {
+      for (int i = 0; i < 20000 && !stop_requested(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        if (!fs::exists(last)) continue;
+        try {
+          if (stop_when(peek_checkpoint(last))) request_stop();
+        } catch (const Error&) {
+        }
+      }
+    });
+    const RunResult interrupted = run_training(salinas_scene(), s, quiet());
+    watcher.join();
+    EXPECT_TRUE(interrupted.interrupted) << "the run finished before the stop condition was seen";
+  }
+  clear_stop_request();
+  stopped = peek_checkpoint(last);
+  RunOptions resume = quiet();
+  resume.resume = true;
+  return run_training(salinas_scene(), s, resume);
+}
+
+// Fine-tuning on, validation pixels carved out (so best epoch and patience matter), patience on.
+RunSettings finetuning_settings(const std::string& out) {
+  RunSettings s = quick_settings(out);
+  s.model.patch = 5;
+  s.model.width = 8;
+  s.train.epochs = 8;
+  s.train.min_steps = 40;
+  s.train.patience = 1;
+  s.split.per_class = 12;
+  s.split.validation_fraction = 0.34;
+  s.finetune.enabled = true;
+  s.finetune.epochs = 4;
+  s.finetune.lambda = 0.1;
+  s.finetune.classifier = "prototype";
+  return s;
+}
+
+void expect_same_weights(const std::string& a, const std::string& b) {
+  Checkpoint x = load_checkpoint(a), y = load_checkpoint(b);
+  const auto px = x.net->named_parameters(), py = y.net->named_parameters();
+  ASSERT_EQ(px.size(), py.size());
+  for (const auto& item : px) EXPECT_TRUE(torch::equal(item.value(), py[item.key()])) << item.key();
+  ASSERT_EQ(x.prototypes.defined(), y.prototypes.defined());
+  if (x.prototypes.defined()) EXPECT_TRUE(torch::equal(x.prototypes, y.prototypes));
+}
+
+// Stopping inside pretraining, exactly at its end, or inside fine-tuning: --resume lands on the
+// uninterrupted run's weights, prototypes, accuracy and map.
+class ResumeThroughStages : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ResumeThroughStages, ReproducesTheUninterruptedRun) {
+  test::TempDir full, cut;
+  const RunResult reference = run_training(salinas_scene(), finetuning_settings(full.path()), quiet());
+  const std::string where = GetParam();
+  const RunSettings s = finetuning_settings(cut.path());
+  auto stop_when = [&](const CheckpointInfo& info) {
+    if (where == "pretraining") return info.stage == "pretrain" && info.epoch >= 2;
+    if (where == "between stages") return info.stage == "pretrain" && info.stage_done;
+    return info.stage == "finetune" && info.epoch >= 2;
+  };
+  CheckpointInfo stopped;
+  const RunResult resumed = interrupt_and_resume(s, stop_when, stopped);
+  if (where == "pretraining") {
+    EXPECT_LT(stopped.epoch, s.train.epochs);
+  }
+  if (where == "between stages") {
+    EXPECT_TRUE(stopped.stage_done);
+    EXPECT_LT(stopped.epoch, s.train.epochs) << "pretraining should stop early on patience here, so resuming must not train on";
+  }
+  if (where == "fine-tuning") {
+    EXPECT_EQ(stopped.stage, "finetune");
+    EXPECT_LT(stopped.epoch, s.finetune.epochs);
+  }
+  EXPECT_FALSE(resumed.interrupted);
+  EXPECT_EQ(resumed.accuracy.overall, reference.accuracy.overall);
+  EXPECT_EQ(resumed.accuracy.confusion, reference.accuracy.confusion);
+  expect_same_weights(full.file("best.ckpt"), cut.file("best.ckpt"));
+  // The last epoch's weights too: the best epoch may come before the interruption.
+  expect_same_weights(full.file("last.ckpt"), cut.file("last.ckpt"));
+  EXPECT_EQ(peek_checkpoint(full.file("last.ckpt")).epoch, peek_checkpoint(cut.file("last.ckpt")).epoch);
+  EXPECT_EQ(read_labels(full.file("map.tif")).labels, read_labels(cut.file("map.tif")).labels);
+}
+
+INSTANTIATE_TEST_SUITE_P(Training, ResumeThroughStages, ::testing::Values("pretraining", "between stages", "fine-tuning"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
+
+// The DPP prior acts in training: with lambda > 0 the rows of B end up more diverse (higher
+// log det K(B), lower mean |cos|) than with lambda = 0 from the same pretrained start and seed.
+TEST(Training, DppPriorMakesTheMetricFactorMoreDiverse) {
+  test::TempDir plain_dir, dpp_dir;
+  RunSettings plain = quick_settings(plain_dir.path());
+  plain.model.patch = 5;
+  plain.model.width = 8;
+  plain.train.epochs = 3;
+  plain.train.min_steps = 30;
+  plain.finetune.enabled = true;
+  plain.finetune.epochs = 4;
+  plain.finetune.lambda = 0;
+  RunSettings dpp = plain;
+  dpp.out = dpp_dir.path();
+  dpp.finetune.lambda = 1.0;
+  run_training(salinas_scene(), plain, quiet());
+  run_training(salinas_scene(), dpp, quiet());
+  Checkpoint ck_plain = load_checkpoint(plain_dir.file("best.ckpt")), ck_dpp = load_checkpoint(dpp_dir.file("best.ckpt"));
+  // Both fine-tunings start from the same pretrained B, so they fix the same kernel width.
+  const double sigma = ck_plain.progress.constants.at("sigma");
+  ASSERT_EQ(sigma, ck_dpp.progress.constants.at("sigma"));
+  const torch::Tensor b_plain = ck_plain.net->metric_factor().detach(), b_dpp = ck_dpp.net->metric_factor().detach();
+  const double logdet_plain = metric::dpp_log_det(b_plain, metric::DppKernel::Rbf, sigma).item<double>();
+  const double logdet_dpp = metric::dpp_log_det(b_dpp, metric::DppKernel::Rbf, sigma).item<double>();
+  EXPECT_GT(logdet_dpp, logdet_plain + 0.5) << "lambda = 1 should raise log det K(B) clearly";
+  EXPECT_LT(metric::mean_abs_cosine(b_dpp), metric::mean_abs_cosine(b_plain));
 }
 
 TEST(Checkpoint, GarbageAndTruncatedFilesAreRefused) {

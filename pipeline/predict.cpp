@@ -1,0 +1,64 @@
+// What the tile loop feeds: maps in memory, map files, or both (see predict.hpp).
+#include "pipeline/predict.hpp"
+
+#include <filesystem>
+
+#include "io/reader.hpp"
+#include "io/writer.hpp"
+#include "pipeline/scene.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+
+ScenePrediction predict_cube(Checkpoint& ck, const Cube& cube, const std::vector<uint8_t>* nodata, const PredictOptions& options) {
+  const CubeWindowSource source(cube, nodata);
+  ScenePrediction out;
+  out.ids.assign(static_cast<size_t>(cube.pixels()), 0);
+  out.confidence.assign(static_cast<size_t>(cube.pixels()), 0.0f);
+  out.stats = predict_tiles(ck, source, options, [&](const TileResult& t) {
+    for (int64_t y = 0; y < t.h; ++y) {
+      const size_t at = static_cast<size_t>((t.y0 + y) * cube.cols + t.x0);
+      std::copy_n(t.ids.begin() + y * t.w, t.w, out.ids.begin() + static_cast<int64_t>(at));
+      std::copy_n(t.confidence.begin() + y * t.w, t.w, out.confidence.begin() + static_cast<int64_t>(at));
+    }
+  });
+  return out;
+}
+
+PredictionStats predict_to_maps(Checkpoint& ck, const WindowSource& source, const MapOutputs& outputs, const PredictOptions& options,
+                                std::vector<int32_t>* ids) {
+  TiledMapWriter writer(outputs.map, outputs.confidence, source.rows(), source.cols(), ck.classes, source.geo());
+  if (ids) ids->assign(static_cast<size_t>(source.rows() * source.cols()), 0);
+  PredictionStats stats = predict_tiles(ck, source, options, [&](const TileResult& t) {
+    writer.write(t.y0, t.x0, t.h, t.w, t.ids, t.confidence);
+    if (!ids) return;
+    for (int64_t y = 0; y < t.h; ++y) std::copy_n(t.ids.begin() + y * t.w, t.w, ids->begin() + (t.y0 + y) * source.cols() + t.x0);
+  });
+  writer.commit();
+  if (!outputs.png.empty()) write_png_from_map(outputs.map, outputs.png);
+  return stats;
+}
+
+PredictionStats predict_file(Checkpoint& ck, const std::string& input, const std::string& axis_order, const MapOutputs& outputs,
+                             const PredictOptions& options) {
+  const SourceSpec spec = parse_source(input);
+  if (spec.variable.empty() && is_gdal_raster(spec.path)) {
+    // Read window by window under the RAM budget: the raster is never loaded whole.
+    const RasterWindowReader reader(spec.path);
+    warn_if_not_georeferenced(spec.path, reader.geo());
+    return predict_to_maps(ck, reader, outputs, options);
+  }
+  ReadOptions read_options;
+  read_options.axis_order = axis_order;
+  const Cube cube = read_cube(input, read_options);
+  return predict_to_maps(ck, CubeWindowSource(cube), outputs, options);
+}
+
+MapOutputs outputs_beside(const std::string& map_path) {
+  const fs::path p(map_path);
+  return {map_path, (p.parent_path() / (p.stem().string() + "_confidence.tif")).string(),
+          (p.parent_path() / (p.stem().string() + ".png")).string()};
+}
+
+}  // namespace hsi

@@ -1,0 +1,88 @@
+#pragma once
+// Whole-scene prediction: one tile loop for every input and every route, as PDAL runs standard
+// and streamed pipelines through the same stages.
+//
+//   WindowSource (GDAL raster window by window, or a cube in memory)
+//     -> tile with a halo of the patch radius, mirrored at the scene border
+//     -> nodata mask (NaN/Inf, the nodata value, or a mask known beforehand)
+//     -> preprocessing (one matrix product per tile, band-major)
+//     -> class probabilities (dense: the tile as one fully convolutional pass; patch: every
+//        window of the tile cut out and batched, the reference the dense route is tested against)
+//     -> TileSink (a tiled map writer, an in-memory map, or both)
+//
+// Tiles are sized from the RAM budget, so memory follows `ram_mb`, not the scene, on every
+// route (a .mat cube itself is read whole).
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/window_io.hpp"
+#include "pipeline/checkpoint.hpp"
+
+namespace hsi {
+
+struct PredictOptions {
+  std::string route = "auto";  // auto | dense | patch
+  int tile = 0;                // tile side; 0 = the largest that fits ram_mb
+  int64_t ram_mb = 512;
+  int batch_size = 256;               // windows per batch on the patch route
+  std::string nan_policy = "error";   // error | nodata: NaN/Inf pixels fail the run or are left unclassified
+  std::string classifier;             // softmax | prototype; empty = the checkpoint's
+  bool progress = true;
+};
+
+struct PredictionStats {
+  int64_t rows = 0, cols = 0, classified = 0, nodata_pixels = 0, tiles = 0, skipped_tiles = 0;
+  int tile = 0;
+  std::string route, classifier;  // what was actually used
+  double seconds = 0;
+  // Where the time went: reading windows, masking + preprocessing, the network, the sink.
+  double read_seconds = 0, prepare_seconds = 0, model_seconds = 0, write_seconds = 0;
+};
+
+// One classified tile: class ids (0 = no data) and the winning class's probability, row-major h x w.
+struct TileResult {
+  int64_t y0 = 0, x0 = 0, h = 0, w = 0;
+  const std::vector<int32_t>& ids;
+  const std::vector<float>& confidence;
+};
+using TileSink = std::function<void(const TileResult&)>;
+
+// The loop itself: every tile of `source` through the checkpoint's preprocessing and network.
+PredictionStats predict_tiles(Checkpoint& checkpoint, const WindowSource& source, const PredictOptions& options, const TileSink& sink);
+
+// A whole map in memory (class ids, 0 = no data; confidences) of a cube as read (not yet
+// preprocessed). `nodata` (may be null) marks pixels known to hold no data.
+struct ScenePrediction {
+  std::vector<int32_t> ids;
+  std::vector<float> confidence;
+  PredictionStats stats;
+};
+ScenePrediction predict_cube(Checkpoint& checkpoint, const Cube& cube, const std::vector<uint8_t>* nodata, const PredictOptions& options);
+
+// The map files of one prediction: the class map and the confidence map (tiled GeoTIFFs with
+// the source's geo-referencing, written atomically) and a PNG quick-look (empty: none).
+struct MapOutputs {
+  std::string map, confidence, png;
+};
+// Streams the tiles into the map files; `ids` (may be null) also receives the whole map.
+PredictionStats predict_to_maps(Checkpoint& checkpoint, const WindowSource& source, const MapOutputs& outputs,
+                                const PredictOptions& options, std::vector<int32_t>* ids = nullptr);
+// FILE[:VARIABLE]: GDAL rasters are read window by window; .mat and HDF5 cubes are read whole
+// (`axis_order` as in ReadOptions). Used by `hsi predict`, its batch mode, and `hsi train`.
+PredictionStats predict_file(Checkpoint& checkpoint, const std::string& input, const std::string& axis_order, const MapOutputs& outputs,
+                             const PredictOptions& options);
+// The default confidence and PNG names next to a map: MAP_confidence.tif, MAP.png.
+MapOutputs outputs_beside(const std::string& map_path);
+
+// The tile side whose working set fits `ram_mb` for this model and band count.
+int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb);
+
+// Class probabilities from metric-space features z [N, K]: the softmax head, or a softmax over
+// negative squared distances to the class prototypes.
+torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes);
+
+}  // namespace hsi

@@ -1,0 +1,274 @@
+// The one prediction loop (see predict.hpp): tiles read from a WindowSource, masked,
+// preprocessed with a mirrored halo, classified on the dense or the patch route, handed to a sink.
+#include <chrono>
+#include <cmath>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+#include "common/progress.hpp"
+#include "pipeline/patches.hpp"
+#include "pipeline/predict.hpp"
+#include "pipeline/scene.hpp"
+
+namespace hsi {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// One tile made ready for the network: its place, which of its pixels have no data, and the
+// preprocessed band-major input with its halo (undefined when no pixel of the tile has data).
+struct ReadyTile {
+  int64_t y0 = 0, x0 = 0, h = 0, w = 0;
+  std::vector<uint8_t> missing;  // h x w
+  torch::Tensor input;           // [1, bands, h + 2r, w + 2r]
+  double read_seconds = 0, prepare_seconds = 0;
+};
+
+// Reads, masks and preprocesses tiles. One tile at a time: its buffers are reused.
+class TilePreparer {
+ public:
+  TilePreparer(const WindowSource& source, const Preprocessor& preprocessor, int64_t radius, bool nan_is_nodata)
+      : source_(source), preprocessor_(preprocessor), r_(radius), nan_is_nodata_(nan_is_nodata) {}
+
+  ReadyTile prepare(int64_t y0, int64_t x0, int64_t side) {
+    ReadyTile t;
+    t.y0 = y0;
+    t.x0 = x0;
+    t.h = std::min(side, source_.rows() - y0);
+    t.w = std::min(side, source_.cols() - x0);
+    // The clipped window holding every source pixel the halo mirrors to.
+    const int64_t wy0 = std::max<int64_t>(0, y0 - r_), wx0 = std::max<int64_t>(0, x0 - r_);
+    const Window window{wy0, wx0, std::min(source_.rows(), y0 + t.h + r_) - wy0, std::min(source_.cols(), x0 + t.w + r_) - wx0};
+    auto start = std::chrono::steady_clock::now();
+    const RawWindow raw = source_.read_raw(window.y0, window.x0, window.h, window.w);
+    t.read_seconds = seconds_since(start);
+    start = std::chrono::steady_clock::now();
+    // The window stays in the source's value type: masking and preprocessing convert as they go.
+    visit_samples(raw, [&](auto* values) { prepare_window(t, values, window); });
+    t.prepare_seconds = seconds_since(start);
+    return t;
+  }
+
+ private:
+  struct Window {
+    int64_t y0, x0, h, w;
+  };
+
+  // Pixels without data: a mask known beforehand, else NaN/Inf anywhere or every band at the
+  // nodata value. An integer raster without a nodata value has none, and the pass is skipped.
+  template <typename T>
+  void mask_window(const ReadyTile& t, T* values, const Window& win) {
+    const int64_t B = source_.bands(), pixels = win.h * win.w;
+    window_missing_.assign(static_cast<size_t>(pixels), 0);
+    if (const std::vector<uint8_t>* known = source_.known_nodata()) {
+      for (int64_t y = 0; y < win.h; ++y)
+        for (int64_t x = 0; x < win.w; ++x) window_missing_[y * win.w + x] = (*known)[(win.y0 + y) * source_.cols() + win.x0 + x];
+      return;
+    }
+    const std::optional<double> nodata_value = source_.geo().nodata;
+    if (!nodata_value && !std::is_floating_point_v<T>) return;
+    int64_t nonfinite = 0;
+#pragma omp parallel for schedule(static) reduction(+ : nonfinite)
+    for (int64_t p = 0; p < pixels; ++p) {
+      const int state = mask_spectrum(values + p * B, B, nodata_value);
+      window_missing_[p] = state != 0;
+      nonfinite += state == 2;
+    }
+    if (nonfinite > 0 && !nan_is_nodata_) {
+      data_error(source_.path(), "holds NaN/Inf values (first seen near row " + std::to_string(t.y0) + ", column " + std::to_string(t.x0) +
+                                     "); use --nan-policy nodata (data.nan_policy = nodata) to leave those pixels unclassified");
+    }
+  }
+
+  template <typename T>
+  void prepare_window(ReadyTile& t, T* values, const Window& win) {
+    const int64_t Bout = preprocessor_.output_bands(), pixels = win.h * win.w;
+    mask_window(t, values, win);
+    t.missing.resize(static_cast<size_t>(t.h * t.w));
+    bool any = false;
+    for (int64_t y = 0; y < t.h; ++y)
+      for (int64_t x = 0; x < t.w; ++x) {
+        const uint8_t m = window_missing_[(t.y0 + y - win.y0) * win.w + (t.x0 + x - win.x0)];
+        t.missing[y * t.w + x] = m;
+        any = any || !m;
+      }
+    if (!any) return;
+    const int64_t H = t.h + 2 * r_, W = t.w + 2 * r_;
+    t.input = torch::empty({1, Bout, H, W});
+    float* out = t.input.data_ptr<float>();
+    if (win.h == H && win.w == W) {
+      // Away from the scene border the window is the tile.
+      preprocessor_.apply_band_major(values, pixels, out);
+      return;
+    }
+    // At the border the halo is mirrored exactly as the patch extractor does.
+    prepared_.resize(static_cast<size_t>(pixels * Bout));
+    preprocessor_.apply_band_major(values, pixels, prepared_.data());
+    std::vector<int64_t> source_col(static_cast<size_t>(W));
+    for (int64_t j = 0; j < W; ++j) source_col[j] = reflect_index(t.x0 - r_ + j, source_.cols()) - win.x0;
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < Bout; ++b)
+      for (int64_t i = 0; i < H; ++i) {
+        const float* src = prepared_.data() + (b * win.h + reflect_index(t.y0 - r_ + i, source_.rows()) - win.y0) * win.w;
+        float* dst = out + (b * H + i) * W;
+        for (int64_t j = 0; j < W; ++j) dst[j] = src[source_col[j]];
+      }
+  }
+
+  const WindowSource& source_;
+  const Preprocessor& preprocessor_;
+  const int64_t r_;
+  const bool nan_is_nodata_;
+  std::vector<float> prepared_;
+  std::vector<uint8_t> window_missing_;
+};
+
+// How a tile with its halo becomes class probabilities [h*w, classes], row-major.
+class TileClassifier {
+ public:
+  TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, int batch_size)
+      : ck_(ck), form_(ck.net_options.form()), dense_(route == "dense"), classifier_(classifier), batch_size_(batch_size) {}
+
+  torch::Tensor probabilities(const torch::Tensor& tile, int64_t h, int64_t w) {
+    HsiNet& net = ck_.net;
+    if (form_ == "1d") {
+      // Spectral models see one pixel at a time: the tile's spectra are the batch.
+      const torch::Tensor spectra = tile.reshape({tile.size(1), h * w}).t().contiguous();
+      return batched(spectra);
+    }
+    if (dense_) {
+      const torch::Tensor z = net->project(net->embed_dense(form_ == "3d" ? tile.unsqueeze(1) : tile));
+      return class_probabilities(net, z, classifier_, ck_.prototypes);
+    }
+    // Patch route: every window cut out of the tile, a few tile rows per batch.
+    const int64_t p = ck_.net_options.patch, rows_per_batch = std::max<int64_t>(1, batch_size_ / w);
+    std::vector<torch::Tensor> parts;
+    for (int64_t y = 0; y < h; y += rows_per_batch) {
+      throw_if_stop_requested();
+      const int64_t k = std::min(rows_per_batch, h - y);
+      // [1, B, k+p-1, W] -> [1, B, k, w, p, p] -> [k*w, B, p, p]
+      const torch::Tensor windows = tile.narrow(2, y, k + p - 1).unfold(2, p, 1).unfold(3, p, 1).permute({0, 2, 3, 1, 4, 5})
+                                        .reshape({k * w, tile.size(1), p, p});
+      const torch::Tensor z = net->project(net->embed(form_ == "3d" ? windows.unsqueeze(1) : windows));
+      parts.push_back(class_probabilities(net, z, classifier_, ck_.prototypes));
+    }
+    return torch::cat(parts, 0);
+  }
+
+ private:
+  torch::Tensor batched(const torch::Tensor& samples) {
+    std::vector<torch::Tensor> parts;
+    for (int64_t s = 0; s < samples.size(0); s += batch_size_) {
+      throw_if_stop_requested();
+      const torch::Tensor z = ck_.net->project(ck_.net->embed(samples.narrow(0, s, std::min<int64_t>(batch_size_, samples.size(0) - s))));
+      parts.push_back(class_probabilities(ck_.net, z, classifier_, ck_.prototypes));
+    }
+    return torch::cat(parts, 0);
+  }
+
+  Checkpoint& ck_;
+  const std::string form_;
+  const bool dense_;
+  const std::string classifier_;
+  const int batch_size_;
+};
+
+}  // namespace
+
+int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) {
+  // Per tile pixel (with halo): the raw window, the preprocessed tensor, and the network's
+  // widest activations in float32 (window models: several maps of up to 3w channels plus the
+  // embedding; spectral models: 3w channels along the whole spectrum, twice).
+  const double activations = net.form() == "1d" ? 6.0 * net.width * net.in_bands : 8.0 * 3 * net.width;
+  const double per_pixel = 4.0 * (static_cast<double>(input_bands) + net.in_bands + activations + 2.0 * net.embedding);
+  // A third of the budget for the tile; the rest covers the model, LibTorch and GDAL caches.
+  const double budget = static_cast<double>(ram_mb) * (1 << 20) / 3.0;
+  const int side = static_cast<int>(std::sqrt(budget / per_pixel)) - (net.patch_used() / 2) * 2;
+  return std::max(16, std::min(1024, side / 16 * 16));
+}
+
+torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes) {
+  if (classifier == "prototype") {
+    const torch::Tensor d = (z.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1);
+    return torch::softmax(-d, 1);
+  }
+  return torch::softmax(net->classify(z), 1);
+}
+
+PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const PredictOptions& o, const TileSink& sink) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (source.bands() != ck.preprocessor.input_bands()) {
+    data_error(source.path(), "has " + std::to_string(source.bands()) + " bands, the model was trained on " +
+                                  std::to_string(ck.preprocessor.input_bands()));
+  }
+  const bool window_model = ck.net->supports_dense();
+  if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
+  PredictionStats stats;
+  stats.rows = source.rows();
+  stats.cols = source.cols();
+  stats.route = window_model && o.route != "patch" ? "dense" : "patch";
+  stats.classifier = o.classifier.empty() ? ck.classifier : o.classifier;
+  if (stats.classifier == "prototype" && !ck.prototypes.defined()) {
+    throw Error(ErrorKind::Data, "the checkpoint asks for the prototype classifier but holds no prototypes");
+  }
+  int T = o.tile > 0 ? o.tile : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
+  // Align tiles with the file's blocks so every block is decoded once per tile row.
+  if (o.tile <= 0 && source.block_width() > 1 && T > source.block_width()) T = T / source.block_width() * source.block_width();
+  stats.tile = T;
+  const int64_t r = ck.net_options.patch_used() / 2;
+  // A third of the budget may hold decoded blocks (see tile_for_budget for the rest).
+  source.reserve_cache_for_window(T + 2 * r, T + 2 * r, o.ram_mb * (1LL << 20) / 3);
+  torch::NoGradGuard no_grad;
+  ck.net->eval();
+  std::vector<std::pair<int64_t, int64_t>> origins;
+  for (int64_t y0 = 0; y0 < source.rows(); y0 += T)
+    for (int64_t x0 = 0; x0 < source.cols(); x0 += T) origins.emplace_back(y0, x0);
+  ProgressBar bar("predict", o.progress ? static_cast<int64_t>(origins.size()) : 0);
+
+  // Tiles are prepared and classified in turn. (Preparing the next tile on a second thread
+  // while the network runs was measured slower on 2 cores: the threads only compete.)
+  TilePreparer preparer(source, ck.preprocessor, r, o.nan_policy == "nodata");
+  TileClassifier classifier(ck, stats.route, stats.classifier, o.batch_size);
+  std::vector<int32_t> ids;
+  std::vector<float> confidence;
+  for (const auto& [y0, x0] : origins) {
+    throw_if_stop_requested();
+    const ReadyTile tile = preparer.prepare(y0, x0, T);
+    stats.read_seconds += tile.read_seconds;
+    stats.prepare_seconds += tile.prepare_seconds;
+    const auto start = std::chrono::steady_clock::now();
+    ids.assign(static_cast<size_t>(tile.h * tile.w), 0);
+    confidence.assign(static_cast<size_t>(tile.h * tile.w), 0.0f);
+    ++stats.tiles;
+    if (tile.input.defined()) {
+      const auto [best, index] = classifier.probabilities(tile.input, tile.h, tile.w).max(1);
+      const torch::Tensor bc = best.contiguous(), ic = index.contiguous();
+      const int64_t* class_index = ic.data_ptr<int64_t>();
+      const float* best_probability = bc.data_ptr<float>();
+      for (int64_t p = 0; p < tile.h * tile.w; ++p) {
+        if (tile.missing[p]) continue;
+        ids[p] = ck.classes.at(static_cast<size_t>(class_index[p])).id;
+        confidence[p] = best_probability[p];
+        ++stats.classified;
+      }
+    } else {
+      ++stats.skipped_tiles;  // all-nodata window: the model does not run
+    }
+    stats.model_seconds += seconds_since(start);
+    const auto write_start = std::chrono::steady_clock::now();
+    sink(TileResult{tile.y0, tile.x0, tile.h, tile.w, ids, confidence});
+    stats.write_seconds += seconds_since(write_start);
+    if (o.progress) bar.update(stats.tiles);
+  }
+  bar.finish();
+  stats.nodata_pixels = stats.rows * stats.cols - stats.classified;
+  stats.seconds = seconds_since(t0);
+  return stats;
+}
+
+}  // namespace hsi
