@@ -1,64 +1,11 @@
 // hsi: hyperspectral image classification. `hsi <verb> --help` describes each verb.
-#include <iostream>
-#include <map>
 #include <string>
 #include <vector>
 
-#include "cli/commands.hpp"
+#include "cli/dispatch.hpp"
 #include "cli/runtime.hpp"
-#include "common/error.hpp"
-
-namespace {
-
-const char* kUsage =
-    "hsi <command> [options]   (hsi <command> --help for details)\n\n"
-    "commands:\n"
-    "  info         describe a cube or label map (size, type, range, geo-referencing)\n"
-    "  split        make and save a train/test split\n"
-    "  train        train a model (softmax pretraining, then metric fine-tuning if configured)\n"
-    "  finetune     run the deep-metric fine-tuning stage from a checkpoint\n"
-    "  predict      classify every pixel of a cube with a checkpoint\n"
-    "  evaluate     accuracy of a classification map against a reference map\n"
-    "  experiment   repeat split/train/predict/evaluate over seeds and models, aggregate a table\n"
-    "  model-info   print an architecture, its parameters and multiply-accumulates\n"
-    "  version      versions, BLAS and thread counts in use\n";
-
-}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace hsi::cli;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << kUsage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string verb = args[0];
-  args.erase(args.begin());
-  const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
-      {"info", run_info},         {"split", run_split},       {"train", run_train},
-      {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
-      {"model-info", run_model_info}, {"experiment", run_experiment}, {"version", run_version},
-      {"--version", run_version}};
-  auto it = verbs.find(verb);
-  if (it == verbs.end()) {
-    std::cerr << "hsi: unknown command '" << verb << "'\n" << kUsage;
-    return 2;
-  }
-  try {
-    install_signal_handlers();
-    return it->second(args);
-  } catch (const hsi::Error& e) {
-    if (e.kind() == hsi::ErrorKind::Interrupted) {
-      std::cerr << "hsi " << verb << ": interrupted; no unfinished output was left under its final name\n";
-      return e.exit_code();
-    }
-    std::cerr << "hsi " << verb << ": error: " << e.what() << "\n";
-    return e.exit_code();
-  } catch (const std::bad_alloc&) {
-    std::cerr << "hsi " << verb << ": error: out of memory\n";
-    return 5;
-  } catch (const std::exception& e) {
-    std::cerr << "hsi " << verb << ": error: " << e.what() << "\n";
-    return 5;
-  }
+  hsi::cli::install_signal_handlers();
+  return hsi::cli::run_command(std::vector<std::string>(argv + 1, argv + argc));
 }

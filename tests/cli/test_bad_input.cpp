@@ -91,10 +91,11 @@ TEST(BadInput, ConfigProblemsNameTheKey) {
                         Case{"[model]\npatch = 4\n", "model.patch"}, Case{"[model]\npatch = 0\n", "model.patch"},
                         Case{"[split]\nmode = random\n", "split.mode"}}) {
     const std::string ini = write_ini(dir, "bad.ini", base + c.extra);
-    expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 2, {c.mention}, dir.file("out"));
+    expect_clean_failure(test::run_hsi_in_process({"train", "--config", ini, "--out", dir.file("out")}), 2, {c.mention}, dir.file("out"));
   }
-  expect_clean_failure(test::run_hsi({"train", "--config", write_ini(dir, "ok.ini", base), "--train.epochs", "-3", "--out", dir.file("out")}), 2,
-                       {"train.epochs"}, dir.file("out"));
+  expect_clean_failure(
+      test::run_hsi_in_process({"train", "--config", write_ini(dir, "ok.ini", base), "--train.epochs", "-3", "--out", dir.file("out")}), 2,
+      {"train.epochs"}, dir.file("out"));
 }
 
 TEST(BadInput, PredictWithSomethingThatIsNotACheckpoint) {
@@ -142,7 +143,7 @@ TEST(Configs, EveryShippedConfigParses) {
   for (const auto& entry : fs::directory_iterator(std::string(HSI_PROJECT_ROOT) + "/configs")) {
     if (entry.path().extension() != ".ini") continue;
     ++seen;
-    const test::CliResult r = test::run_hsi({"model-info", "--config", entry.path().string(), "--bands", "30", "--classes", "6"});
+    const test::CliResult r = test::run_hsi_in_process({"model-info", "--config", entry.path().string(), "--bands", "30", "--classes", "6"});
     EXPECT_EQ(r.exit_code, 0) << entry.path() << ": " << r.err;
     EXPECT_NE(r.out.find("parameters:"), std::string::npos);
   }

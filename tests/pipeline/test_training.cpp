@@ -172,7 +172,9 @@ void expect_same_weights(const std::string& a, const std::string& b) {
   ASSERT_EQ(px.size(), py.size());
   for (const auto& item : px) EXPECT_TRUE(torch::equal(item.value(), py[item.key()])) << item.key();
   ASSERT_EQ(x.prototypes.defined(), y.prototypes.defined());
-  if (x.prototypes.defined()) EXPECT_TRUE(torch::equal(x.prototypes, y.prototypes));
+  if (x.prototypes.defined()) {
+    EXPECT_TRUE(torch::equal(x.prototypes, y.prototypes));
+  }
 }
 
 // Stopping inside pretraining, exactly at its end, or inside fine-tuning: --resume lands on the

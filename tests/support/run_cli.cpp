@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
+#include "cli/dispatch.hpp"
 #include "support/synthetic.hpp"
 
 namespace hsi::test {
@@ -69,6 +71,19 @@ CliResult run_hsi_under_mpirun(int ranks, const std::vector<std::string>& args) 
   std::vector<std::string> full = {"-np", std::to_string(ranks), "--oversubscribe", HSI_BINARY};
   full.insert(full.end(), args.begin(), args.end());
   return run("mpirun", full);
+}
+
+CliResult run_hsi_in_process(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  std::streambuf* old_out = std::cout.rdbuf(out.rdbuf());
+  std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
+  CliResult r;
+  r.exit_code = hsi::cli::run_command(args);
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
 }
 
 }  // namespace hsi::test

@@ -11,6 +11,9 @@ struct CliResult {
 };
 
 CliResult run_hsi(const std::vector<std::string>& args);
+// The same verb run in this process through the CLI library (hsi::cli::run_command), for logic
+// that is not about the process (option and config checking): no LibTorch start-up per call.
+CliResult run_hsi_in_process(const std::vector<std::string>& args);
 // hsi under `mpirun -np ranks` (allowed to run as root, as in CI containers).
 CliResult run_hsi_under_mpirun(int ranks, const std::vector<std::string>& args);
 

@@ -1,0 +1,168 @@
+#include "pipeline/experiment.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/interrupt.hpp"
+#include "common/text.hpp"
+#include "eval/aggregate.hpp"
+#include "pipeline/run.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+std::string safe_name(std::string s) {
+  for (char& c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  }
+  return s;
+}
+
+std::vector<std::string> entries(const std::string& list, const std::string& option) {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& raw : split(list, ',')) {
+    const std::string entry = trim(raw);
+    if (entry.empty()) usage_error(option + ": empty entry in '" + list + "'");
+    if (!seen.insert(entry).second) usage_error(option + ": '" + entry + "' is listed twice");
+    out.push_back(entry);
+  }
+  return out;
+}
+
+// One finished run's summary: from its result line when it ran before, else by running it.
+RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::string& model, const std::string& split_entry, int seed,
+                        const std::string& out, std::ostream& log, bool& interrupted) {
+  const fs::path dir = fs::path(out) / "runs" / safe_name(model + "_" + split_entry + "_seed" + std::to_string(seed));
+  const fs::path done = dir / "result.tsv";
+  if (fs::exists(done)) {
+    std::ifstream in(done);
+    std::string line;
+    std::getline(in, line);
+    const RunSummary summary = RunSummary::from_line(line, done.string());
+    log << "[skip] " << model << " " << split_entry << " seed " << seed << " (done: OA " << format_fixed(summary.overall, 4) << ")\n";
+    return summary;
+  }
+  RunSettings s = settings_for_split(settings_for_model(base, model), split_entry);
+  s.seed = seed;
+  s.out = dir.string();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const auto t0 = std::chrono::steady_clock::now();
+  RunOptions options;
+  options.verbose = false;
+  const RunResult result = run_training(scene, s, options);
+  RunSummary summary;
+  if (result.interrupted || stop_requested()) {
+    interrupted = true;
+    return summary;
+  }
+  summary.model = model;
+  summary.split = split_entry;
+  summary.seed = seed;
+  summary.overall = result.accuracy.overall;
+  summary.average = result.accuracy.average;
+  summary.kappa = result.accuracy.kappa;
+  summary.diversity = s.finetune.enabled ? result.diversity : -1;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& c : result.accuracy.per_class) {
+    if (c.reference > 0) summary.class_accuracy[c.id] = c.producer;
+  }
+  write_text_file(done.string(), summary.to_line() + "\n");
+  log << model << " " << split_entry << " seed " << seed << ": OA " << format_fixed(summary.overall, 4) << " AA "
+      << format_fixed(summary.average, 4) << " kappa " << format_fixed(summary.kappa, 4) << " (" << format_fixed(summary.seconds, 1) << " s)"
+      << std::endl;
+  return summary;
+}
+
+}  // namespace
+
+RunSettings settings_for_model(RunSettings s, const std::string& spec) {
+  const size_t plus = spec.find('+');
+  s.model.name = spec.substr(0, plus);
+  if (plus != std::string::npos) {
+    const std::string variant = spec.substr(plus + 1);
+    s.finetune.enabled = true;
+    if (variant == "dml") s.finetune.lambda = 0.0;
+    else if (variant == "dpp") s.finetune.lambda = s.finetune.lambda > 0 ? s.finetune.lambda : 0.1;
+    else usage_error("--models: unknown variant '+" + variant + "' in '" + spec + "' (use +dml or +dpp)");
+  } else {
+    s.finetune.enabled = false;
+  }
+  s.validate();
+  return s;
+}
+
+RunSettings settings_for_split(RunSettings s, const std::string& spec) {
+  const size_t colon = spec.find(':');
+  s.split.mode = spec.substr(0, colon);
+  const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  try {
+    if (s.split.mode == "fixed" || s.split.mode == "blocks") {
+      if (!arg.empty()) s.split.per_class = std::stoi(arg);
+    } else if (s.split.mode == "fraction") {
+      if (!arg.empty()) s.split.fraction = std::stod(arg);
+    } else if (s.split.mode != "external") {
+      usage_error("--splits: unknown protocol '" + spec + "'");
+    }
+  } catch (const std::logic_error&) {
+    usage_error("--splits: bad number in '" + spec + "'");
+  }
+  s.validate();
+  return s;
+}
+
+ExperimentPlan plan_experiment(const RunSettings& base, const std::string& models, const std::string& splits, int runs, int first_seed,
+                               const std::string& out) {
+  if (out.empty()) usage_error("--out DIR is required");
+  if (runs < 1) usage_error("--runs must be at least 1");
+  if (first_seed < 0) usage_error("--first-seed must not be negative");
+  ExperimentPlan plan;
+  plan.models = entries(models, "--models");
+  plan.splits = entries(splits, "--splits");
+  plan.runs = runs;
+  plan.first_seed = first_seed;
+  plan.out = out;
+  for (const auto& m : plan.models) settings_for_model(base, m);
+  for (const auto& sp : plan.splits) settings_for_split(base, sp);
+  return plan;
+}
+
+ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log) {
+  ExperimentResult result;
+  std::vector<RunSummary> summaries;
+  for (const auto& sp : plan.splits) {
+    for (const auto& m : plan.models) {
+      for (int seed = plan.first_seed; seed < plan.first_seed + plan.runs; ++seed) {
+        summaries.push_back(run_or_reuse(scene, base, m, sp, seed, plan.out, log, result.interrupted));
+        if (result.interrupted) return result;
+      }
+    }
+  }
+  std::map<int32_t, std::string> names;
+  for (const auto& c : scene.classes.classes()) names[c.id] = c.name;
+  std::ostringstream md, tex, csv;
+  md << "# " << scene.name << ": " << plan.runs << " runs per cell (seeds " << plan.first_seed << ".." << plan.first_seed + plan.runs - 1
+     << "), mean ± std\n\n";
+  for (const auto& sp : plan.splits) {
+    const AggregateTable table = aggregate(summaries, sp, plan.models, names);
+    md << "## " << sp << "\n\n" << table_markdown(table) << "\n";
+    tex << table_latex(table) << "\n";
+    csv << "# " << sp << "\n" << table_csv(table) << "\n";
+  }
+  write_text_file((fs::path(plan.out) / "table.md").string(), md.str());
+  write_text_file((fs::path(plan.out) / "table.tex").string(), tex.str());
+  write_text_file((fs::path(plan.out) / "table.csv").string(), csv.str());
+  result.markdown = md.str();
+  return result;
+}
+
+}  // namespace hsi

@@ -1,0 +1,39 @@
+#pragma once
+// Experiments: split -> train -> predict -> evaluate repeated over seeds, models and split
+// protocols, aggregated into one table per protocol (Markdown, LaTeX, CSV). Each finished run
+// leaves a result line in its folder, so an interrupted experiment resumes where it stopped.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "pipeline/scene.hpp"
+#include "pipeline/settings.hpp"
+
+namespace hsi {
+
+// Model entries: "ms2d", "ms2d+dml" (metric fine-tuning, lambda = 0), "ms2d+dpp" (with the DPP
+// prior). Split entries: "fixed:5", "fraction:0.05", "blocks", "blocks:10", "external".
+RunSettings settings_for_model(RunSettings base, const std::string& model_entry);
+RunSettings settings_for_split(RunSettings base, const std::string& split_entry);
+
+struct ExperimentPlan {
+  std::vector<std::string> models, splits;
+  int runs = 5, first_seed = 0;
+  std::string out;
+};
+
+// Parses the comma lists and checks every combination against `base` before any data is read:
+// a usage error names a bad or repeated entry.
+ExperimentPlan plan_experiment(const RunSettings& base, const std::string& models, const std::string& splits, int runs, int first_seed,
+                               const std::string& out);
+
+struct ExperimentResult {
+  bool interrupted = false;
+  std::string markdown;  // the tables, as written to OUT/table.md
+};
+
+// Runs (or reuses the finished) runs of the plan, one progress line each on `log`, then writes
+// OUT/table.{md,tex,csv}.
+ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log);
+
+}  // namespace hsi

@@ -1,0 +1,84 @@
+// hsi experiment as a library: the table aggregates exactly the per-run results, a rerun
+// reuses every finished run and writes the same table, and bad plans are refused up front.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "eval/aggregate.hpp"
+#include "pipeline/experiment.hpp"
+#include "support/synthetic.hpp"
+#include "test_paths.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+RunSettings tiny_base() {
+  RunSettings s;
+  s.data.cube = std::string(HSI_PROJECT_DATA) + "/SalinasA.mat";
+  s.data.labels = std::string(HSI_PROJECT_DATA) + "/SalinasA_gt.mat";
+  s.preprocess.pca = 10;
+  s.model.patch = 5;
+  s.model.width = 8;
+  s.train.epochs = 2;
+  s.train.min_steps = 10;
+  s.finetune.epochs = 1;
+  s.threads = 2;
+  return s;
+}
+
+TEST(Experiment, TableMatchesTheRunsAndARerunReusesThem) {
+  test::TempDir dir;
+  const RunSettings base = tiny_base();
+  const Scene scene = load_scene(base);
+  const ExperimentPlan plan = plan_experiment(base, "ms1d,ms2d+dpp", "fixed:5", 2, 0, dir.path());
+  std::ostringstream log;
+  const ExperimentResult first = run_experiment(scene, base, plan, log);
+  ASSERT_FALSE(first.interrupted);
+  // Every run left its result line; the table's OA cell is their mean.
+  for (const std::string model : {"ms1d", "ms2d+dpp"}) {
+    std::vector<double> oa;
+    for (int seed = 0; seed < 2; ++seed) {
+      const std::string line = slurp(dir.file("runs/" + std::string(model == "ms1d" ? "ms1d" : "ms2d_dpp") + "_fixed_5_seed" + std::to_string(seed) +
+                                              "/result.tsv"));
+      ASSERT_FALSE(line.empty()) << model << " seed " << seed;
+      oa.push_back(RunSummary::from_line(line.substr(0, line.find('\n')), "result.tsv").overall);
+    }
+    const std::string cell = format_fixed((oa[0] + oa[1]) / 2, 4);
+    EXPECT_NE(first.markdown.find(cell), std::string::npos) << model << " mean OA " << cell << " not in\n" << first.markdown;
+  }
+  EXPECT_EQ(slurp(dir.file("table.md")), first.markdown);
+  // The rerun trains nothing and writes the same tables.
+  std::ostringstream again_log;
+  const ExperimentResult again = run_experiment(scene, base, plan, again_log);
+  EXPECT_EQ(again.markdown, first.markdown);
+  size_t skips = 0;
+  for (size_t at = again_log.str().find("[skip]"); at != std::string::npos; at = again_log.str().find("[skip]", at + 1)) ++skips;
+  EXPECT_EQ(skips, 4u) << again_log.str();
+}
+
+TEST(Experiment, BadOrRepeatedEntriesAreRefusedBeforeAnyWork) {
+  const RunSettings base = tiny_base();
+  EXPECT_THROW(plan_experiment(base, "ms2d,ms2d", "fixed:5", 1, 0, "x"), Error);
+  EXPECT_THROW(plan_experiment(base, "ms2d", "fixed:5,fixed:5", 1, 0, "x"), Error);
+  EXPECT_THROW(plan_experiment(base, "ms2d+xyz", "fixed:5", 1, 0, "x"), Error);
+  EXPECT_THROW(plan_experiment(base, "ms2d", "random:5", 1, 0, "x"), Error);
+  EXPECT_THROW(plan_experiment(base, "ms2d", "fixed:x", 1, 0, "x"), Error);
+  EXPECT_THROW(plan_experiment(base, "ms2d", "fixed:5", 0, 0, "x"), Error);
+  EXPECT_NO_THROW(plan_experiment(base, "ms2d, cnn2d+dml", "fixed:5,blocks:10", 1, 0, "x"));
+}
+
+}  // namespace
+}  // namespace hsi
