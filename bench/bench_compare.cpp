@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
   for (size_t s = 0; s < order.size(); s += 32) batch_at(s);
   const double prep = seconds_since(t0);
 
-  HsiNet net(net_options);
+  HsiNet net = make_hsi_net(net_options);
   double epoch = 0;
   if (!skip_train) {
     torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));

@@ -121,17 +121,7 @@ int run_model_info(const std::vector<std::string>& args) {
   if (!parse_settings(args, "hsi model-info [--model M] [--patch P] [--bands B] [--classes C]", verb, {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
   if (bands < 1 || classes < 2) usage_error("--bands must be >= 1 and --classes >= 2");
-  NetOptions o;
-  o.name = s.model.name;
-  o.in_bands = bands;
-  o.patch = s.model.patch;
-  o.width = s.model.width;
-  o.embedding = s.model.embedding;
-  o.metric_dim = s.model.metric_dim;
-  o.classes = classes;
-  o.dropout = s.model.dropout;
-  HsiNet net(o);
-  std::cout << net->describe();
+  std::cout << make_hsi_net(s.model.net_options(bands, classes))->describe();
   return 0;
 }
 

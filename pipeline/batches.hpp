@@ -1,13 +1,14 @@
 #pragma once
-// Turns pixel indices of a preprocessed cube into the input tensor of a model form, writing the
-// patches straight into the tensor's memory.
+// Turns pixel indices of a preprocessed cube into a model's input: windows of spectra
+// [n, bands, p, p] in channels-last memory (p = 1 for spectral models), written straight into
+// the tensor's memory. Every network form reads this one layout (models/hsi_net.hpp).
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <vector>
 
 #include "io/raster.hpp"
-#include "models/hsi_net.hpp"
+#include "models/net_options.hpp"
 #include "pipeline/patches.hpp"
 
 namespace hsi {
@@ -15,13 +16,11 @@ namespace hsi {
 class BatchMaker {
  public:
   BatchMaker(const Cube& cube, const NetOptions& net);
-  // transforms: one dihedral transform id per pixel (window forms), or empty.
+  // transforms: one dihedral transform id per pixel (flips/rotations of the window), or empty.
   torch::Tensor make(const std::vector<int64_t>& pixels, const std::vector<uint8_t>& transforms = {}) const;
-  const std::string& form() const { return form_; }
 
  private:
   PatchExtractor extractor_;
-  std::string form_;
 };
 
 // Class indices 0..C-1 of original ids, in class-table order.

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
+#include "pipeline/settings.hpp"
 
 namespace hsi {
 namespace {
@@ -177,15 +178,14 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.hsi_version = info.hsi_version;
   try {
     c.progress = decode_progress(kv, raw.constants, info.stage, info.epoch);
-    NetOptions& n = c.net_options;
-    n.name = info.model;
-    n.in_bands = std::stoi(kv.at("in_bands"));
-    n.patch = std::stoi(kv.at("patch"));
-    n.width = std::stoi(kv.at("width"));
-    n.embedding = std::stoi(kv.at("embedding"));
-    n.metric_dim = std::stoi(kv.at("metric_dim"));
-    n.classes = std::stoi(kv.at("classes"));
-    n.dropout = std::stod(kv.at("dropout"));
+    ModelSettings model_settings;
+    model_settings.name = info.model;
+    model_settings.patch = std::stoi(kv.at("patch"));
+    model_settings.width = std::stoi(kv.at("width"));
+    model_settings.embedding = std::stoi(kv.at("embedding"));
+    model_settings.metric_dim = std::stoi(kv.at("metric_dim"));
+    model_settings.dropout = std::stod(kv.at("dropout"));
+    const NetOptions& n = c.net_options = model_settings.net_options(std::stoi(kv.at("in_bands")), std::stoi(kv.at("classes")));
     c.classes = ClassTable::parse(raw.classes, path);
     for (const auto& s : raw.settings) c.settings_text += s + "\n";
     torch::Tensor kept, mean, scale, basis;
@@ -200,7 +200,7 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) != n.classes) {
       data_error(path, "checkpoint is inconsistent (preprocessing, model and class table disagree)");
     }
-    c.net = HsiNet(n);
+    c.net = make_hsi_net(n);
     torch::serialize::InputArchive model;
     archive.read("model", model);
     c.net->load(model);

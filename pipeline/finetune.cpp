@@ -50,7 +50,7 @@ class FinetuneStage : public EpochStage {
   FinetuneStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
                 const FinetuneSettings& settings, bool augment, double sigma, double margin)
       : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings),
-        augment_(augment && batches.form() != "1d"), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), margin_(margin),
+        augment_(augment), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), margin_(margin),
         sampler_(train.targets, settings.classes_per_batch, settings.samples_per_class) {}
 
   int64_t batch_size() const { return sampler_.batch_size(); }

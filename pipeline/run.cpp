@@ -40,18 +40,6 @@ Samples samples_of(const std::vector<int32_t>& map, const ClassTable& classes) {
   return s;
 }
 
-NetOptions net_options(const ModelSettings& m, int bands, int classes) {
-  NetOptions o;
-  o.name = m.name;
-  o.in_bands = bands;
-  o.patch = m.patch;
-  o.width = m.width;
-  o.embedding = m.embedding;
-  o.metric_dim = m.metric_dim;
-  o.classes = classes;
-  o.dropout = m.dropout;
-  return o;
-}
 
 std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
@@ -172,7 +160,7 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
 }  // namespace
 
 Split split_for(const Scene& scene, const RunSettings& s) {
-  const int radius = s.model.name.substr(s.model.name.size() - 2) == "1d" ? 0 : s.model.patch / 2;
+  const int radius = s.model.net_options(1, 1).patch_used() / 2;
   if (!s.split.load.empty()) return load_split(s.split.load, scene.cube.rows, scene.cube.cols);
   if (s.split.mode == "external") {
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed, s.data.axis_order);
@@ -212,12 +200,12 @@ RunResult run_training(const Scene& scene, const RunSettings& s, const RunOption
   }
   Cube cube = scene.cube;
   ck.preprocessor.apply(cube);
-  ck.net_options = net_options(s.model, ck.preprocessor.output_bands(), static_cast<int>(scene.classes.size()));
+  ck.net_options = s.model.net_options(ck.preprocessor.output_bands(), static_cast<int>(scene.classes.size()));
   ck.classes = scene.classes;
   ck.scene = scene.name;
   ck.settings_text = s.config_text;
   torch::manual_seed(static_cast<uint64_t>(s.seed));
-  ck.net = resuming ? last.net : HsiNet(ck.net_options);
+  ck.net = resuming ? last.net : make_hsi_net(ck.net_options);
   result.parameters = ck.net->parameter_count();
   result.macs = ck.net->macs_per_sample();
   if (o.verbose) std::printf("%s", ck.net->describe().c_str());

@@ -22,6 +22,19 @@ void one_of(const std::string& value, const std::set<std::string>& allowed, cons
 
 }  // namespace
 
+NetOptions ModelSettings::net_options(int in_bands, int classes) const {
+  NetOptions o;
+  o.name = name;
+  o.in_bands = in_bands;
+  o.patch = patch;
+  o.width = width;
+  o.embedding = embedding;
+  o.metric_dim = metric_dim;
+  o.classes = classes;
+  o.dropout = dropout;
+  return o;
+}
+
 void PredictSettings::validate(bool verb_names) const {
   auto name = [verb_names](const std::string& key, const std::string& flag) { return verb_names ? flag : "predict." + key; };
   require(batch_size >= 1, name("batch_size", "--batch-size"), "must be at least 1");
@@ -54,7 +67,7 @@ void RunSettings::validate() const {
 
   require(preprocess.pca >= 0, "preprocess.pca", "must be 0 (off) or a positive component count");
 
-  one_of(model.name, {"ms1d", "ms2d", "ms3d", "cnn1d", "cnn2d", "cnn3d"}, "model.name");
+  one_of(model.name, std::set<std::string>(model_names().begin(), model_names().end()), "model.name");
   require(model.patch >= 1 && model.patch % 2 == 1, "model.patch", "must be a positive odd number, got " + std::to_string(model.patch));
   require(model.width >= 1, "model.width", "must be positive");
   require(model.embedding >= 1, "model.embedding", "must be positive");

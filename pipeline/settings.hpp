@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "models/net_options.hpp"
+
 namespace hsi {
 
 struct DataSettings {
@@ -42,6 +44,9 @@ struct ModelSettings {
   int embedding = 64;   // D, the feature dimension
   int metric_dim = 32;  // K, rows of the metric factor B
   double dropout = 0.2;
+
+  // The one place settings become a network's options.
+  NetOptions net_options(int in_bands, int classes) const;
 };
 
 struct TrainSettings {

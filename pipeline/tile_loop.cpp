@@ -132,19 +132,11 @@ class TilePreparer {
 class TileClassifier {
  public:
   TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, int batch_size)
-      : ck_(ck), form_(ck.net_options.form()), dense_(route == "dense"), classifier_(classifier), batch_size_(batch_size) {}
+      : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), batch_size_(batch_size) {}
 
   torch::Tensor probabilities(const torch::Tensor& tile, int64_t h, int64_t w) {
     HsiNet& net = ck_.net;
-    if (form_ == "1d") {
-      // Spectral models see one pixel at a time: the tile's spectra are the batch.
-      const torch::Tensor spectra = tile.reshape({tile.size(1), h * w}).t().contiguous();
-      return batched(spectra);
-    }
-    if (dense_) {
-      const torch::Tensor z = net->project(net->embed_dense(form_ == "3d" ? tile.unsqueeze(1) : tile));
-      return class_probabilities(net, z, classifier_, ck_.prototypes);
-    }
+    if (dense_) return class_probabilities(net, net->project(net->embed_dense(tile)), classifier_, ck_.prototypes);
     // Patch route: every window cut out of the tile, a few tile rows per batch.
     const int64_t p = ck_.net_options.patch, rows_per_batch = std::max<int64_t>(1, batch_size_ / w);
     std::vector<torch::Tensor> parts;
@@ -154,26 +146,15 @@ class TileClassifier {
       // [1, B, k+p-1, W] -> [1, B, k, w, p, p] -> [k*w, B, p, p]
       const torch::Tensor windows = tile.narrow(2, y, k + p - 1).unfold(2, p, 1).unfold(3, p, 1).permute({0, 2, 3, 1, 4, 5})
                                         .reshape({k * w, tile.size(1), p, p});
-      const torch::Tensor z = net->project(net->embed(form_ == "3d" ? windows.unsqueeze(1) : windows));
+      const torch::Tensor z = net->project(net->embed(windows));
       parts.push_back(class_probabilities(net, z, classifier_, ck_.prototypes));
     }
     return torch::cat(parts, 0);
   }
 
  private:
-  torch::Tensor batched(const torch::Tensor& samples) {
-    std::vector<torch::Tensor> parts;
-    for (int64_t s = 0; s < samples.size(0); s += batch_size_) {
-      throw_if_stop_requested();
-      const torch::Tensor z = ck_.net->project(ck_.net->embed(samples.narrow(0, s, std::min<int64_t>(batch_size_, samples.size(0) - s))));
-      parts.push_back(class_probabilities(ck_.net, z, classifier_, ck_.prototypes));
-    }
-    return torch::cat(parts, 0);
-  }
-
   Checkpoint& ck_;
-  const std::string form_;
-  const bool dense_;
+  const bool dense_;  // spectral models: every pixel's spectrum is its whole "window"
   const std::string classifier_;
   const int batch_size_;
 };
@@ -184,7 +165,7 @@ int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) 
   // Per tile pixel (with halo): the raw window, the preprocessed tensor, and the network's
   // widest activations in float32 (window models: several maps of up to 3w channels plus the
   // embedding; spectral models: 3w channels along the whole spectrum, twice).
-  const double activations = net.form() == "1d" ? 6.0 * net.width * net.in_bands : 8.0 * 3 * net.width;
+  const double activations = net.window_model() ? 8.0 * 3 * net.width : 6.0 * net.width * net.in_bands;
   const double per_pixel = 4.0 * (static_cast<double>(input_bands) + net.in_bands + activations + 2.0 * net.embedding);
   // A third of the budget for the tile; the rest covers the model, LibTorch and GDAL caches.
   const double budget = static_cast<double>(ram_mb) * (1 << 20) / 3.0;
@@ -206,7 +187,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
     data_error(source.path(), "has " + std::to_string(source.bands()) + " bands, the model was trained on " +
                                   std::to_string(ck.preprocessor.input_bands()));
   }
-  const bool window_model = ck.net->supports_dense();
+  const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
   PredictionStats stats;
   stats.rows = source.rows();

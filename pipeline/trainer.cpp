@@ -64,8 +64,7 @@ class PretrainStage : public EpochStage {
  public:
   PretrainStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
                 const TrainSettings& settings, int64_t batch)
-      : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings), batch_(batch),
-        windows_(batches.form() != "1d"), order_(train.size()) {}
+      : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings), batch_(batch), order_(train.size()) {}
 
   void begin_epoch(Rng& rng) override {
     for (size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<int64_t>(i);
@@ -84,7 +83,7 @@ class PretrainStage : public EpochStage {
       pixels.push_back(train_.pixels[i]);
       targets.push_back(train_.targets[i]);
     }
-    torch::Tensor x = batches_.make(pixels, random_transforms(pixels.size(), settings_.augment && windows_, rng.next()));
+    torch::Tensor x = batches_.make(pixels, random_transforms(pixels.size(), settings_.augment, rng.next()));
     if (settings_.spectral_noise > 0) x.add_(torch::randn_like(x) * settings_.spectral_noise);
     const torch::Tensor y = torch::tensor(targets, torch::kLong);
     optimizer_.zero_grad();
@@ -102,7 +101,6 @@ class PretrainStage : public EpochStage {
   const Samples& train_;
   const TrainSettings& settings_;
   int64_t batch_;
-  bool windows_;
   std::vector<int64_t> order_;
   size_t cursor_ = 0;
 };

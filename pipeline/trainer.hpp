@@ -29,7 +29,7 @@ TrainOutcome pretrain(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
 std::vector<int64_t> predict_samples(HsiNet& net, const BatchMaker& batches, const std::vector<int64_t>& pixels, int batch_size = 256);
 double accuracy_of(const std::vector<int64_t>& predicted, const std::vector<int64_t>& targets);
 
-// Random dihedral transforms (or none for spectral models).
+// Random dihedral transforms of the windows (identities for spectral models' 1 x 1 windows).
 std::vector<uint8_t> random_transforms(size_t n, bool enabled, uint64_t seed);
 
 }  // namespace hsi

@@ -1,5 +1,10 @@
+// The network forms: shapes for every window size, MAC counts against hand counts, the
+// architecture each name stands for (read from the parameters, not from describe()), stable
+// parameter names (checkpoints of earlier versions load), and dense tiles equal to windows.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
+
+#include <algorithm>
 
 #include "models/hsi_net.hpp"
 
@@ -18,10 +23,17 @@ NetOptions options(const std::string& name, int bands, int patch) {
   return o;
 }
 
-torch::Tensor input_for(const NetOptions& o, int64_t n) {
-  if (o.form() == "1d") return torch::randn({n, o.in_bands});
-  if (o.form() == "2d") return torch::randn({n, o.in_bands, o.patch, o.patch});
-  return torch::randn({n, 1, o.in_bands, o.patch, o.patch});
+// Every form takes windows of spectra [n, bands, p, p]; spectral models see 1 x 1 windows.
+torch::Tensor input_for(const NetOptions& o, int64_t n) { return torch::randn({n, o.in_bands, o.patch_used(), o.patch_used()}); }
+
+std::vector<std::string> parameter_names(HsiNet& net) {
+  std::vector<std::string> names;
+  for (const auto& p : net->named_parameters()) names.push_back(p.key());
+  return names;
+}
+
+bool has(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 class AllModels : public ::testing::TestWithParam<std::string> {};
@@ -30,7 +42,7 @@ TEST_P(AllModels, ShapesParametersAndMacs) {
   torch::manual_seed(0);
   for (int patch : {1, 3, 5, 9, 11}) {
     const NetOptions o = options(GetParam(), 12, patch);
-    HsiNet net(o);
+    HsiNet net = make_hsi_net(o);
     net->eval();
     const torch::Tensor x = input_for(o, 3);
     EXPECT_EQ(net->embed(x).sizes(), (std::vector<int64_t>{3, 16}));
@@ -38,35 +50,63 @@ TEST_P(AllModels, ShapesParametersAndMacs) {
     EXPECT_EQ(net->metric_factor().sizes(), (std::vector<int64_t>{6, 16}));
     EXPECT_GT(net->parameter_count(), 0);
     EXPECT_GT(net->macs_per_sample(), 0);
-    if (o.form() == "1d") break;
+    if (!o.window_model()) break;
   }
-}
-
-TEST_P(AllModels, MultiscaleAndSingleScaleDiffer) {
-  const std::string name = GetParam();
-  const NetOptions o = options(name, 12, 9);
-  HsiNet net(o);
-  const std::string description = net->describe();
-  EXPECT_NE(description.find(o.multiscale() ? "multiscale" : "single-scale"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, AllModels, ::testing::Values("ms1d", "cnn1d", "ms2d", "cnn2d", "ms3d", "cnn3d"));
 
+// What each name stands for, stated independently of the code that builds it: the kernel sizes
+// of the first bank (three for multiscale, one for single-scale), under the parameter names
+// checkpoints of earlier hsi versions hold.
+TEST(HsiNet, EachNameBuildsItsArchitectureUnderStableParameterNames) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> present, absent;
+  };
+  const std::vector<Case> cases = {
+      {"ms1d", {"b0k3.weight", "b0k7.weight", "b0k11.weight", "bn0.weight", "fc.weight", "fc_bn.weight"}, {"stem.weight"}},
+      {"cnn1d", {"b0k7.weight", "b2k7.weight", "fc.weight"}, {"b0k3.weight", "b0k11.weight"}},
+      {"ms2d",
+       {"stem.weight", "block1.branch1.weight", "block1.branch3.weight", "block1.branch5.weight", "block2.branch1.weight", "block2.branch3.weight",
+        "head.weight"},
+       {"stem3d.weight", "fold.weight"}},
+      {"cnn2d", {"stem.weight", "block1.branch3.weight", "block2.branch3.weight", "head.weight"}, {"block1.branch5.weight", "block1.branch1.weight"}},
+      {"ms3d", {"stem3d.weight", "bank3d_k1.weight", "bank3d_k3.weight", "bank3d_k5.weight", "fold.weight", "block2.branch3.weight", "head.weight"},
+       {"stem.weight", "block1.branch1.weight"}},
+      {"cnn3d", {"stem3d.weight", "bank3d_k3.weight", "fold.weight", "block2.branch3.weight"}, {"bank3d_k1.weight", "bank3d_k5.weight"}},
+  };
+  for (const Case& c : cases) {
+    HsiNet net = make_hsi_net(options(c.name, 12, 9));
+    const std::vector<std::string> names = parameter_names(net);
+    for (const char* shared : {"metric.weight", "classifier.weight", "classifier.bias"}) EXPECT_TRUE(has(names, shared)) << c.name << " " << shared;
+    EXPECT_FALSE(has(names, "metric.bias")) << "B is a bias-free linear map";
+    for (const std::string& p : c.present) EXPECT_TRUE(has(names, p)) << c.name << " lacks " << p;
+    for (const std::string& p : c.absent) EXPECT_FALSE(has(names, p)) << c.name << " has " << p;
+  }
+}
+
 TEST(HsiNet, Ms2dMacCountMatchesHandCount) {
   // ms2d, 12 bands, 9x9, w = 8: stem 12*16*81; block1 {1,3,5} 16->8 each at 5x5; block2 {1,3}
   // 24->8 each at 3x3; head 16->16 at 3x3; B 16x6; classifier 6x5.
-  const NetOptions o = options("ms2d", 12, 9);
-  HsiNet net(o);
+  HsiNet net = make_hsi_net(options("ms2d", 12, 9));
   const int64_t expected = 12 * 16 * 81 + 16 * 8 * (1 + 9 + 25) * 25 + 24 * 8 * (1 + 9) * 9 + 16 * 16 * 9 + 16 * 6 + 6 * 5;
   EXPECT_EQ(net->macs_per_sample(), expected);
 }
 
+TEST(HsiNet, UnknownNamesAreRefused) {
+  NetOptions o = options("ms4d", 12, 9);
+  EXPECT_ANY_THROW(make_hsi_net(o));
+  o.name = "2d";
+  EXPECT_ANY_THROW(o.form());
+}
+
 class DenseModels : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(DenseModels, DenseTileEqualsPatchwiseEmbeddings) {
+TEST_P(DenseModels, DenseTileEqualsWindowEmbeddings) {
   torch::manual_seed(1);
   const NetOptions o = options(GetParam(), 10, 7);
-  HsiNet net(o);
+  HsiNet net = make_hsi_net(o);
   // Give BatchNorm non-trivial running statistics, then switch to inference.
   net->train();
   {
@@ -75,21 +115,18 @@ TEST_P(DenseModels, DenseTileEqualsPatchwiseEmbeddings) {
   }
   net->eval();
   torch::NoGradGuard g;
-  const int64_t H = 6, W = 5, r = o.patch / 2;
+  const int64_t H = 6, W = 5, p = o.patch_used(), r = p / 2;
   const torch::Tensor tile = torch::randn({1, 10, H + 2 * r, W + 2 * r});
-  const bool three_d = o.form() == "3d";
-  const torch::Tensor dense = net->embed_dense(three_d ? tile.unsqueeze(1) : tile);
+  const torch::Tensor dense = net->embed_dense(tile);
   ASSERT_EQ(dense.sizes(), (std::vector<int64_t>{H * W, 16}));
-  std::vector<torch::Tensor> patches;
+  std::vector<torch::Tensor> windows;
   for (int64_t y = 0; y < H; ++y)
-    for (int64_t x = 0; x < W; ++x) patches.push_back(tile[0].narrow(1, y, o.patch).narrow(2, x, o.patch));
-  torch::Tensor batch = torch::stack(patches);
-  if (three_d) batch = batch.unsqueeze(1);
-  const torch::Tensor patchwise = net->embed(batch);
-  EXPECT_TRUE(torch::allclose(dense, patchwise, 1e-4, 1e-5)) << (dense - patchwise).abs().max().item<float>();
+    for (int64_t x = 0; x < W; ++x) windows.push_back(tile[0].narrow(1, y, p).narrow(2, x, p));
+  const torch::Tensor one_by_one = net->embed(torch::stack(windows));
+  EXPECT_TRUE(torch::allclose(dense, one_by_one, 1e-4, 1e-5)) << (dense - one_by_one).abs().max().item<float>();
 }
 
-INSTANTIATE_TEST_SUITE_P(Windows, DenseModels, ::testing::Values("ms2d", "cnn2d", "ms3d", "cnn3d"));
+INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "cnn2d", "ms3d", "cnn3d"));
 
 }  // namespace
 }  // namespace hsi

@@ -1,0 +1,39 @@
+#pragma once
+// Building blocks shared by the network forms.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace hsi {
+
+// The kernels of `kernels` no larger than `size` (at least {1}): a block keeps only the
+// branches that fit what remains of the window.
+std::vector<int> kernels_that_fit(const std::vector<int>& kernels, int size);
+
+// Drops `border` cells from both ends of every axis from first_axis on. A branch with kernel k
+// sees its input cropped by (kmax - k) / 2 so all branches line up with the largest kernel's
+// valid output, whatever the (possibly non-square) input size. For valid convolutions cropping
+// the input equals cropping the output, without computing the cells that would be thrown away
+// (14% of the first multiscale block's work at patch 13).
+torch::Tensor centre_crop(const torch::Tensor& y, int64_t border, int first_axis);
+
+std::string join_kernels(const std::vector<int>& kernels);
+
+// Parallel valid 2-D convolutions of several kernel sizes, centre-cropped to a common size,
+// concatenated, BN, ReLU.
+class MultiScale2dImpl : public torch::nn::Module {
+ public:
+  MultiScale2dImpl(int in, int width, std::vector<int> kernels);
+  torch::Tensor forward(const torch::Tensor& x);
+  int shrink() const { return kmax_ - 1; }
+
+ private:
+  std::vector<int> kernels_;
+  int kmax_;
+  std::vector<torch::nn::Conv2d> branches_;
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+TORCH_MODULE(MultiScale2d);
+
+}  // namespace hsi

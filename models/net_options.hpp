@@ -1,0 +1,31 @@
+#pragma once
+// What defines a network: its family (name), input form and sizes. Torch-free, so settings,
+// checkpoints' metadata and the CLI can use it without LibTorch's headers.
+#include <string>
+#include <vector>
+
+namespace hsi {
+
+// The input form of a model family: one spectrum, a window of spectra, or a spectral volume.
+enum class NetForm { Spectral, Spatial, Volumetric };  // 1-D, 2-D, 3-D
+
+struct NetOptions {
+  std::string name = "ms2d";  // ms1d ms2d ms3d cnn1d cnn2d cnn3d
+  int in_bands = 0;
+  int patch = 9;
+  int width = 32;
+  int embedding = 64;
+  int metric_dim = 32;
+  int classes = 0;
+  double dropout = 0.2;
+
+  NetForm form() const;     // parsed from the name (usage error for an unknown one)
+  bool multiscale() const;  // "ms*" (several kernel sizes per block) rather than "cnn*"
+  bool window_model() const { return form() != NetForm::Spectral; }
+  int patch_used() const { return window_model() ? patch : 1; }
+};
+
+// The model families hsi builds, e.g. for option help and validation.
+const std::vector<std::string>& model_names();
+
+}  // namespace hsi

@@ -1,0 +1,30 @@
+#pragma once
+// The volumetric form ("ms3d", "cnn3d"): the window as a spectral volume [N, 1, bands, p, p].
+//   Conv3d(1 -> 8, 7x1x1, spectral stride 2), BN, ReLU
+//   MultiScale3d{7x1x1, 7x3x3, 7x5x5} (spectral 'same', spatial valid, spectral stride 2),
+//     c3 = max(4, w/4) each -> 3 c3, BN, ReLU
+//   fold spectra into channels -> Conv1x1 -> 2w, BN, ReLU, then as ms2d's second block and head.
+//   "cnn3d": single 7x3x3 bank.
+// Spatially unpadded like the 2-D form, so dense tiles equal per-window results too.
+#include "models/window_net.hpp"
+
+namespace hsi {
+
+class VolumeNetImpl : public WindowNetImpl {
+ public:
+  explicit VolumeNetImpl(const NetOptions& options);
+
+ protected:
+  // [N, bands, p, p] -> volume [N, 1, bands, p, p] -> 3-D layers -> [N, folded channels, p', p']
+  torch::Tensor front(const torch::Tensor& windows) override;
+
+ private:
+  torch::nn::Conv3d stem3d_{nullptr};
+  torch::nn::BatchNorm3d stem3d_bn_{nullptr};
+  std::vector<torch::nn::Conv3d> bank3d_;
+  torch::nn::BatchNorm3d bank3d_bn_{nullptr};
+  std::vector<int> kernels3d_;
+  int kmax3d_ = 1;
+};
+
+}  // namespace hsi
