@@ -1,6 +1,7 @@
 #include "metric/losses.hpp"
 
 #include "common/error.hpp"
+#include "metric/loss_names.hpp"
 
 #include <algorithm>
 #include <functional>
@@ -248,6 +249,11 @@ class FunctionLoss : public Loss {
 };
 
 }  // namespace
+
+const std::vector<std::string>& metric_loss_names() {
+  static const std::vector<std::string> names = {"structural", "contrastive", "triplet-all", "triplet-hard", "triplet-semihard", "lifted"};
+  return names;
+}
 
 std::unique_ptr<Loss> make_loss(const std::string& name, double margin) {
   using T = torch::Tensor;

@@ -50,7 +50,7 @@ class FinetuneStage : public EpochStage {
   FinetuneStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
                 const FinetuneSettings& settings, bool augment, double sigma, double margin)
       : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings),
-        augment_(augment), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), margin_(margin),
+        augment_(augment), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), metric_loss_(metric::make_loss(settings.loss, margin)),
         sampler_(train.targets, settings.classes_per_batch, settings.samples_per_class) {}
 
   int64_t batch_size() const { return sampler_.batch_size(); }
@@ -72,7 +72,7 @@ class FinetuneStage : public EpochStage {
     optimizer_.zero_grad();
     const torch::Tensor z = net_->project(net_->embed(x));
     const torch::Tensor logits = net_->classify(z);
-    const torch::Tensor structural = metric::structural_metric_loss(z, y, margin_);
+    const torch::Tensor structural = (*metric_loss_)(z, y);
     torch::Tensor loss = structural;
     if (settings_.beta > 0) loss = loss + settings_.beta * torch::nn::functional::cross_entropy(logits, y);
     if (settings_.lambda > 0) loss = loss - settings_.lambda * metric::dpp_log_det(net_->metric_factor(), kernel_, sigma_);
@@ -103,7 +103,8 @@ class FinetuneStage : public EpochStage {
   const FinetuneSettings& settings_;
   bool augment_;
   metric::DppKernel kernel_;
-  double sigma_, margin_;
+  double sigma_;
+  std::unique_ptr<metric::Loss> metric_loss_;
   BalancedBatchSampler sampler_;
   double structural_sum_ = 0;
   int64_t steps_ = 0;
@@ -129,8 +130,8 @@ TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
   schedule.torch_seed_base = static_cast<uint64_t>(seed) * 1000033ULL + 77;
   schedule.rng_seed_base = static_cast<uint64_t>(seed) * 104729ULL + 5;
   if (verbose) {
-    std::printf("fine-tuning: lambda %.4g, %s kernel, sigma %.4g, margin %.4g, beta %.3g, batch %ld (balanced)%s\n", s.lambda,
-                s.kernel.c_str(), constants.at("sigma"), constants.at("margin"), s.beta, static_cast<long>(stage.batch_size()),
+    std::printf("fine-tuning: %s loss, lambda %.4g, %s kernel, sigma %.4g, margin %.4g, beta %.3g, batch %ld (balanced)%s\n", s.loss.c_str(),
+                s.lambda, s.kernel.c_str(), constants.at("sigma"), constants.at("margin"), s.beta, static_cast<long>(stage.batch_size()),
                 progress.epoch > 0 ? ", resumed" : "");
   }
   return run_epochs(net, optimizer, schedule, stage, batches, validation, progress, on_epoch, verbose);

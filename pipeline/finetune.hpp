@@ -2,8 +2,9 @@
 // The deep-metric fine-tuning stage: from the softmax-pretrained model, W (the feature
 // extractor) and B (the metric factor) are trained jointly on class-balanced batches with
 //   L = L_struct(z = B f(x)) + beta * CE(classifier(z)) - lambda * log det(K(B) + eps I)
-// where L_struct is the balanced contrastive loss on d_B (metric/losses.hpp) and K an RBF (or
-// cosine) kernel over the rows of B. lambda = 0 is plain deep metric learning.
+// where L_struct is finetune.loss on z (default: the balanced contrastive loss on d_B, see
+// metric/losses.hpp; triplet, lifted and plain contrastive are the alternatives) and K an RBF
+// (or cosine) kernel over the rows of B. lambda = 0 is plain deep metric learning.
 #include <torch/torch.h>
 
 #include "pipeline/batches.hpp"

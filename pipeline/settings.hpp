@@ -71,6 +71,7 @@ struct FinetuneSettings {
   double lambda = 0.1;   // weight of the DPP log-det prior (0 = plain DML)
   double sigma = 0.0;    // RBF bandwidth; 0 = median pairwise squared distance at the start
   std::string kernel = "rbf";  // rbf | cosine
+  std::string loss = "structural";  // metric loss on z (metric/loss_names.hpp)
   double beta = 1.0;     // weight of the cross-entropy term
   double margin = 0.0;   // contrastive margin on d_B; 0 = median distance between classes at the start
   int classes_per_batch = 0;  // 0 = all classes

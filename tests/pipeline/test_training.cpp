@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "io/reader.hpp"
+#include "metric/loss_names.hpp"
 #include "metric/losses.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
@@ -247,6 +248,25 @@ TEST(Training, DppPriorMakesTheMetricFactorMoreDiverse) {
   const double logdet_dpp = metric::dpp_log_det(b_dpp, metric::DppKernel::Rbf, sigma).item<double>();
   EXPECT_GT(logdet_dpp, logdet_plain + 0.5) << "lambda = 1 should raise log det K(B) clearly";
   EXPECT_LT(metric::mean_abs_cosine(b_dpp), metric::mean_abs_cosine(b_plain));
+}
+
+// Every finetune.loss choice trains: finite losses, and the fine-tuned metric still separates
+// Salinas-A's classes with the prototype classifier.
+TEST(Training, FineTuningWithEveryMetricLoss) {
+  for (const std::string& loss : metric::metric_loss_names()) {
+    test::TempDir dir;
+    RunSettings s = quick_settings(dir.path());
+    s.model.patch = 5;
+    s.model.width = 8;
+    s.train.epochs = 3;
+    s.train.min_steps = 30;
+    s.finetune.enabled = true;
+    s.finetune.epochs = 2;
+    s.finetune.loss = loss;
+    s.finetune.classifier = "prototype";
+    const RunResult r = run_training(salinas_scene(), s, quiet());
+    EXPECT_GT(r.accuracy.overall, 0.7) << loss;
+  }
 }
 
 TEST(Checkpoint, GarbageAndTruncatedFilesAreRefused) {

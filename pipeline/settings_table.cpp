@@ -1,0 +1,149 @@
+#include "pipeline/settings_table.hpp"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "common/text.hpp"
+#include "metric/loss_names.hpp"
+
+namespace hsi {
+namespace {
+
+template <typename T>
+struct Identity {
+  using type = T;
+};
+
+template <typename T>
+SettingEntry entry(std::string key, T& (*field)(RunSettings&), std::string help,
+                   typename Identity<std::function<std::string(const T&)>>::type check = nullptr) {
+  SettingEntry e{std::move(key), std::move(help), field, nullptr};
+  if (check) e.problem = [field, check](const RunSettings& s) { return check(field(const_cast<RunSettings&>(s))); };
+  return e;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string s;
+  for (const auto& n : names) s += (s.empty() ? "" : " | ") + n;
+  return s;
+}
+
+std::string number(double v) {
+  std::ostringstream o;
+  o.precision(15);
+  o << v;
+  return o.str();
+}
+
+auto at_least(double lo) {
+  return [lo](const auto& v) { return static_cast<double>(v) >= lo ? std::string() : "must be at least " + number(lo) + ", got " + number(v); };
+}
+auto within(double lo, double hi) {  // lo <= v <= hi
+  return [lo, hi](const auto& v) {
+    return static_cast<double>(v) >= lo && static_cast<double>(v) <= hi ? std::string()
+                                                                        : "must be within [" + number(lo) + ", " + number(hi) + "], got " + number(v);
+  };
+}
+auto open_unit() {  // 0 < v < 1
+  return [](const double& v) { return v > 0 && v < 1 ? std::string() : "must be within (0, 1), got " + number(v); };
+}
+auto one_of(std::vector<std::string> allowed) {
+  return [allowed](const std::string& v) {
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::string();
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return "'" + v + "' is not one of " + list;
+  };
+}
+
+}  // namespace
+
+#define FIELD(member) +[](RunSettings& s) -> auto& { return s.member; }
+
+const std::vector<SettingEntry>& setting_entries() {
+  static const std::vector<SettingEntry> table = {
+      entry("seed", FIELD(seed), "random seed (split, initialisation, batches)", at_least(0)),
+      entry("threads", FIELD(threads), "threads (0 = all cores)", at_least(0)),
+
+      entry("data.cube", FIELD(data.cube), "hyperspectral cube, FILE or FILE:VARIABLE"),
+      entry("data.labels", FIELD(data.labels), "ground-truth label map, FILE or FILE:VARIABLE"),
+      entry("data.name", FIELD(data.name), "scene name for reports"),
+      entry<std::string>("data.axis_order", FIELD(data.axis_order), "roles of the variable's dims (MATLAB size()/HDF5 dims order)",
+                         [](const std::string& v) {
+                           std::string sorted = v;
+                           std::sort(sorted.begin(), sorted.end());
+                           return sorted == "bcr" || sorted == "cr" ? std::string() : "must be a permutation of r, c, b";
+                         }),
+      entry("data.unlabelled", FIELD(data.unlabelled), "label value meaning 'no label'", within(0, 65535)),
+      entry<std::string>("data.drop_bands", FIELD(data.drop_bands), "1-based band ranges to drop, e.g. 108-112,154-167,224",
+                         [](const std::string& v) {
+                           parse_index_ranges(v, "data.drop_bands");  // throws a usage error naming the key
+                           return std::string();
+                         }),
+      entry("data.nan_policy", FIELD(data.nan_policy), "NaN/Inf in the cube: error | nodata", one_of({"error", "nodata"})),
+
+      entry("classes.class", FIELD(classes), "class entry 'ID | NAME | RRGGBB' (repeat)"),
+
+      entry("split.mode", FIELD(split.mode), "fixed | fraction | external | blocks", one_of({"fixed", "fraction", "external", "blocks"})),
+      entry("split.per_class", FIELD(split.per_class), "training pixels per class (fixed; cap in blocks)", at_least(1)),
+      entry("split.fraction", FIELD(split.fraction), "training share per class (fraction)", open_unit()),
+      entry("split.max_class_fraction", FIELD(split.max_class_fraction), "most of a small class that may go to training", open_unit()),
+      entry("split.train_map", FIELD(split.train_map), "external training map"),
+      entry("split.test_map", FIELD(split.test_map), "external test map"),
+      entry("split.block_size", FIELD(split.block_size), "block side in pixels (blocks)", at_least(2)),
+      entry("split.block_train_fraction", FIELD(split.block_train_fraction), "share of each class's blocks used for training", open_unit()),
+      entry<double>("split.validation_fraction", FIELD(split.validation_fraction), "training pixels held out for early stopping",
+                    [](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be within [0, 1), got " + number(v); }),
+      entry("split.load", FIELD(split.load), "reuse a saved split folder"),
+
+      entry("preprocess.standardize", FIELD(preprocess.standardize), "per-band standardisation fitted on training pixels"),
+      entry("preprocess.pca", FIELD(preprocess.pca), "PCA components fitted on training pixels (0 = off)", at_least(0)),
+
+      entry("model.name", FIELD(model.name), "ms1d | ms2d | ms3d | cnn1d | cnn2d | cnn3d", one_of(model_names())),
+      entry<int>("model.patch", FIELD(model.patch), "odd window side",
+                 [](const int& v) { return v >= 1 && v % 2 == 1 ? std::string() : "must be a positive odd number, got " + std::to_string(v); }),
+      entry("model.width", FIELD(model.width), "channels per branch", at_least(1)),
+      entry("model.embedding", FIELD(model.embedding), "feature dimension D", at_least(1)),
+      entry("model.metric_dim", FIELD(model.metric_dim), "rows K of the metric factor B", at_least(1)),
+      entry<double>("model.dropout", FIELD(model.dropout), "dropout before the metric layer",
+                    [](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be within [0, 1), got " + number(v); }),
+
+      entry("train.epochs", FIELD(train.epochs), "epochs", at_least(1)),
+      entry("train.batch_size", FIELD(train.batch_size), "batch size", at_least(1)),
+      entry("train.optimizer", FIELD(train.optimizer), "adam | sgd", one_of({"adam", "sgd"})),
+      entry<double>("train.lr", FIELD(train.lr), "learning rate", [](const double& v) { return v > 0 ? std::string() : "must be positive"; }),
+      entry("train.momentum", FIELD(train.momentum), "SGD momentum", within(0, 1)),
+      entry("train.weight_decay", FIELD(train.weight_decay), "weight decay", at_least(0)),
+      entry("train.schedule", FIELD(train.schedule), "cosine | step | none", one_of({"cosine", "step", "none"})),
+      entry("train.patience", FIELD(train.patience), "early-stopping patience in epochs (0 = off)", at_least(0)),
+      entry("train.augment", FIELD(train.augment), "random flips/rotations of the window"),
+      entry("train.spectral_noise", FIELD(train.spectral_noise), "std of additive noise on standardised spectra", at_least(0)),
+      entry("train.min_steps", FIELD(train.min_steps), "least optimiser steps over the whole training", at_least(0)),
+
+      entry("finetune.enabled", FIELD(finetune.enabled), "run the metric fine-tuning stage after pretraining"),
+      entry("finetune.epochs", FIELD(finetune.epochs), "epochs", at_least(1)),
+      entry("finetune.patience", FIELD(finetune.patience), "early-stopping patience in epochs (0 = off)", at_least(0)),
+      entry<double>("finetune.lr", FIELD(finetune.lr), "learning rate", [](const double& v) { return v > 0 ? std::string() : "must be positive"; }),
+      entry("finetune.loss", FIELD(finetune.loss), "metric loss on z = B f(x): " + joined(metric::metric_loss_names()),
+            one_of(metric::metric_loss_names())),
+      entry("finetune.lambda", FIELD(finetune.lambda), "weight of -log det K(B) (0 = plain DML)", at_least(0)),
+      entry("finetune.sigma", FIELD(finetune.sigma), "RBF bandwidth (0 = median pairwise squared distance)", at_least(0)),
+      entry("finetune.kernel", FIELD(finetune.kernel), "rbf | cosine", one_of({"rbf", "cosine"})),
+      entry("finetune.beta", FIELD(finetune.beta), "weight of the cross-entropy term", at_least(0)),
+      entry("finetune.margin", FIELD(finetune.margin), "margin of the metric loss (0 = median distance between classes at the start)",
+            at_least(0)),
+      entry("finetune.classes_per_batch", FIELD(finetune.classes_per_batch), "classes per balanced batch (0 = all)", at_least(0)),
+      entry("finetune.samples_per_class", FIELD(finetune.samples_per_class), "samples per class per batch (pairs need 2)", at_least(2)),
+      entry("finetune.classifier", FIELD(finetune.classifier), "softmax | prototype", one_of({"softmax", "prototype"})),
+
+      entry("predict.batch_size", FIELD(predict.batch_size), "windows per batch (patch route)", at_least(1)),
+      entry("predict.route", FIELD(predict.route), "auto | dense | patch", one_of({"auto", "dense", "patch"})),
+      entry<int>("predict.tile", FIELD(predict.tile), "tile side (0 = from predict.ram_mb)",
+                 [](const int& v) { return v == 0 || v >= 8 ? std::string() : "must be 0 (from the memory budget) or at least 8"; }),
+      entry("predict.ram_mb", FIELD(predict.ram_mb), "memory budget in MB of the prediction tiles", within(64, 1 << 30)),
+  };
+  return table;
+}
+
+}  // namespace hsi
