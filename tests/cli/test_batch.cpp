@@ -18,6 +18,8 @@ namespace fs = std::filesystem;
 namespace hsi {
 namespace {
 
+using test::slurp;
+
 // A small model trained on a synthetic scene, and that scene written as `tiles` tiles side by
 // side (each shifted 40 columns east) under dir/tiles.
 struct TiledScene {
@@ -41,13 +43,6 @@ struct TiledScene {
     }
   }
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   TiledScene scene(3);

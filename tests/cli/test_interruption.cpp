@@ -23,12 +23,7 @@ namespace fs = std::filesystem;
 namespace hsi {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
 std::string line_with(const std::string& text, const std::string& key) {
   const size_t at = text.find(key);

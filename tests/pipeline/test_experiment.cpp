@@ -18,12 +18,7 @@ namespace fs = std::filesystem;
 namespace hsi {
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using test::slurp;
 
 RunSettings tiny_base() {
   RunSettings s;

@@ -13,13 +13,6 @@
 
 namespace hsi::test {
 
-static std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 namespace {
 
 // Starts program (searched on PATH) with args, stdout/stderr to the given files.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <vector>
 
@@ -68,5 +69,12 @@ void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes
 int64_t file_size(const std::string& path) { return static_cast<int64_t>(fs::file_size(path)); }
 
 bool shared_data_available() { return fs::exists(std::string(HSI_SHARED_DATA) + "/salinas_a/SalinasA.mat"); }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 }  // namespace hsi::test
