@@ -16,7 +16,7 @@ seeds=build-fuzz/seeds
 rm -rf "$seeds" && mkdir -p "$seeds"/{config,mat,hdf5,gdal,checkpoint} build-fuzz/crashes
 cp configs/*.ini "$seeds/config/"
 cp data/SalinasA_gt.mat "$seeds/mat/"
-shared=../shared/data/ground_truth
+shared=data/ground_truth
 [ -d "$shared" ] && cp "$shared"/indian_pines/Indian_pines_gt.mat "$shared"/ksc/KSC_gt.mat "$shared"/botswana/Botswana_gt.mat "$seeds/mat/" || true
 [ -d "$shared" ] && cp "$shared"/indian_pines/indianpines_ts.tif "$seeds/gdal/" || true
 # Small HDF5 (netCDF-4 is HDF5 underneath) and GeoTIFF seeds made with GDAL.

@@ -59,9 +59,8 @@ TEST(BadInput, VariableNotFound) {
 }
 
 TEST(BadInput, LabelMapOfAnotherSize) {
-  if (!test::shared_data_available()) GTEST_SKIP();
   test::TempDir dir;
-  const std::string other = std::string(HSI_SHARED_DATA) + "/ground_truth/indian_pines/Indian_pines_gt.mat";
+  const std::string other = std::string(HSI_PROJECT_DATA) + "/ground_truth/indian_pines/Indian_pines_gt.mat";
   const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, other));
   expect_clean_failure(test::run_hsi({"train", "--config", ini, "--out", dir.file("out")}), 3, {"Indian_pines_gt.mat", "145 x 145", "83 x 86"},
                        dir.file("out"));

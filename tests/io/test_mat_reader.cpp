@@ -118,9 +118,8 @@ struct GroundTruthFact {
 class SharedGroundTruth : public ::testing::TestWithParam<GroundTruthFact> {};
 
 TEST_P(SharedGroundTruth, ReadsWithDocumentedShapeAndCount) {
-  if (!test::shared_data_available()) GTEST_SKIP() << "no ../shared/data";
   const GroundTruthFact f = GetParam();
-  const LabelMap gt = read_labels(std::string(HSI_SHARED_DATA) + "/ground_truth/" + f.file);
+  const LabelMap gt = read_labels(std::string(HSI_PROJECT_DATA) + "/ground_truth/" + f.file);
   EXPECT_EQ(gt.rows, f.rows);
   EXPECT_EQ(gt.cols, f.cols);
   int64_t labelled = 0;
@@ -149,12 +148,12 @@ INSTANTIATE_TEST_SUITE_P(
                       GroundTruthFact{"ksc/KSC_gt.mat", 512, 614, 5211, 13},
                       GroundTruthFact{"botswana/Botswana_gt.mat", 1476, 256, 3248, 14},
                       GroundTruthFact{"houston2013/houston_gt.mat:houston_gt_tr", 349, 1905, 2832, 15},
-                      GroundTruthFact{"houston2013/houston_gt.mat:houston_gt_te", 349, 1905, 12197, 15}));
+                      GroundTruthFact{"houston2013/houston_gt.mat:houston_gt_te", 349, 1905, 12197, 15},
+                      GroundTruthFact{"../samson/samson_gt.tif", 95, 95, 6582, 3}));
 
 TEST(MatReader, AmbiguousFileListsItsVariables) {
-  if (!test::shared_data_available()) GTEST_SKIP() << "no ../shared/data";
   try {
-    read_labels(std::string(HSI_SHARED_DATA) + "/ground_truth/houston2013/houston_gt.mat");
+    read_labels(std::string(HSI_PROJECT_DATA) + "/ground_truth/houston2013/houston_gt.mat");
     FAIL();
   } catch (const Error& e) {
     const std::string msg = e.what();

@@ -2,7 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "common/error.hpp"
 #include "io/reader.hpp"
@@ -105,6 +108,71 @@ TEST(BlocksSplit, NoTrainingPixelWithinThePatchRadiusOfATestPixel) {
       }
     }
   }
+}
+
+// fixed:N takes exactly N labelled pixels of every class (Salinas-A's classes hold 391 to 1525),
+// the validation share is floor(fraction * N) of them (at least one pixel left to train on),
+// and every other pixel of the class is a test pixel.
+TEST(FixedSplit, ExactCountsPerClassAndValidationShare) {
+  const LabelMap& gt = salinas_a_gt();
+  std::map<int32_t, int64_t> total;
+  for (int32_t v : gt.labels) {
+    if (v != 0) ++total[v];
+  }
+  ASSERT_EQ(total.size(), 6u);
+  for (int n : {1, 2, 3, 5, 10, 20}) {
+    for (double fraction : {0.0, 0.25, 0.5}) {
+      SplitSettings settings;
+      settings.per_class = n;
+      settings.validation_fraction = fraction;
+      const Split s = make_split(gt, settings, 4, 7);
+      ASSERT_EQ(s.counts.size(), 6u);
+      for (const auto& c : s.counts) {
+        const int64_t validation = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(fraction * n)));
+        EXPECT_EQ(c.train + c.validation, n) << "fixed:" << n << " class " << c.id;
+        EXPECT_EQ(c.validation, validation) << "fixed:" << n << " validation " << fraction << " class " << c.id;
+        EXPECT_EQ(c.test, total[c.id] - n) << "class " << c.id;
+        EXPECT_EQ(c.total, total[c.id]);
+      }
+      EXPECT_TRUE(s.notes.empty());
+    }
+  }
+}
+
+// blocks:N: at most N training pixels per class; a 12 x 12 block holding a training pixel holds
+// no test pixel; a labelled pixel in no set lies in a training block or within the guard band
+// of a training pixel, and the counts' "removed" are exactly the latter outside training blocks.
+TEST(BlocksSplit, CountsAddUpAndTrainingStaysInsideItsBlocks) {
+  const LabelMap& gt = salinas_a_gt();
+  SplitSettings settings;
+  settings.mode = "blocks";
+  settings.per_class = 10;
+  const int radius = 6;
+  const Split s = make_split(gt, settings, radius, 3);
+  auto block = [&](int64_t p) { return (p / gt.cols) / 12 * 1000 + (p % gt.cols) / 12; };
+  std::set<int64_t> training_blocks;
+  const std::vector<int64_t> train = Split::pixels_of(s.train);
+  for (int64_t p : train) training_blocks.insert(block(p));
+  for (int64_t p : Split::pixels_of(s.test)) EXPECT_EQ(training_blocks.count(block(p)), 0u) << "test pixel " << p << " in a training block";
+  std::map<int32_t, int64_t> guarded;
+  for (int64_t p = 0; p < static_cast<int64_t>(gt.labels.size()); ++p) {
+    if (gt.labels[p] == 0 || s.train[p] || s.validation[p] || s.test[p] || training_blocks.count(block(p))) continue;
+    bool near_training = false;
+    for (int64_t t : train) {
+      near_training = near_training || std::max(std::abs(t / gt.cols - p / gt.cols), std::abs(t % gt.cols - p % gt.cols)) <= radius;
+    }
+    EXPECT_TRUE(near_training) << "pixel " << p << " dropped without reason";
+    ++guarded[gt.labels[p]];
+  }
+  int64_t removed = 0;
+  for (const auto& c : s.counts) {
+    EXPECT_GT(c.train, 0) << "class " << c.id;
+    EXPECT_LE(c.train, 10) << "class " << c.id;
+    EXPECT_EQ(c.removed, guarded[c.id]) << "class " << c.id;
+    EXPECT_LE(c.train + c.validation + c.test + c.removed, c.total) << "class " << c.id;
+    removed += c.removed;
+  }
+  EXPECT_GT(removed, 0);
 }
 
 TEST(FixedSplit, SmallClassIsCappedAndReported) {

@@ -269,6 +269,88 @@ TEST(Training, FineTuningWithEveryMetricLoss) {
   }
 }
 
+// Leak-freedom end to end: the spectra of pixels that no training or validation window touches
+// (test pixels farther than the patch radius, and unlabelled ones) cannot change the fitted
+// preprocessing or any weight; a training pixel's spectrum does (the check has teeth).
+TEST(Training, PixelsNoTrainingWindowSeesDoNotChangeTheModel) {
+  RunSettings s = quick_settings("");
+  s.model.patch = 5;
+  s.model.width = 8;
+  s.train.epochs = 2;
+  s.train.min_steps = 20;
+  s.split.validation_fraction = 0.3;
+  const int radius = s.model.patch / 2;
+  test::TempDir reference_dir;
+  s.out = reference_dir.path();
+  const RunResult reference = run_training(salinas_scene(), s, quiet());
+  const Cube& cube = salinas_scene().cube;
+  std::vector<int64_t> seen;  // training and validation pixels
+  for (int64_t p = 0; p < cube.pixels(); ++p) {
+    if (reference.split.train[p] || reference.split.validation[p]) seen.push_back(p);
+  }
+  auto far_from_training = [&](int64_t p) {
+    for (int64_t t : seen) {
+      if (std::max(std::abs(t / cube.cols - p / cube.cols), std::abs(t % cube.cols - p % cube.cols)) <= radius) return false;
+    }
+    return true;
+  };
+  auto train_on = [&](const Scene& scene, const std::string& out) {
+    RunSettings again = s;
+    again.out = out;
+    again.split.load = reference_dir.file("split");
+    run_training(scene, again, quiet());
+    return load_checkpoint(out + "/best.ckpt");
+  };
+  Scene changed = salinas_scene();
+  int64_t touched = 0;
+  for (int64_t p = 0; p < cube.pixels(); ++p) {
+    if (!far_from_training(p)) continue;
+    for (int64_t b = 0; b < cube.bands; ++b) changed.cube.spectrum(p / cube.cols, p % cube.cols)[b] *= 3.0f;
+    ++touched;
+  }
+  EXPECT_GT(touched, 4000);
+  test::TempDir a, b;
+  Checkpoint original = load_checkpoint(reference_dir.file("best.ckpt"));
+  Checkpoint retrained = train_on(changed, a.path());
+  EXPECT_EQ(original.preprocessor.mean(), retrained.preprocessor.mean());
+  EXPECT_EQ(original.preprocessor.scale(), retrained.preprocessor.scale());
+  EXPECT_EQ(original.preprocessor.pca_basis(), retrained.preprocessor.pca_basis());
+  for (const auto& item : original.net->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), retrained.net->named_parameters()[item.key()])) << item.key();
+  }
+  Scene one_training_pixel = salinas_scene();
+  const int64_t t = Split::pixels_of(reference.split.train).front();
+  for (int64_t k = 0; k < cube.bands; ++k) one_training_pixel.cube.spectrum(t / cube.cols, t % cube.cols)[k] *= 3.0f;
+  Checkpoint shifted = train_on(one_training_pixel, b.path());
+  EXPECT_NE(original.preprocessor.mean(), shifted.preprocessor.mean());
+}
+
+// `hsi finetune --from`: the metric stage alone from a pretrained checkpoint, twice with the same
+// seed and threads: identical maps and confidences, a fine-tuned checkpoint with prototypes.
+TEST(Training, FineTuningFromACheckpointIsDeterministic) {
+  test::TempDir pretrained, first, second;
+  RunSettings s = quick_settings(pretrained.path());
+  s.model.patch = 5;
+  s.model.width = 8;
+  s.train.epochs = 3;
+  s.train.min_steps = 30;
+  run_training(salinas_scene(), s, quiet());
+  s.finetune.epochs = 2;
+  s.finetune.classifier = "prototype";
+  for (const test::TempDir* dir : {&first, &second}) {
+    s.out = dir->path();
+    const RunResult r = run_finetune_from(salinas_scene(), s, pretrained.file("best.ckpt"), quiet());
+    EXPECT_GT(r.accuracy.overall, 0.8);
+  }
+  EXPECT_EQ(read_labels(first.file("map.tif")).labels, read_labels(second.file("map.tif")).labels);
+  EXPECT_EQ(read_cube(first.file("confidence.tif")).data, read_cube(second.file("confidence.tif")).data);
+  Checkpoint ck = load_checkpoint(first.file("best.ckpt"));
+  EXPECT_EQ(ck.progress.stage, "finetune");
+  EXPECT_EQ(ck.classifier, "prototype");
+  EXPECT_TRUE(ck.prototypes.defined());
+  expect_same_weights(first.file("best.ckpt"), second.file("best.ckpt"));
+}
+
 TEST(Checkpoint, GarbageAndTruncatedFilesAreRefused) {
   test::TempDir dir;
   {

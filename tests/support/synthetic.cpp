@@ -68,7 +68,6 @@ void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes
 
 int64_t file_size(const std::string& path) { return static_cast<int64_t>(fs::file_size(path)); }
 
-bool shared_data_available() { return fs::exists(std::string(HSI_SHARED_DATA) + "/salinas_a/SalinasA.mat"); }
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

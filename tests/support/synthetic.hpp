@@ -32,6 +32,5 @@ void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes
 int64_t file_size(const std::string& path);
 // The whole file as text ("" when it cannot be read).
 std::string slurp(const std::string& path);
-bool shared_data_available();
 
 }  // namespace hsi::test
