@@ -1,13 +1,13 @@
-// hsi split | train | finetune | model-info: the verbs that work on a labelled scene.
+// hsi split | train | finetune: the verbs that work on a labelled scene.
 #include <filesystem>
 #include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/shortcuts.hpp"
 #include "cli/runtime.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
-#include "models/hsi_net.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/split.hpp"
@@ -17,31 +17,6 @@ namespace fs = std::filesystem;
 
 namespace hsi::cli {
 namespace {
-
-// Short forms of the most used settings; they override both the INI file and --section.key.
-struct Shortcuts {
-  std::string model, mode, split, out;
-  int patch = 0;
-  bool resume = false;
-};
-
-po::options_description shortcut_options(Shortcuts& sc, bool with_split_mode) {
-  po::options_description d("common");
-  d.add_options()("help,h", "show this help")("out", po::value(&sc.out), "output folder")(
-      "model", po::value(&sc.model), "model.name: ms1d | ms2d | ms3d | cnn1d | cnn2d | cnn3d")(
-      "patch", po::value(&sc.patch), "model.patch: odd window side")("split", po::value(&sc.split), "split.load: reuse a saved split folder");
-  if (with_split_mode) d.add_options()("mode", po::value(&sc.mode), "split.mode: fixed | fraction | external | blocks");
-  return d;
-}
-
-void apply_shortcuts(const Shortcuts& sc, RunSettings& s) {
-  if (!sc.model.empty()) s.model.name = sc.model;
-  if (sc.patch != 0) s.model.patch = sc.patch;
-  if (!sc.mode.empty()) s.split.mode = sc.mode;
-  if (!sc.split.empty()) s.split.load = sc.split;
-  s.out = sc.out;
-  s.validate();
-}
 
 void check_output_folder(const std::string& out) {
   if (out.empty()) usage_error("--out FOLDER is required");
@@ -108,21 +83,6 @@ int run_finetune(const std::vector<std::string>& args) {
   const Scene scene = load_scene(s);
   const RunResult result = run_finetune_from(scene, s, from, RunOptions{});
   return result.interrupted ? 130 : 0;
-}
-
-int run_model_info(const std::vector<std::string>& args) {
-  RunSettings s;
-  Shortcuts sc;
-  int bands = 0, classes = 16;
-  po::options_description verb = shortcut_options(sc, false);
-  verb.add_options()("bands", po::value(&bands)->default_value(200), "input bands (after preprocessing)")(
-      "classes", po::value(&classes)->default_value(16), "number of classes");
-  po::variables_map vm;
-  if (!parse_settings(args, "hsi model-info [--model M] [--patch P] [--bands B] [--classes C]", verb, {}, s, vm)) return 0;
-  apply_shortcuts(sc, s);
-  if (bands < 1 || classes < 2) usage_error("--bands must be >= 1 and --classes >= 2");
-  std::cout << make_hsi_net(s.model.net_options(bands, classes))->describe();
-  return 0;
 }
 
 }  // namespace hsi::cli

@@ -68,6 +68,8 @@ bool has_placeholder(const std::string& text) {
 std::string checked_ini_text(std::istream& in, const std::string& name) {
   std::string text, line;
   for (int number = 1; std::getline(in, line); ++number) {
+    // A UTF-8 byte-order mark (editors on Windows write one) is not part of the first key.
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line = line.substr(3);
     const std::string t = trim(line);
     const std::string where = name + ": line " + std::to_string(number) + ": ";
     if (t.empty() || t[0] == '#' || t[0] == ';') {
@@ -139,6 +141,7 @@ bool parse_settings(const std::vector<std::string>& args, const std::string& usa
     }
     if (vm.count("config")) {
       const std::string path = vm["config"].as<std::string>();
+      if (std::filesystem::is_directory(path)) throw Error(ErrorKind::Usage, path + ": is a folder, not a config file");
       std::ifstream in(path);
       if (!in) throw Error(ErrorKind::Usage, path + ": cannot open the config file");
       // Stored after the command line, so command-line values win.

@@ -17,7 +17,13 @@
 namespace hsi::cli {
 
 int configure_threads(int requested) {
-  const int threads = requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Thread pools are allocated up front: an absurd count would exhaust memory before any work.
+  if (requested > 1024) usage_error("--threads " + std::to_string(requested) + " is more than 1024; this machine has " + std::to_string(cores) + " cores");
+  if (requested > cores) {
+    std::cerr << "warning: --threads " << requested << " is more than the " << cores << " cores here; expect a slower run\n";
+  }
+  const int threads = requested > 0 ? requested : cores;
   // Debian's LibTorch starts with one thread; both pools are set so ATen, OpenMP loops and
   // OpenBLAS agree.
   torch::set_num_threads(threads);

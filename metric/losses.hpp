@@ -1,5 +1,6 @@
 #pragma once
-// The deep-metric-learning loss library. Every loss maps (embeddings or logits [N, D],
+// The deep-metric-learning loss library (NT-Xent, prototypical and center losses, which need
+// views, episodes or class centres, are in metric/representation_losses.hpp). Every loss maps (embeddings or logits [N, D],
 // integer labels [N]) to a scalar, differentiable in its inputs; miners pick the pairs and
 // triplets from the batch's distances (without gradient) and the loss is evaluated on them.
 //
@@ -44,31 +45,6 @@ torch::Tensor triplet_loss(const torch::Tensor& x, const torch::Tensor& labels, 
 //   J_ij = log(sum_{k in N(i)} exp(m - D_ik) + sum_{l in N(j)} exp(m - D_jl)) + D_ij,
 //   loss = 1 / (2|P|) sum_{(i,j) in P} max(0, J_ij)^2.
 torch::Tensor lifted_structured_loss(const torch::Tensor& x, const torch::Tensor& labels, double margin);
-
-// NT-Xent (SimCLR): z1[i] and z2[i] are two views of sample i; cosine similarity / temperature,
-// cross-entropy of each of the 2N views against its partner among the other 2N - 1.
-torch::Tensor nt_xent_loss(const torch::Tensor& z1, const torch::Tensor& z2, double temperature);
-
-// Prototypical networks (Snell et al. 2017): prototypes are the support set's class means;
-// each query gets softmax over negative squared distances to the prototypes.
-// query_labels index into the sorted unique support labels' classes by id.
-torch::Tensor prototypical_loss(const torch::Tensor& support, const torch::Tensor& support_labels, const torch::Tensor& query,
-                                const torch::Tensor& query_labels);
-
-// Center loss (Wen et al. 2016): 1/2 mean ||x_i - c_{y_i}||^2 with centres that follow the
-// features at their own rate alpha (update_centres), not through the optimiser.
-class CenterLoss {
- public:
-  CenterLoss(int64_t classes, int64_t dim, double alpha);
-  torch::Tensor operator()(const torch::Tensor& x, const torch::Tensor& labels) const;
-  void update_centres(const torch::Tensor& x, const torch::Tensor& labels);
-  const torch::Tensor& centres() const { return centres_; }
-  void set_centres(torch::Tensor c) { centres_ = std::move(c); }
-
- private:
-  torch::Tensor centres_;
-  double alpha_;
-};
 
 // ----- the DPP prior on the metric factor B -----
 enum class DppKernel { Rbf, Cosine };

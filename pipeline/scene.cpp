@@ -78,6 +78,9 @@ Scene load_scene(const RunSettings& settings) {
     }
   }
   if (labelled == 0) data_error(scene.labels.source, "the label map has no labelled pixel");
+  if (ids.size() < 2) {
+    data_error(scene.labels.source, "holds a single class (id " + std::to_string(*ids.begin()) + "); a classifier needs at least two");
+  }
   // Configured classes absent from the ground truth cannot be learnt: the model's table holds
   // exactly the classes present, configured names and colours kept.
   classes.complete_with(std::vector<int32_t>(ids.begin(), ids.end()));

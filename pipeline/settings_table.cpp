@@ -110,7 +110,7 @@ const std::vector<SettingEntry>& setting_entries() {
                     [](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be within [0, 1), got " + number(v); }),
 
       entry("train.epochs", FIELD(train.epochs), "epochs", at_least(1)),
-      entry("train.batch_size", FIELD(train.batch_size), "batch size", at_least(1)),
+      entry("train.batch_size", FIELD(train.batch_size), "batch size (BatchNorm needs 2)", at_least(2)),
       entry("train.optimizer", FIELD(train.optimizer), "adam | sgd", one_of({"adam", "sgd"})),
       entry<double>("train.lr", FIELD(train.lr), "learning rate", [](const double& v) { return v > 0 ? std::string() : "must be positive"; }),
       entry("train.momentum", FIELD(train.momentum), "SGD momentum", within(0, 1)),

@@ -111,7 +111,8 @@ TrainOutcome pretrain(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
                       const Samples& validation, const TrainSettings& s, int seed, const StageProgress& progress,
                       const EpochCallback& on_epoch, bool verbose) {
   const int64_t n = static_cast<int64_t>(train.size());
-  const int64_t batch = std::min<int64_t>(s.batch_size, n);
+  // At least two samples a batch, repeating when the set is smaller: BatchNorm needs two.
+  const int64_t batch = std::max<int64_t>(2, std::min<int64_t>(s.batch_size, n));
   StageSchedule schedule;
   schedule.name = "pretrain";
   schedule.label = "epoch";

@@ -120,6 +120,54 @@ TEST(BadInput, UnwritableOutputFolder) {
   expect_clean_failure(test::run_hsi({"split", "--config", ini, "--out", "/nonexistent/dir/split"}), 4, {"/nonexistent/dir"}, "");
 }
 
+// Outputs that would overwrite each other or an input are refused before anything is read.
+TEST(BadInput, CollidingOutputsAreRefusedBeforeAnyWork) {
+  test::TempDir dir;
+  std::ofstream(dir.file("model.ckpt")) << "x";
+  // --out map.png: the PNG quick-look would overwrite the map.
+  expect_clean_failure(test::run_hsi_in_process({"predict", "--model", dir.file("model.ckpt"), "--input", kCube, "--out", dir.file("map.png")}), 2,
+                       {"map.png", "two outputs"}, "");
+  expect_clean_failure(test::run_hsi_in_process({"predict", "--model", dir.file("model.ckpt"), "--input", kCube, "--out", dir.file("m.tif"),
+                                                 "--confidence", dir.file("m.tif")}),
+                       2, {"m.tif", "two outputs"}, "");
+  // Two batch inputs with one file name would map to one output.
+  fs::create_directories(dir.file("a"));
+  fs::create_directories(dir.file("b"));
+  std::ofstream(dir.file("a/tile.tif")) << "x";
+  std::ofstream(dir.file("b/tile.tif")) << "x";
+  expect_clean_failure(test::run_hsi_in_process({"predict", "--model", dir.file("model.ckpt"), "--inputs", dir.file("*/tile.tif"), "--out-dir",
+                                                 dir.file("maps")}),
+                       2, {"tile_map.tif", "distinct file names"}, dir.file("maps"));
+  EXPECT_FALSE(fs::exists(dir.file("maps")));
+}
+
+// Valid but unusual settings and habits: a folder as --config, a UTF-8 byte-order mark, absurd
+// thread counts and memory budgets, a batch of one, a label map of a single class.
+TEST(BadInput, UnusualSettingsGetAClearAnswer) {
+  test::TempDir dir;
+  expect_clean_failure(test::run_hsi_in_process({"model-info", "--config", dir.path()}), 2, {dir.path(), "is a folder"}, "");
+  std::ofstream(dir.file("bom.ini")) << "\xEF\xBB\xBF[model]\nname = ms1d\n";
+  const test::CliResult bom = test::run_hsi_in_process({"model-info", "--config", dir.file("bom.ini"), "--bands", "20", "--classes", "3"});
+  EXPECT_EQ(bom.exit_code, 0) << bom.err;
+  EXPECT_NE(bom.out.find("ms1d"), std::string::npos) << bom.out;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
+  expect_clean_failure(test::run_hsi_in_process({"split", "--config", ini, "--threads", "99999999", "--out", dir.file("o")}), 2,
+                       {"--threads 99999999"}, dir.file("o"));
+  expect_clean_failure(test::run_hsi_in_process({"train", "--config", ini, "--predict.ram_mb", "999999999999", "--out", dir.file("o")}), 2,
+                       {"predict.ram_mb"}, dir.file("o"));
+  expect_clean_failure(test::run_hsi_in_process({"train", "--config", ini, "--train.batch_size", "1", "--out", dir.file("o")}), 2,
+                       {"train.batch_size"}, dir.file("o"));
+  // A label map of one class.
+  LabelMap one;
+  one.rows = 83;
+  one.cols = 86;
+  one.labels.assign(83 * 86, 0);
+  for (int i = 0; i < 100; ++i) one.labels[i] = 4;
+  write_class_map(dir.file("one.tif"), 83, 86, one.labels, ClassTable::from_ids({4}), GeoInfo{});
+  expect_clean_failure(test::run_hsi({"train", "--config", write_ini(dir, "one.ini", scene_ini(kCube, dir.file("one.tif"))), "--out", dir.file("o")}),
+                       3, {"one.tif", "single class"}, dir.file("o"));
+}
+
 TEST(Cli, InfoAndVersionWork) {
   const test::CliResult info = test::run_hsi({"info", kCube});
   EXPECT_EQ(info.exit_code, 0) << info.err;

@@ -81,28 +81,45 @@ TEST(Interruption, SigintDuringFineTuningThenResumeMatchesAnUninterruptedRun) {
   interrupt_and_resume("finetune   2", "resuming fine-tuning after epoch");
 }
 
-TEST(Interruption, SigkillDuringPredictionLeavesNoFinalFile) {
+// SIGKILL while the maps are being written (their temporary files exist): nothing under a final
+// name; the rerun's outputs equal, byte for byte, those of a run that was never interrupted.
+TEST(Interruption, SigkillDuringTheWriteLeavesNoFinalFileAndTheRerunMatches) {
   test::TempDir dir;
-  test::SyntheticScene s = test::make_scene(300, 300, 16, 3, 4);
+  test::SyntheticScene s = test::make_scene(240, 240, 16, 3, 4);
   write_cube_geotiff(dir.file("cube.tif"), s.cube);
-  write_class_map(dir.file("gt.tif"), 300, 300, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
+  write_class_map(dir.file("gt.tif"), 240, 240, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
   const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "9",
-                                               "--train.epochs", "1", "--train.min_steps", "2", "--out", dir.file("run")});
+                                               "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "2", "--out", dir.file("run")});
   ASSERT_EQ(train.exit_code, 0) << train.err;
-  const std::vector<std::string> predict = {"predict", "--model", dir.file("run/best.ckpt"), "--input", dir.file("cube.tif"),
-                                            "--out", dir.file("maps/map.tif"), "--route", "patch", "--threads", "1"};
+  auto predict = [&](const std::string& folder) {
+    return std::vector<std::string>{"predict", "--model", dir.file("run/best.ckpt"), "--input", dir.file("cube.tif"), "--out",
+                                    dir.file(folder + "/map.tif"), "--route", "patch", "--tile", "32", "--threads", "1"};
+  };
+  fs::create_directories(dir.file("reference"));
   fs::create_directories(dir.file("maps"));
-  const int pid = test::spawn_hsi(predict, dir.file("o.txt"), dir.file("e.txt"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  const test::CliResult reference = test::run_hsi(predict("reference"));
+  ASSERT_EQ(reference.exit_code, 0) << reference.err;
+
+  const int pid = test::spawn_hsi(predict("maps"), dir.file("o.txt"), dir.file("e.txt"));
+  bool writing = false;
+  for (int i = 0; i < 4000 && !writing; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    for (const auto& entry : fs::directory_iterator(dir.file("maps"))) writing = writing || entry.path().filename().string().rfind(".map.tmp", 0) == 0;
+  }
+  ASSERT_TRUE(writing) << "the map's temporary file never appeared\n" << slurp(dir.file("e.txt"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the tile loop
   kill(pid, SIGKILL);
-  EXPECT_EQ(test::wait_hsi(pid), -SIGKILL) << "prediction finished before it could be killed; make the scene larger";
-  for (const char* f : {"map.tif", "map_confidence.tif", "map.png"}) EXPECT_FALSE(fs::exists(dir.file(std::string("maps/") + f))) << f;
-  // The rerun takes the (much faster) dense route: same job, same outputs.
-  std::vector<std::string> rerun_args = predict;
-  rerun_args[rerun_args.size() - 3] = "dense";
-  const test::CliResult rerun = test::run_hsi(rerun_args);
+  ASSERT_EQ(test::wait_hsi(pid), -SIGKILL) << "prediction finished before it could be killed; make the scene larger";
+  const std::vector<std::string> outputs = {"map.tif", "map_confidence.tif", "map.png"};
+  for (const std::string& f : outputs) EXPECT_FALSE(fs::exists(dir.file("maps/" + f))) << f;
+
+  const test::CliResult rerun = test::run_hsi(predict("maps"));
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
-  for (const char* f : {"map.tif", "map_confidence.tif", "map.png"}) EXPECT_TRUE(fs::exists(dir.file(std::string("maps/") + f))) << f;
+  for (const std::string& f : outputs) {
+    const std::string expected = slurp(dir.file("reference/" + f)), got = slurp(dir.file("maps/" + f));
+    EXPECT_FALSE(expected.empty()) << f;
+    EXPECT_TRUE(expected == got) << f << " differs from the uninterrupted run's";
+  }
 }
 
 // Writes the cube as a MAT v5 file (MATLAB's column-major rows x cols x bands).

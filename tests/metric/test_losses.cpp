@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "metric/losses.hpp"
+#include "metric/representation_losses.hpp"
 
 namespace hsi::metric {
 namespace {
