@@ -93,7 +93,6 @@ int main(int argc, char** argv) {
   spec.drop_bands = {108, 109, 110, 111, 112, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 224};
   spec.pca = 30;
   const Preprocessor pre = Preprocessor::fit(cube, train, spec);
-  const Cube raw = cube;  // prediction preprocesses tile by tile, as `hsi predict` does
   pre.apply(cube);
   NetOptions net_options;
   net_options.name = model;
@@ -135,13 +134,15 @@ int main(int argc, char** argv) {
   Checkpoint ck;
   ck.net_options = net_options;
   ck.net = net;
-  ck.preprocessor = pre;
+  // Inference starts from the preprocessed cube, as the Python reference's does: the tile loop
+  // gets a pass-through preprocessing (no standardisation, no PCA).
+  ck.preprocessor = Preprocessor::fit(cube, train, PreprocessSpec{{}, false, 0});
   ck.classes = ClassTable::from_ids(ids);
   PredictOptions po;
   po.route = route;
   po.progress = false;
-  predict_cube(ck, raw, nullptr, po);  // warm-up: oneDNN builds its kernels on the first call
-  const PredictionStats p = predict_cube(ck, raw, nullptr, po).stats;
+  predict_cube(ck, cube, nullptr, po);  // warm-up: oneDNN builds its kernels on the first call
+  const PredictionStats p = predict_cube(ck, cube, nullptr, po).stats;
   const double pixels = static_cast<double>(cube.pixels());
 
   // The ceiling: a 2048^3 float32 matrix multiply.
