@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "common/error.hpp"
 #include "io/reader.hpp"
@@ -81,6 +82,15 @@ TEST(Writers, FailureLeavesNoFileBehind) {
     EXPECT_THROW(write_float_map(dir.file("ro/conf.tif"), 1, 1, {0.5f}, GeoInfo{}, 0.0), Error);
   }
   EXPECT_THROW(write_float_map(dir.file("missing/conf.tif"), 1, 1, {0.5f}, GeoInfo{}, 0.0), Error);
+  // Unwritable for root too (CI runs as root, which ignores permission bits): a "folder" that is
+  // a file, and a file system that takes no new files.
+  std::ofstream(dir.file("plain")) << "x";
+  EXPECT_THROW(write_float_map(dir.file("plain/conf.tif"), 1, 1, {0.5f}, GeoInfo{}, 0.0), Error);
+  EXPECT_THROW(write_float_map("/proc/hsi_conf.tif", 1, 1, {0.5f}, GeoInfo{}, 0.0), Error);
+  EXPECT_FALSE(fs::exists("/proc/hsi_conf.tif"));
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    EXPECT_EQ(entry.path().filename().string().find("hsi_conf"), std::string::npos) << "temporary file left: " << entry.path();
+  }
 }
 
 TEST(Writers, ConfidenceAndPng) {
