@@ -48,8 +48,8 @@ void print_stats(const PredictionStats& r, const MapOutputs& outputs) {
 }  // namespace
 
 int run_predict(const std::vector<std::string>& args) {
-  const PredictSettings defaults;
   PredictOptions options;
+  const PredictSettings defaults = options;
   std::string model, input, out, confidence, png, axis_order, inputs, out_dir;
   int threads = 0;
   po::options_description desc("hsi predict --model CKPT --input CUBE --out MAP.tif [options]");
@@ -74,12 +74,7 @@ int run_predict(const std::vector<std::string>& args) {
     return 0;
   }
   // Options first, then files: nothing is read before every option is known to be sound.
-  PredictSettings checked = defaults;
-  checked.route = options.route;
-  checked.tile = options.tile;
-  checked.batch_size = options.batch_size;
-  checked.ram_mb = options.ram_mb;
-  checked.validate(true);
+  options.validate(true);
   if (options.nan_policy != "error" && options.nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
   if (!options.classifier.empty() && options.classifier != "softmax" && options.classifier != "prototype") {
     usage_error("--classifier must be softmax or prototype");

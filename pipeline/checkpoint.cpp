@@ -40,14 +40,14 @@ void encode_progress(std::ostream& m, const StageProgress& p) {
 
 // Checkpoints written before the loop's state was stored resume with a fresh best and patience.
 StageProgress decode_progress(const std::map<std::string, std::string>& kv, const std::vector<std::string>& constants,
-                              const std::string& stage, int epoch) {
+                              const CheckpointInfo& info) {
   StageProgress p;
-  p.stage = stage;
-  p.epoch = epoch;
+  p.stage = info.stage;
+  p.epoch = info.epoch;
+  p.done = info.stage_done;
   if (kv.count("best_epoch")) p.best_epoch = std::stoi(kv.at("best_epoch"));
   if (kv.count("best_validation_oa")) p.best_validation_oa = std::stod(kv.at("best_validation_oa"));
   if (kv.count("epochs_without_gain")) p.epochs_without_gain = std::stoi(kv.at("epochs_without_gain"));
-  if (kv.count("stage_done")) p.done = kv.at("stage_done") == "1";
   for (const std::string& entry : constants) {
     const size_t colon = entry.find(':');
     if (colon == std::string::npos) throw std::invalid_argument("stage constant without a value");
@@ -177,7 +177,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.scene = info.scene;
   c.hsi_version = info.hsi_version;
   try {
-    c.progress = decode_progress(kv, raw.constants, info.stage, info.epoch);
+    c.progress = decode_progress(kv, raw.constants, info);
     ModelSettings model_settings;
     model_settings.name = info.model;
     model_settings.patch = std::stoi(kv.at("patch"));

@@ -44,7 +44,7 @@ static double auto_margin(HsiNet& net, const BatchMaker& batches, const Samples&
 
 namespace {
 
-// One class-balanced batch: structural metric loss + beta * CE - lambda * log det K(B).
+// One class-balanced batch: finetune.loss on z + beta * CE - lambda * log det K(B).
 class FinetuneStage : public EpochStage {
  public:
   FinetuneStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
@@ -56,7 +56,7 @@ class FinetuneStage : public EpochStage {
   int64_t batch_size() const { return sampler_.batch_size(); }
 
   void begin_epoch(Rng&) override {
-    structural_sum_ = 0;
+    metric_sum_ = 0;
     steps_ = 0;
   }
 
@@ -72,13 +72,13 @@ class FinetuneStage : public EpochStage {
     optimizer_.zero_grad();
     const torch::Tensor z = net_->project(net_->embed(x));
     const torch::Tensor logits = net_->classify(z);
-    const torch::Tensor structural = (*metric_loss_)(z, y);
-    torch::Tensor loss = structural;
+    const torch::Tensor metric_term = (*metric_loss_)(z, y);
+    torch::Tensor loss = metric_term;
     if (settings_.beta > 0) loss = loss + settings_.beta * torch::nn::functional::cross_entropy(logits, y);
     if (settings_.lambda > 0) loss = loss - settings_.lambda * metric::dpp_log_det(net_->metric_factor(), kernel_, sigma_);
     loss.backward();
     optimizer_.step();
-    structural_sum_ += structural.item<double>();
+    metric_sum_ += metric_term.item<double>();
     ++steps_;
     return {loss.item<double>(), (logits.argmax(1) == y).sum().item<int64_t>(), static_cast<int64_t>(targets.size())};
   }
@@ -90,7 +90,7 @@ class FinetuneStage : public EpochStage {
       logdet = metric::dpp_log_det(net_->metric_factor(), kernel_, sigma_).item<double>();
     }
     char extra[160];
-    std::snprintf(extra, sizeof extra, "struct %.4f  logdetK %.3f  mean|cos(B)| %.4f", structural_sum_ / std::max<int64_t>(steps_, 1), logdet,
+    std::snprintf(extra, sizeof extra, "%s %.4f  logdetK %.3f  mean|cos(B)| %.4f", settings_.loss.c_str(), metric_sum_ / std::max<int64_t>(steps_, 1), logdet,
                   metric::mean_abs_cosine(net_->metric_factor()));
     return extra;
   }
@@ -106,7 +106,7 @@ class FinetuneStage : public EpochStage {
   double sigma_;
   std::unique_ptr<metric::Loss> metric_loss_;
   BalancedBatchSampler sampler_;
-  double structural_sum_ = 0;
+  double metric_sum_ = 0;
   int64_t steps_ = 0;
 };
 

@@ -21,14 +21,13 @@
 
 #include "io/window_io.hpp"
 #include "pipeline/checkpoint.hpp"
+#include "pipeline/settings.hpp"
 
 namespace hsi {
 
-struct PredictOptions {
-  std::string route = "auto";  // auto | dense | patch
-  int tile = 0;                // tile side; 0 = the largest that fits ram_mb
-  int64_t ram_mb = 512;
-  int batch_size = 256;               // windows per batch on the patch route
+// The [predict] settings (route, tile, ram_mb, batch_size: defaults declared once, in
+// PredictSettings) and what a single prediction adds.
+struct PredictOptions : PredictSettings {
   std::string nan_policy = "error";   // error | nodata: NaN/Inf pixels fail the run or are left unclassified
   std::string classifier;             // softmax | prototype; empty = the checkpoint's
   bool progress = true;

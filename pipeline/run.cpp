@@ -70,10 +70,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
 
   // The scene as read, with the mask made when it was loaded: the same tile loop as `hsi predict`.
   PredictOptions po;
-  po.route = s.predict.route;
-  po.tile = s.predict.tile;
-  po.ram_mb = s.predict.ram_mb;
-  po.batch_size = s.predict.batch_size;
+  static_cast<PredictSettings&>(po) = s.predict;
   po.nan_policy = s.data.nan_policy;
   po.progress = o.verbose;
   const CubeWindowSource source(scene.cube, &scene.nodata);

@@ -67,7 +67,8 @@ TEST(Training, SameSeedSameMetricsAndCheckpointsPredictTheSame) {
   Checkpoint ck = load_checkpoint(a.file("best.ckpt"));
   EXPECT_EQ(ck.classes.ids(), (std::vector<int32_t>{1, 10, 11, 12, 13, 14}));
   const Cube cube = read_cube(quick_settings("").data.cube);
-  const ScenePrediction p = predict_cube(ck, cube, nullptr, PredictOptions{});
+  const PredictOptions defaults;
+  const ScenePrediction p = predict_cube(ck, cube, nullptr, defaults);
   EXPECT_EQ(p.ids, read_labels(a.file("map.tif")).labels);
 }
 
