@@ -6,10 +6,23 @@
 #include "cli/shortcuts.hpp"
 #include "common/error.hpp"
 #include "models/hsi_net.hpp"
+#include "pipeline/select.hpp"
 
 namespace po = boost::program_options;
 
 namespace hsi::cli {
+namespace {
+
+void describe(const RunSettings& s, int bands, int classes) {
+  if (s.model.name == "svm") {
+    std::cout << "svm (RBF C-SVC, one-vs-one; LIBSVM), input " << bands << " bands, " << classes << " classes\n"
+              << "  C and gamma chosen by cross-validation on the training pixels; parameters: the support vectors found in training\n";
+    return;
+  }
+  std::cout << make_hsi_net(s.model.net_options(bands, classes))->describe();
+}
+
+}  // namespace
 
 int run_model_info(const std::vector<std::string>& args) {
   RunSettings s;
@@ -19,10 +32,18 @@ int run_model_info(const std::vector<std::string>& args) {
   verb.add_options()("bands", po::value(&bands)->default_value(200), "input bands (after preprocessing)")(
       "classes", po::value(&classes)->default_value(16), "number of classes");
   po::variables_map vm;
-  if (!parse_settings(args, "hsi model-info [--model M] [--patch P] [--bands B] [--classes C]", verb, {}, s, vm)) return 0;
+  if (!parse_settings(args, "hsi model-info [--model M|auto] [--patch P] [--bands B] [--classes C]", verb, {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
   if (bands < 1 || classes < 2) usage_error("--bands must be >= 1 and --classes >= 2");
-  std::cout << make_hsi_net(s.model.net_options(bands, classes))->describe();
+  if (s.model.name == "auto") {
+    // What auto may choose: every candidate's architecture.
+    for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates")) {
+      std::cout << "== candidate " << c.label() << "\n";
+      describe(with_candidate(s, c), bands, classes);
+    }
+    return 0;
+  }
+  describe(s, bands, classes);
   return 0;
 }
 

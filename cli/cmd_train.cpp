@@ -1,4 +1,4 @@
-// hsi split | train | finetune: the verbs that work on a labelled scene.
+// hsi split | select | train | finetune: the verbs that work on a labelled scene.
 #include <filesystem>
 #include <iostream>
 
@@ -8,6 +8,7 @@
 #include "cli/runtime.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/split.hpp"
@@ -41,6 +42,32 @@ int run_split(const std::vector<std::string>& args) {
   save_split(split, s.out, scene.classes, scene.cube.geo);
   std::cout << "split of " << scene.name << " (" << split.mode << ", seed " << s.seed << ", patch " << s.model.patch << ") -> " << s.out << "\n"
             << split_table(split, scene.classes);
+  return 0;
+}
+
+int run_select(const std::vector<std::string>& args) {
+  RunSettings s;
+  Shortcuts sc;
+  po::variables_map vm;
+  if (!parse_settings(args, "hsi select --config SCENE.ini [--select.candidates LIST] [--split DIR] --out DIR", shortcut_options(sc, true), {},
+                      s, vm)) {
+    return 0;
+  }
+  apply_shortcuts(sc, s);
+  s.model.name = "auto";  // the split keeps clear of the largest candidate window
+  check_output_folder(s.out);
+  configure_threads(s.threads);
+  const Scene scene = load_scene(s);
+  const Split split = split_for(scene, s);
+  std::cout << "split (" << split.mode << ", seed " << s.seed << "):\n" << split_table(split, scene.classes);
+  const Selection selection = select_model(scene, s, split, true);
+  if (stop_requested()) return 130;
+  std::error_code ec;
+  fs::create_directories(s.out, ec);
+  if (ec) output_error(s.out, "cannot create the output folder");
+  write_text_file((fs::path(s.out) / "selection.md").string(), selection_markdown(selection));
+  write_text_file((fs::path(s.out) / "selection.json").string(), selection_json(selection) + "\n");
+  std::cout << "\n" << selection_markdown(selection) << "\nwritten: " << (fs::path(s.out) / "selection.{md,json}").string() << "\n";
   return 0;
 }
 

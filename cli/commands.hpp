@@ -9,6 +9,7 @@ namespace hsi::cli {
 
 int run_info(const std::vector<std::string>& args);
 int run_split(const std::vector<std::string>& args);
+int run_select(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_finetune(const std::vector<std::string>& args);
 int run_predict(const std::vector<std::string>& args);

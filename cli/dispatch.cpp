@@ -15,7 +15,9 @@ const char* kUsage =
     "commands:\n"
     "  info         describe a cube or label map (size, type, range, geo-referencing)\n"
     "  split        make and save a train/test split\n"
-    "  train        train a model (softmax pretraining, then metric fine-tuning if configured)\n"
+    "  select       choose the model and window by cross-validation on the training pixels\n"
+    "  train        train a model (softmax pretraining, then metric fine-tuning if configured;\n"
+    "               model.name = auto selects it first)\n"
     "  finetune     run the deep-metric fine-tuning stage from a checkpoint\n"
     "  predict      classify every pixel of a cube with a checkpoint\n"
     "  evaluate     accuracy of a classification map against a reference map\n"
@@ -33,7 +35,7 @@ int run_command(const std::vector<std::string>& all_args) {
   const std::string verb = all_args[0];
   const std::vector<std::string> args(all_args.begin() + 1, all_args.end());
   const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
-      {"info", run_info},         {"split", run_split},       {"train", run_train},
+      {"info", run_info},         {"split", run_split},       {"select", run_select},     {"train", run_train},
       {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
       {"model-info", run_model_info}, {"experiment", run_experiment}, {"version", run_version},
       {"--version", run_version}};

@@ -41,7 +41,9 @@ std::string report_json(const RunReport& r) {
     for (size_t j = 0; j < a.confusion[i].size(); ++j) o << (j ? ", " : "") << a.confusion[i][j];
     o << "]";
   }
-  o << "]}\n}\n";
+  o << "]}";
+  for (const ReportSection& section : r.sections) o << ",\n  \"" << json_escape(section.json_key) << "\": " << section.json;
+  o << "\n}\n";
   return o.str();
 }
 
@@ -76,6 +78,7 @@ std::string report_markdown(const RunReport& r) {
     for (int64_t v : a.confusion[i]) o << " " << v << " |";
     o << "\n";
   }
+  for (const ReportSection& section : r.sections) o << "\n## " << section.title << "\n\n" << section.markdown;
   return o.str();
 }
 

@@ -11,12 +11,19 @@
 
 namespace hsi {
 
+// A section the caller adds (e.g. the model selection): its Markdown, and its JSON value under
+// `json_key`.
+struct ReportSection {
+  std::string title, markdown, json_key, json;
+};
+
 struct RunReport {
   std::vector<std::pair<std::string, std::string>> header;  // ordered: scene, config, split, seed, model, version...
   std::vector<std::pair<std::string, double>> timings;      // seconds per stage
   std::map<int32_t, std::string> class_names;
   std::map<int32_t, std::pair<int64_t, int64_t>> train_test_counts;
   AccuracyReport accuracy;
+  std::vector<ReportSection> sections;  // after the accuracy tables
 };
 
 std::string report_json(const RunReport& report);

@@ -2,18 +2,22 @@
 
 #include <sstream>
 
+#include "common/error.hpp"
+
 #include "models/spectral_net.hpp"
+#include "models/spectral_spatial_net.hpp"
 #include "models/volume_net.hpp"
 #include "models/window_net.hpp"
 
 namespace hsi {
 namespace nn = torch::nn;
 
-HsiNetImpl::HsiNetImpl(const NetOptions& options) : options_(options) {
+HsiNetImpl::HsiNetImpl(const NetOptions& options, bool with_head) : options_(options), with_head_(with_head) {
   TORCH_CHECK(options_.in_bands > 0 && options_.classes > 0, "HsiNet needs bands and classes");
 }
 
 void HsiNetImpl::build_head() {
+  if (!with_head_) return;
   const int D = options_.embedding, K = options_.metric_dim, C = options_.classes;
   dropout_ = register_module("dropout", nn::Dropout(options_.dropout));
   metric_ = register_module("metric", nn::Linear(nn::LinearOptions(D, K).bias(false)));
@@ -35,7 +39,7 @@ int64_t HsiNetImpl::parameter_count() const {
 }
 
 std::string HsiNetImpl::describe() const {
-  static const char* kForm[] = {"1d", "2d", "3d"};
+  static const char* kForm[] = {"1d", "2d", "3d", "1d + 2d", "kernel"};
   std::ostringstream out;
   out << options_.name << " (" << (options_.multiscale() ? "multiscale" : "single-scale") << ", "
       << kForm[static_cast<int>(options_.form())] << "), input " << options_.in_bands << " bands";
@@ -54,6 +58,8 @@ HsiNet make_hsi_net(const NetOptions& options) {
     case NetForm::Spectral: net = std::make_shared<SpectralNetImpl>(options); break;
     case NetForm::Spatial: net = std::make_shared<WindowNetImpl>(options); break;
     case NetForm::Volumetric: net = std::make_shared<VolumeNetImpl>(options); break;
+    case NetForm::SpectralSpatial: net = std::make_shared<SpectralSpatialNetImpl>(options); break;
+    case NetForm::Kernel: usage_error("'" + options.name + "' is not a network (models/svm.hpp trains it)");
   }
   return HsiNet(net);
 }

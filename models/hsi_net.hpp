@@ -5,8 +5,9 @@
 // with B a bias-free linear map whose rows b_1..b_K are the metric factors of
 // d_B(x, y) = ||B (f(x) - f(y))||^2 used by the metric fine-tuning stage.
 //
-// f is SpectralNet (1-D, models/spectral_net.hpp), WindowNet (2-D, models/window_net.hpp) or
-// VolumeNet (3-D, models/volume_net.hpp). Every form takes the same input, windows of spectra
+// f is SpectralNet (1-D, models/spectral_net.hpp), WindowNet (2-D, models/window_net.hpp),
+// VolumeNet (3-D, models/volume_net.hpp) or SpectralSpatialNet (a 1-D and a 2-D branch fused,
+// models/spectral_spatial_net.hpp). Every form takes the same input, windows of spectra
 // [N, bands, p, p] (p = 1 for the spectral form; any memory format), and owns how it reads them,
 // so batch makers and prediction need not know the form.
 #include <torch/torch.h>
@@ -40,7 +41,9 @@ class HsiNetImpl : public torch::nn::Module {
   std::string describe() const;
 
  protected:
-  explicit HsiNetImpl(const NetOptions& options);
+  // with_head = false builds a branch of a larger network: the form's layers only (no dropout,
+  // B or classifier; project() and classify() are not available).
+  explicit HsiNetImpl(const NetOptions& options, bool with_head = true);
   // Registers the shared head after the form's layers (registration order fixes the order in
   // which a seed initialises the weights, and checkpoints' parameter names).
   void build_head();
@@ -50,6 +53,7 @@ class HsiNetImpl : public torch::nn::Module {
   std::vector<std::string> layer_notes_;
 
  private:
+  bool with_head_ = true;
   torch::nn::Dropout dropout_{nullptr};
   torch::nn::Linear metric_{nullptr};
   torch::nn::Linear classifier_{nullptr};

@@ -6,11 +6,13 @@
 
 namespace hsi {
 
-// The input form of a model family: one spectrum, a window of spectra, or a spectral volume.
-enum class NetForm { Spectral, Spatial, Volumetric };  // 1-D, 2-D, 3-D
+// The input form of a model family: one spectrum, a window of spectra, a spectral volume, or
+// the centre spectrum and the window side by side; Kernel is the RBF-SVM baseline (one
+// spectrum, not a network).
+enum class NetForm { Spectral, Spatial, Volumetric, SpectralSpatial, Kernel };  // 1-D, 2-D, 3-D, 1-D + 2-D, SVM
 
 struct NetOptions {
-  std::string name = "ms2d";  // ms1d ms2d ms3d cnn1d cnn2d cnn3d
+  std::string name = "ms2d";  // ms1d ms2d ms3d ms1d2d cnn1d cnn2d cnn3d, or svm
   int in_bands = 0;
   int patch = 9;
   int width = 32;
@@ -21,11 +23,12 @@ struct NetOptions {
 
   NetForm form() const;     // parsed from the name (usage error for an unknown one)
   bool multiscale() const;  // "ms*" (several kernel sizes per block) rather than "cnn*"
-  bool window_model() const { return form() != NetForm::Spectral; }
+  bool window_model() const { return form() != NetForm::Spectral && form() != NetForm::Kernel; }
+  bool network() const { return form() != NetForm::Kernel; }
   int patch_used() const { return window_model() ? patch : 1; }
 };
 
-// The model families hsi builds, e.g. for option help and validation.
+// The model families hsi trains (the networks and "svm"), e.g. for option help and validation.
 const std::vector<std::string>& model_names();
 
 }  // namespace hsi

@@ -5,7 +5,7 @@
 namespace hsi {
 namespace nn = torch::nn;
 
-SpectralNetImpl::SpectralNetImpl(const NetOptions& options) : HsiNetImpl(options) {
+SpectralNetImpl::SpectralNetImpl(const NetOptions& options, bool with_head) : HsiNetImpl(options, with_head) {
   const int w = options_.width;
   const bool multi = options_.multiscale();
   const std::vector<int> kernels = multi ? std::vector<int>{3, 7, 11} : std::vector<int>{7};

@@ -9,7 +9,7 @@ namespace hsi {
 
 class SpectralNetImpl : public HsiNetImpl {
  public:
-  explicit SpectralNetImpl(const NetOptions& options);
+  explicit SpectralNetImpl(const NetOptions& options, bool with_head = true);
   // windows [N, bands, 1, 1] (or spectra [N, bands]) -> [N, D]
   torch::Tensor embed(const torch::Tensor& windows) override;
   // The tile's spectra as one batch: [1, bands, H, W] -> [H*W, D].

@@ -5,7 +5,7 @@
 namespace hsi {
 namespace nn = torch::nn;
 
-VolumeNetImpl::VolumeNetImpl(const NetOptions& options) : WindowNetImpl(options, /*defer_layers=*/true) {
+VolumeNetImpl::VolumeNetImpl(const NetOptions& options) : WindowNetImpl(options, DeferLayers{}) {
   const int w = options_.width, S = options_.patch;
   const bool multi = options_.multiscale();
   const int c3 = std::max(4, w / 4);

@@ -5,7 +5,7 @@
 namespace hsi {
 namespace nn = torch::nn;
 
-WindowNetImpl::WindowNetImpl(const NetOptions& options) : HsiNetImpl(options) {
+WindowNetImpl::WindowNetImpl(const NetOptions& options, bool with_head) : HsiNetImpl(options, with_head) {
   const int w = options_.width;
   const bool multi = options_.multiscale();
   build_back("stem", options_.in_bands, options_.patch,
@@ -13,7 +13,7 @@ WindowNetImpl::WindowNetImpl(const NetOptions& options) : HsiNetImpl(options) {
               {"block2", multi ? std::vector<int>{1, 3} : std::vector<int>{3}, 2 * w}});
 }
 
-WindowNetImpl::WindowNetImpl(const NetOptions& options, bool) : HsiNetImpl(options) {}
+WindowNetImpl::WindowNetImpl(const NetOptions& options, DeferLayers) : HsiNetImpl(options) {}
 
 void WindowNetImpl::build_back(const std::string& first, int in_channels, int size, const std::vector<Block>& blocks) {
   const int w = options_.width;

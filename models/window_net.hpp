@@ -18,7 +18,7 @@ namespace hsi {
 
 class WindowNetImpl : public HsiNetImpl {
  public:
-  explicit WindowNetImpl(const NetOptions& options);
+  explicit WindowNetImpl(const NetOptions& options, bool with_head = true);
   torch::Tensor embed(const torch::Tensor& windows) override;
   torch::Tensor embed_dense(const torch::Tensor& tile) override;
 
@@ -29,7 +29,8 @@ class WindowNetImpl : public HsiNetImpl {
     int channels;              // output channels, split evenly over the kernels
   };
   // For forms that put their own layers before the 2-D ones (build those, then build_back).
-  WindowNetImpl(const NetOptions& options, bool defer_layers);
+  struct DeferLayers {};
+  WindowNetImpl(const NetOptions& options, DeferLayers);
   // The 2-D layers from `in_channels` maps of size x size: 1x1 conv named `first` -> 2w,
   // the blocks, the 1x1 head -> D; then the shared head.
   void build_back(const std::string& first, int in_channels, int size, const std::vector<Block>& blocks);

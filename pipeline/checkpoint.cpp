@@ -70,6 +70,8 @@ std::string encode_meta(const Checkpoint& c) {
     << "\nvalidation_oa=" << c.validation_oa << "\n"
     << "pre_input_bands=" << c.preprocessor.input_bands() << "\npre_pca=" << (c.preprocessor.pca_basis().empty() ? 0 : c.preprocessor.output_bands()) << "\n";
   encode_progress(m, c.progress);
+  if (c.svm) m << "svm_c=" << exact(c.svm->c()) << "\nsvm_gamma=" << exact(c.svm->gamma()) << "\n";
+  for (const auto& line : c.selection) m << "selection=" << line << "\n";
   for (const auto& cls : c.classes.classes()) m << "class=" << cls.id << "|" << cls.name << "|" << colour_hex(cls.rgb) << "\n";
   std::istringstream settings(c.settings_text);
   for (std::string line; std::getline(settings, line);) m << "setting=" << line << "\n";
@@ -90,9 +92,19 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
   archive.write("pre.scale", to_tensor(p.scale()));
   archive.write("pre.basis", to_tensor(p.pca_basis()));
   if (c.prototypes.defined()) archive.write("prototypes", c.prototypes.detach().clone());
-  torch::serialize::OutputArchive model;
-  c.net->save(model);
-  archive.write("model", model);
+  if (c.svm) {
+    const SvmModel::State st = c.svm->state();
+    const auto as_double = [](const std::vector<int64_t>& v) { return to_tensor(std::vector<double>(v.begin(), v.end())); };
+    archive.write("svm.trained_classes", as_double(st.trained_classes));
+    archive.write("svm.sv_counts", as_double(st.sv_counts));
+    archive.write("svm.support_vectors", st.support_vectors);
+    archive.write("svm.coefficients", st.coefficients);
+    archive.write("svm.rho", st.rho);
+  } else {
+    torch::serialize::OutputArchive model;
+    c.net->save(model);
+    archive.write("model", model);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive opt;
     optimizer->save(opt);
@@ -110,7 +122,7 @@ namespace {
 
 struct RawMeta {
   std::map<std::string, std::string> kv;
-  std::vector<std::string> classes, settings, constants;
+  std::vector<std::string> classes, settings, constants, selection;
 };
 
 RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archive) {
@@ -135,6 +147,7 @@ RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archi
     if (key == "class") raw.classes.push_back(value);
     else if (key == "setting") raw.settings.push_back(value);
     else if (key == "stage_constant") raw.constants.push_back(value);
+    else if (key == "selection") raw.selection.push_back(value);
     else raw.kv[key] = value;
   }
   return raw;
@@ -157,6 +170,23 @@ CheckpointInfo info_from(const RawMeta& raw, const std::string& path) {
   info.scene = optional("scene");
   info.hsi_version = optional("hsi_version");
   return info;
+}
+
+SvmModel read_svm(torch::serialize::InputArchive& archive, const std::map<std::string, std::string>& kv, const NetOptions& n) {
+  SvmModel::State st;
+  st.classes = n.classes;
+  st.dims = n.in_bands;
+  st.c = std::stod(kv.at("svm_c"));
+  st.gamma = std::stod(kv.at("svm_gamma"));
+  torch::Tensor trained, counts;
+  archive.read("svm.trained_classes", trained);
+  archive.read("svm.sv_counts", counts);
+  archive.read("svm.support_vectors", st.support_vectors);
+  archive.read("svm.coefficients", st.coefficients);
+  archive.read("svm.rho", st.rho);
+  for (double v : to_vector(trained)) st.trained_classes.push_back(static_cast<int64_t>(v));
+  for (double v : to_vector(counts)) st.sv_counts.push_back(static_cast<int64_t>(v));
+  return SvmModel::restore(st);  // std::invalid_argument on an inconsistent state: "damaged"
 }
 
 }  // namespace
@@ -200,10 +230,15 @@ Checkpoint load_checkpoint(const std::string& path) {
     if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) != n.classes) {
       data_error(path, "checkpoint is inconsistent (preprocessing, model and class table disagree)");
     }
-    c.net = make_hsi_net(n);
-    torch::serialize::InputArchive model;
-    archive.read("model", model);
-    c.net->load(model);
+    c.selection = raw.selection;
+    if (n.network()) {
+      c.net = make_hsi_net(n);
+      torch::serialize::InputArchive model;
+      archive.read("model", model);
+      c.net->load(model);
+    } else {
+      c.svm = std::make_shared<const SvmModel>(read_svm(archive, kv, n));
+    }
     torch::Tensor prototypes;
     if (archive.try_read("prototypes", prototypes)) c.prototypes = prototypes;
   } catch (const Error&) {

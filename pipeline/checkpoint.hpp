@@ -10,14 +10,16 @@
 
 #include "io/class_table.hpp"
 #include "models/hsi_net.hpp"
+#include "models/svm.hpp"
 #include "pipeline/epoch_loop.hpp"
 #include "pipeline/preprocess.hpp"
 
 namespace hsi {
 
 struct Checkpoint {
-  NetOptions net_options;
-  HsiNet net{nullptr};
+  NetOptions net_options;               // name "svm" for the SVM baseline
+  HsiNet net{nullptr};                  // the network; null for the SVM
+  std::shared_ptr<const SvmModel> svm;  // the SVM; null for a network
   Preprocessor preprocessor;
   ClassTable classes;
   std::string scene;
@@ -27,6 +29,7 @@ struct Checkpoint {
   StageProgress progress;               // the training loop's state after the epoch of these weights
   double validation_oa = -1;            // of these weights
   std::string hsi_version;
+  std::vector<std::string> selection;   // the model selection's table when model.name = auto (select.hpp)
 };
 
 // optimizer may be null; when given, its state is stored for resuming.

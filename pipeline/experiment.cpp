@@ -77,7 +77,8 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
     if (c.reference > 0) summary.class_accuracy[c.id] = c.producer;
   }
   write_text_file(done.string(), summary.to_line() + "\n");
-  log << model << " " << split_entry << " seed " << seed << ": OA " << format_fixed(summary.overall, 4) << " AA "
+  log << model << (s.model.name == "auto" ? " (chose " + result.model + ")" : "") << " " << split_entry << " seed " << seed << ": OA "
+      << format_fixed(summary.overall, 4) << " AA "
       << format_fixed(summary.average, 4) << " kappa " << format_fixed(summary.kappa, 4) << " (" << format_fixed(summary.seconds, 1) << " s)"
       << std::endl;
   return summary;
@@ -87,7 +88,13 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
 
 RunSettings settings_for_model(RunSettings s, const std::string& spec) {
   const size_t plus = spec.find('+');
-  s.model.name = spec.substr(0, plus);
+  const std::string model = spec.substr(0, plus);
+  if (model.find(':') == std::string::npos) {
+    s.model.name = model;  // the window side from the config
+  } else {
+    s = with_candidate(s, parse_candidates(model, "--models").front());
+  }
+  if (plus != std::string::npos && s.model.name == "svm") usage_error("--models: '" + spec + "': the SVM learns no metric to fine-tune");
   if (plus != std::string::npos) {
     const std::string variant = spec.substr(plus + 1);
     s.finetune.enabled = true;

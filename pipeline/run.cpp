@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -17,6 +19,7 @@
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/finetune.hpp"
 #include "pipeline/predict.hpp"
+#include "pipeline/svm_training.hpp"
 #include "pipeline/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -43,6 +46,28 @@ Samples samples_of(const std::vector<int32_t>& map, const ClassTable& classes) {
 
 std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The selection of this run, or (a resumed run) the one its first part wrote beside it.
+ReportSection selection_section(const RunResult& result) {
+  ReportSection section{"Model selection", "", "model_selection", "null"};
+  if (result.selected) {
+    section.markdown = selection_markdown(result.selection);
+    section.json = selection_json(result.selection);
+    return section;
+  }
+  std::error_code ec;
+  const std::string md = path_in(result.out_dir, "selection.md"), json = path_in(result.out_dir, "selection.json");
+  section.markdown = fs::exists(md, ec) ? read_text(md) : "(not recorded)\n";
+  if (fs::exists(json, ec)) section.json = read_text(json);
+  return section;
+}
+
 // map.svg: prediction | ground truth | errors on the test pixels, with the legend;
 // map_masked.svg: the prediction on labelled pixels only.
 void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<int32_t>& ids, const RunResult& result) {
@@ -62,11 +87,15 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
 // Everything after training: prototypes, the final checkpoint, the maps and the reports.
 void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
                 const Samples& train, RunResult& result) {
-  const BatchMaker batches(cube, ck.net_options);
-  ck.prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
-  ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
+  if (ck.net) {
+    const BatchMaker batches(cube, ck.net_options);
+    ck.prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
+    result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
+  } else {
+    ck.classifier = "svm";
+  }
   save_checkpoint(path_in(result.out_dir, "best.ckpt"), ck);
-  result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
 
   // The scene as read, with the mask made when it was loaded: the same tile loop as `hsi predict`.
   PredictOptions po;
@@ -90,28 +119,35 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   if (o.write_maps) write_figures(scene, ck, ids, result);
 
   RunReport report;
+  const std::string stages = ck.svm ? "RBF-SVM, C = " + format_fixed(ck.svm->c(), 1) + " and gamma = " + format_fixed(ck.svm->gamma(), 5) +
+                                          " chosen by cross-validation on the training pixels (" + std::to_string(ck.svm->support_vector_count()) +
+                                          " support vectors)"
+                              : s.finetune.enabled ? "softmax pretraining + DPP metric fine-tuning"
+                                                   : "softmax pretraining";
   report.header = {{"scene", scene.name},
                    {"cube", scene.cube.source},
                    {"labels", scene.labels.source},
                    {"config", s.config_file.empty() ? "(command line)" : s.config_file},
                    {"split", result.split.mode},
                    {"seed", std::to_string(s.seed)},
-                   {"model", ck.net_options.name},
+                   {"model", ck.net_options.name + (ck.selection.empty() ? "" : " (chosen by cross-validation, model.name = auto)")},
                    {"patch", std::to_string(ck.net_options.patch_used())},
                    {"input bands", std::to_string(ck.net_options.in_bands) + " (of " + std::to_string(scene.cube.bands) + ")"},
                    {"parameters", std::to_string(result.parameters)},
-                   {"stages", s.finetune.enabled ? "softmax pretraining + DPP metric fine-tuning" : "softmax pretraining"},
+                   {"stages", stages},
                    {"classifier", ck.classifier},
                    {"prediction route", prediction.route},
-                   {"metric factor mean |cos|", format_fixed(result.diversity, 4)},
+                   {"metric factor mean |cos|", ck.net ? format_fixed(result.diversity, 4) : "(no metric: SVM)"},
                    {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
   report.timings = {{"split", result.seconds_split},
+                    {"select", result.seconds_select},
                     {"pretrain", result.seconds_pretrain},
                     {"finetune", result.seconds_finetune},
                     {"predict", result.seconds_predict}};
   for (const auto& c : ck.classes.classes()) report.class_names[c.id] = c.name;
   for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
   report.accuracy = result.accuracy;
+  if (!ck.selection.empty()) report.sections.push_back(selection_section(result));
   write_text_file(path_in(result.out_dir, "report.json"), report_json(report));
   write_text_file(path_in(result.out_dir, "report.md"), report_markdown(report));
   write_text_file(path_in(result.out_dir, "confusion.csv"), confusion_csv(result.accuracy, report.class_names));
@@ -120,6 +156,47 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     std::printf("test: OA %.4f  AA %.4f  kappa %.4f  (%ld pixels)  prediction %s route %.2fs\n", result.accuracy.overall,
                 result.accuracy.average, result.accuracy.kappa, static_cast<long>(result.accuracy.total), prediction.route.c_str(),
                 prediction.seconds);
+  }
+}
+
+// Runs the selection of model.name = auto and returns the settings of the winner; a resumed run
+// keeps the model its first part chose (the one in last.ckpt).
+RunSettings resolve_auto(const Scene& scene, const RunSettings& s, const RunOptions& o, const Checkpoint* last, Checkpoint& ck,
+                         RunResult& result) {
+  if (s.model.name != "auto") return s;
+  if (last) {
+    if (o.verbose) std::printf("resuming with the model selected before: %s\n", last->net_options.name.c_str());
+    ck.selection = last->selection;
+    return with_candidate(s, Candidate{last->net_options.name, last->net_options.patch});
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  result.selection = select_model(scene, s, result.split, o.verbose);
+  result.selected = true;
+  result.seconds_select = seconds_since(t0);
+  ck.selection = selection_lines(result.selection);
+  write_text_file(path_in(result.out_dir, "selection.md"), selection_markdown(result.selection));
+  write_text_file(path_in(result.out_dir, "selection.json"), selection_json(result.selection) + "\n");
+  return with_candidate(s, result.selection.chosen);
+}
+
+// The SVM baseline: C and gamma by cross-validation on the training pixels, no epochs.
+void train_svm(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const Cube& cube, const Samples& train, RunResult& result) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (s.finetune.enabled && o.verbose) std::printf("svm: fine-tuning applies to networks only (the SVM learns no metric); skipped\n");
+  SvmFit fit = fit_svm(spectra_of(cube, train.pixels), static_cast<int>(cube.bands), train.targets, static_cast<int>(ck.classes.size()),
+                       s.select.folds, static_cast<uint64_t>(s.seed));
+  ck.svm = std::make_shared<const SvmModel>(std::move(fit.model));
+  ck.progress.stage = "svm";
+  ck.progress.done = true;
+  result.seconds_pretrain = seconds_since(t0);
+  const SvmModel::State st = ck.svm->state();
+  result.parameters = st.support_vectors.numel() + st.coefficients.numel() + st.rho.numel();
+  result.macs = ck.svm->support_vector_count() * (cube.bands + 1);
+  if (o.verbose) {
+    std::printf("svm: C %g, gamma %g, %ld support vectors; %d-fold CV accuracy %s (%.2f s)\n", ck.svm->c(), ck.svm->gamma(),
+                static_cast<long>(ck.svm->support_vector_count()), fit.folds, fit.cv_accuracy < 0 ? "n/a" : format_fixed(fit.cv_accuracy, 4).c_str(),
+                result.seconds_pretrain);
+    for (const auto& note : fit.notes) std::printf("svm: %s\n", note.c_str());
   }
 }
 
@@ -156,8 +233,15 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
 
 }  // namespace
 
+int window_radius(const RunSettings& s) {
+  if (s.model.name != "auto") return s.model.net_options(1, 1).patch_used() / 2;
+  int radius = 0;
+  for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates")) radius = std::max(radius, c.patch / 2);
+  return radius;
+}
+
 Split split_for(const Scene& scene, const RunSettings& s) {
-  const int radius = s.model.net_options(1, 1).patch_used() / 2;
+  const int radius = window_radius(s);
   if (!s.split.load.empty()) return load_split(s.split.load, scene.cube.rows, scene.cube.cols);
   if (s.split.mode == "external") {
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed, s.data.axis_order);
@@ -165,27 +249,30 @@ Split split_for(const Scene& scene, const RunSettings& s) {
   return make_split(scene.labels, s.split, radius, s.seed);
 }
 
-RunResult run_training(const Scene& scene, const RunSettings& s, const RunOptions& o) {
+RunResult run_training(const Scene& scene, const RunSettings& settings, const RunOptions& o) {
   RunResult result;
-  result.out_dir = s.out;
+  const RunSettings& s0 = settings;
+  result.out_dir = s0.out;
   std::error_code ec;
-  fs::create_directories(s.out, ec);
-  if (ec || !fs::is_directory(s.out)) output_error(s.out, "cannot create the output folder");
-  const std::string last_path = path_in(s.out, "last.ckpt");
+  fs::create_directories(s0.out, ec);
+  if (ec || !fs::is_directory(s0.out)) output_error(s0.out, "cannot create the output folder");
+  const std::string last_path = path_in(s0.out, "last.ckpt");
   const bool resuming = o.resume && fs::exists(last_path);
 
   auto t0 = std::chrono::steady_clock::now();
-  result.split = split_for(scene, s);
-  save_split(result.split, path_in(s.out, "split"), scene.classes, scene.cube.geo);
+  result.split = split_for(scene, s0);
+  save_split(result.split, path_in(s0.out, "split"), scene.classes, scene.cube.geo);
   result.seconds_split = seconds_since(t0);
-  if (o.verbose) std::printf("split (%s, seed %d):\n%s", result.split.mode.c_str(), s.seed, split_table(result.split, scene.classes).c_str());
+  if (o.verbose) std::printf("split (%s, seed %d):\n%s", result.split.mode.c_str(), s0.seed, split_table(result.split, scene.classes).c_str());
 
   const Samples train = samples_of(result.split.train, scene.classes);
   const Samples validation = samples_of(result.split.validation, scene.classes);
   Checkpoint ck;
   Checkpoint last;
+  if (resuming) last = load_checkpoint(last_path);
+  const RunSettings s = resolve_auto(scene, s0, o, resuming ? &last : nullptr, ck, result);
+  result.model = Candidate{s.model.name, s.model.patch}.label();
   if (resuming) {
-    last = load_checkpoint(last_path);
     ck.preprocessor = last.preprocessor;
   } else {
     PreprocessSpec spec;
@@ -201,6 +288,11 @@ RunResult run_training(const Scene& scene, const RunSettings& s, const RunOption
   ck.classes = scene.classes;
   ck.scene = scene.name;
   ck.settings_text = s.config_text;
+  if (!ck.net_options.network()) {
+    train_svm(ck, s, o, cube, train, result);
+    finish_run(scene, s, o, ck, cube, train, result);
+    return result;
+  }
   torch::manual_seed(static_cast<uint64_t>(s.seed));
   ck.net = resuming ? last.net : make_hsi_net(ck.net_options);
   result.parameters = ck.net->parameter_count();
@@ -247,6 +339,7 @@ RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std:
   fs::create_directories(s.out, ec);
   if (ec || !fs::is_directory(s.out)) output_error(s.out, "cannot create the output folder");
   Checkpoint ck = load_checkpoint(checkpoint);
+  if (!ck.net) usage_error("fine-tuning needs a network; " + checkpoint + " holds an SVM, which learns no metric");
   if (ck.preprocessor.input_bands() != scene.cube.bands) {
     data_error(scene.cube.source, "has " + std::to_string(scene.cube.bands) + " bands, the checkpoint " + checkpoint + " expects " +
                                       std::to_string(ck.preprocessor.input_bands()));

@@ -6,6 +6,7 @@
 
 #include "eval/accuracy.hpp"
 #include "pipeline/scene.hpp"
+#include "pipeline/select.hpp"
 #include "pipeline/settings.hpp"
 #include "pipeline/split.hpp"
 
@@ -21,7 +22,10 @@ struct RunResult {
   AccuracyReport accuracy;
   Split split;
   std::string out_dir;
-  double seconds_split = 0, seconds_pretrain = 0, seconds_finetune = 0, seconds_predict = 0;
+  double seconds_split = 0, seconds_select = 0, seconds_pretrain = 0, seconds_finetune = 0, seconds_predict = 0;
+  std::string model;  // the model trained, "ms2d:5" / "svm" (with model.name = auto: the one chosen)
+  bool selected = false;  // model.name = auto ran a selection in this run (`selection` holds it)
+  Selection selection;
   double diversity = -1;  // mean |cos| between rows of B after training
   std::string prediction_route;
   int64_t parameters = 0, macs = 0;
@@ -30,6 +34,9 @@ struct RunResult {
 
 // Makes (or loads) the split the settings describe.
 Split split_for(const Scene& scene, const RunSettings& settings);
+// The window radius a split must keep clear: the model's, or with model.name = auto the
+// largest candidate's.
+int window_radius(const RunSettings& settings);
 
 RunResult run_training(const Scene& scene, const RunSettings& settings, const RunOptions& options);
 

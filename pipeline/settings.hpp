@@ -38,7 +38,7 @@ struct PreprocessSettings {
 };
 
 struct ModelSettings {
-  std::string name = "ms2d";  // ms1d ms2d ms3d cnn1d cnn2d cnn3d
+  std::string name = "ms2d";  // ms1d ms2d ms3d ms1d2d cnn1d cnn2d cnn3d svm, or auto ([select])
   int patch = 9;
   int width = 32;       // channels per multiscale branch
   int embedding = 64;   // D, the feature dimension
@@ -47,6 +47,18 @@ struct ModelSettings {
 
   // The one place settings become a network's options.
   NetOptions net_options(int in_bands, int classes) const;
+};
+
+// Model selection by cross-validation on the training pixels (model.name = auto, hsi select).
+struct SelectSettings {
+  // NAME or NAME:PATCH. Ties go to the one listed first and a time budget cuts the list from
+  // the end: cheap, small windows first; the SVM, cheapest but weakest on the scenes measured,
+  // last, so it wins only by being strictly better.
+  std::string candidates = "ms2d:5, ms1d2d:5, ms2d:9, ms2d:13, svm";
+  int folds = 3;            // at most; fewer when the smallest class has fewer training pixels
+  double train_share = 0.5;  // of the configured pretraining epochs and steps, per fold
+  double budget_s = 0;      // seconds for the whole selection (the first candidate always runs); 0 = no limit
+  std::string fallback = "ms1d2d:5";  // when no class has two training pixels to cross-validate
 };
 
 struct TrainSettings {
@@ -95,6 +107,7 @@ struct RunSettings {
   SplitSettings split;
   PreprocessSettings preprocess;
   ModelSettings model;
+  SelectSettings select;
   TrainSettings train;
   FinetuneSettings finetune;
   PredictSettings predict;

@@ -6,6 +6,7 @@
 
 #include "common/text.hpp"
 #include "metric/loss_names.hpp"
+#include "pipeline/candidates.hpp"
 
 namespace hsi {
 namespace {
@@ -100,7 +101,9 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("preprocess.standardize", FIELD(preprocess.standardize), "per-band standardisation fitted on training pixels"),
       entry("preprocess.pca", FIELD(preprocess.pca), "PCA components fitted on training pixels (0 = off)", at_least(0)),
 
-      entry("model.name", FIELD(model.name), "ms1d | ms2d | ms3d | cnn1d | cnn2d | cnn3d", one_of(model_names())),
+      entry("model.name", FIELD(model.name), joined(model_names()) + " | auto (chosen by cross-validation, [select])", [](const std::string& v) {
+              return v == "auto" ? std::string() : one_of(model_names())(v);
+            }),
       entry<int>("model.patch", FIELD(model.patch), "odd window side",
                  [](const int& v) { return v >= 1 && v % 2 == 1 ? std::string() : "must be a positive odd number, got " + std::to_string(v); }),
       entry("model.width", FIELD(model.width), "channels per branch", at_least(1)),
@@ -108,6 +111,21 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("model.metric_dim", FIELD(model.metric_dim), "rows K of the metric factor B", at_least(1)),
       entry<double>("model.dropout", FIELD(model.dropout), "dropout before the metric layer",
                     [](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be within [0, 1), got " + number(v); }),
+
+      entry<std::string>("select.candidates", FIELD(select.candidates), "models tried by model.name = auto: NAME or NAME:PATCH, comma-separated",
+                         [](const std::string& v) {
+                           parse_candidates(v, "select.candidates");  // throws a usage error naming the key
+                           return std::string();
+                         }),
+      entry("select.folds", FIELD(select.folds), "most cross-validation folds", within(2, 20)),
+      entry<double>("select.train_share", FIELD(select.train_share), "share of the pretraining epochs/steps each fold trains",
+                    [](const double& v) { return v > 0 && v <= 1 ? std::string() : "must be within (0, 1], got " + number(v); }),
+      entry("select.budget_s", FIELD(select.budget_s), "seconds for the whole selection (0 = no limit)", at_least(0)),
+      entry<std::string>("select.fallback", FIELD(select.fallback), "model when there are too few pixels to cross-validate",
+                         [](const std::string& v) {
+                           if (parse_candidates(v, "select.fallback").size() != 1) return std::string("must name one model");
+                           return std::string();
+                         }),
 
       entry("train.epochs", FIELD(train.epochs), "epochs", at_least(1)),
       entry("train.batch_size", FIELD(train.batch_size), "batch size (BatchNorm needs 2)", at_least(2)),

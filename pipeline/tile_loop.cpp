@@ -135,6 +135,7 @@ class TileClassifier {
       : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), batch_size_(batch_size) {}
 
   torch::Tensor probabilities(const torch::Tensor& tile, int64_t h, int64_t w) {
+    if (ck_.svm) return ck_.svm->vote_shares(tile.reshape({tile.size(1), h * w}).t());
     HsiNet& net = ck_.net;
     if (dense_) return class_probabilities(net, net->project(net->embed_dense(tile)), classifier_, ck_.prototypes);
     // Patch route: every window cut out of the tile, a few tile rows per batch.
@@ -161,16 +162,33 @@ class TileClassifier {
 
 }  // namespace
 
+namespace {
+
+int side_for_budget(double bytes_per_pixel, int radius, int64_t ram_mb) {
+  // A third of the budget for the tile; the rest covers the model, LibTorch and GDAL caches.
+  const double budget = static_cast<double>(ram_mb) * (1 << 20) / 3.0;
+  const int side = static_cast<int>(std::sqrt(budget / bytes_per_pixel)) - radius * 2;
+  return std::max(16, std::min(1024, side / 16 * 16));
+}
+
+// The SVM's working set per pixel: the raw and preprocessed spectrum, and a float64 row of
+// kernel values (with its temporaries) against every support vector.
+int svm_tile_for_budget(const SvmModel& svm, int64_t input_bands, int64_t ram_mb) {
+  return side_for_budget(4.0 * (static_cast<double>(input_bands) + svm.dims()) + 8.0 * 3 * static_cast<double>(svm.support_vector_count() + svm.classes()),
+                         0, ram_mb);
+}
+
+}  // namespace
+
 int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) {
   // Per tile pixel (with halo): the raw window, the preprocessed tensor, and the network's
   // widest activations in float32 (window models: several maps of up to 3w channels plus the
-  // embedding; spectral models: 3w channels along the whole spectrum, twice).
-  const double activations = net.window_model() ? 8.0 * 3 * net.width : 6.0 * net.width * net.in_bands;
+  // embedding; spectral models: 3w channels along the whole spectrum, twice; the spectral-
+  // spatial form both, its spectral branch at half width).
+  double activations = net.window_model() ? 8.0 * 3 * net.width : 6.0 * net.width * net.in_bands;
+  if (net.form() == NetForm::SpectralSpatial) activations += 3.0 * net.width * net.in_bands;
   const double per_pixel = 4.0 * (static_cast<double>(input_bands) + net.in_bands + activations + 2.0 * net.embedding);
-  // A third of the budget for the tile; the rest covers the model, LibTorch and GDAL caches.
-  const double budget = static_cast<double>(ram_mb) * (1 << 20) / 3.0;
-  const int side = static_cast<int>(std::sqrt(budget / per_pixel)) - (net.patch_used() / 2) * 2;
-  return std::max(16, std::min(1024, side / 16 * 16));
+  return side_for_budget(per_pixel, net.patch_used() / 2, ram_mb);
 }
 
 torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes) {
@@ -189,15 +207,16 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   }
   const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
+  if (ck.svm && !o.classifier.empty() && o.classifier != "svm") usage_error("an SVM checkpoint has no " + o.classifier + " classifier");
   PredictionStats stats;
   stats.rows = source.rows();
   stats.cols = source.cols();
   stats.route = window_model && o.route != "patch" ? "dense" : "patch";
-  stats.classifier = o.classifier.empty() ? ck.classifier : o.classifier;
+  stats.classifier = ck.svm ? "svm" : o.classifier.empty() ? ck.classifier : o.classifier;
   if (stats.classifier == "prototype" && !ck.prototypes.defined()) {
     throw Error(ErrorKind::Data, "the checkpoint asks for the prototype classifier but holds no prototypes");
   }
-  int T = o.tile > 0 ? o.tile : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
+  int T = o.tile > 0 ? o.tile : ck.svm ? svm_tile_for_budget(*ck.svm, source.bands(), o.ram_mb) : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
   // Align tiles with the file's blocks so every block is decoded once per tile row.
   if (o.tile <= 0 && source.block_width() > 1 && T > source.block_width()) T = T / source.block_width() * source.block_width();
   stats.tile = T;
@@ -205,7 +224,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   // A third of the budget may hold decoded blocks (see tile_for_budget for the rest).
   source.reserve_cache_for_window(T + 2 * r, T + 2 * r, o.ram_mb * (1LL << 20) / 3);
   torch::NoGradGuard no_grad;
-  ck.net->eval();
+  if (ck.net) ck.net->eval();
   std::vector<std::pair<int64_t, int64_t>> origins;
   for (int64_t y0 = 0; y0 < source.rows(); y0 += T)
     for (int64_t x0 = 0; x0 < source.cols(); x0 += T) origins.emplace_back(y0, x0);

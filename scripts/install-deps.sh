@@ -10,6 +10,7 @@ packages=(
   libhdf5-dev
   libmatio-dev
   libeigen3-dev
+  libsvm-dev
   libboost-program-options-dev
   openmpi-bin libopenmpi-dev
   googletest libgtest-dev

@@ -88,7 +88,9 @@ TEST(BadInput, ConfigProblemsNameTheKey) {
   };
   for (const Case& c : {Case{"[train]\nepochz = 3\n", "train.epochz"}, Case{"[train]\nbatch_size = many\n", "train.batch_size"},
                         Case{"[model]\npatch = 4\n", "model.patch"}, Case{"[model]\npatch = 0\n", "model.patch"},
-                        Case{"[split]\nmode = random\n", "split.mode"}}) {
+                        Case{"[split]\nmode = random\n", "split.mode"}, Case{"[model]\nname = auto\n[select]\ncandidates = ms2d, svm\n", "select.candidates"},
+                        Case{"[model]\nname = auto\n[select]\ncandidates = ms2d:5, svm:3\n", "select.candidates"},
+                        Case{"[model]\nname = automatic\n", "model.name"}, Case{"[select]\nfolds = 1\n", "select.folds"}}) {
     const std::string ini = write_ini(dir, "bad.ini", base + c.extra);
     expect_clean_failure(test::run_hsi_in_process({"train", "--config", ini, "--out", dir.file("out")}), 2, {c.mention}, dir.file("out"));
   }

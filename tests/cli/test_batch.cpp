@@ -76,6 +76,47 @@ TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   EXPECT_FALSE(fs::exists(dir.file("maps/t9_map.tif")));
 }
 
+// The SVM baseline and model.name = auto go through the same verbs: `hsi select` writes the
+// table, `hsi train --model svm` a checkpoint that `hsi predict` serves in memory, streamed
+// (several tiles) and in batch mode, with the same map each way.
+TEST(BatchPredict, SvmCheckpointsAndSelectionThroughTheBinary) {
+  test::TempDir dir;
+  fs::create_directories(dir.file("tiles"));
+  test::SyntheticScene s = test::make_scene(40, 40, 12, 3, 9);
+  write_cube_geotiff(dir.file("scene.tif"), s.cube);
+  write_cube_geotiff(dir.file("tiles/a.tif"), s.cube);
+  write_class_map(dir.file("gt.tif"), 40, 40, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
+  const std::vector<std::string> data = {"--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif")};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin() + 1, data.begin(), data.end());
+    return args;
+  };
+  const test::CliResult select = test::run_hsi(with({"select", "--select.candidates", "svm, ms2d:3", "--train.epochs", "1",
+                                                     "--train.min_steps", "4", "--model.width", "8", "--out", dir.file("sel")}));
+  ASSERT_EQ(select.exit_code, 0) << select.err;
+  EXPECT_NE(select.out.find("Chosen: **"), std::string::npos) << select.out;
+  EXPECT_NE(slurp(dir.file("sel/selection.json")).find("\"candidate\": \"svm\""), std::string::npos);
+
+  const test::CliResult train = test::run_hsi(with({"train", "--model", "svm", "--out", dir.file("run")}));
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.out.find("svm: C "), std::string::npos) << train.out;
+  const std::string ckpt = dir.file("run/best.ckpt");
+  const test::CliResult info = test::run_hsi({"model-info", "--model", "svm", "--bands", "12", "--classes", "3"});
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+  const test::CliResult streamed =
+      test::run_hsi({"predict", "--model", ckpt, "--input", dir.file("scene.tif"), "--out", dir.file("streamed.tif"), "--tile", "16"});
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  const test::CliResult batch = test::run_hsi({"predict", "--model", ckpt, "--inputs", dir.file("tiles/*.tif"), "--out-dir", dir.file("maps")});
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  const std::vector<int32_t> trained = read_labels(dir.file("run/map.tif")).labels;
+  EXPECT_EQ(read_labels(dir.file("streamed.tif")).labels, trained);
+  EXPECT_EQ(read_labels(dir.file("maps/a_map.tif")).labels, trained);
+  // Fine-tuning needs a network.
+  const test::CliResult finetune = test::run_hsi(with({"finetune", "--from", ckpt, "--out", dir.file("ft")}));
+  EXPECT_EQ(finetune.exit_code, 2) << finetune.err;
+  EXPECT_NE(finetune.err.find("SVM"), std::string::npos) << finetune.err;
+}
+
 #ifdef HSI_TEST_MPI
 // The same batch under `mpirun -np 2`: tiles are shared between the ranks, each map equals the
 // single-process one, rank 0 writes one summary and one mosaic for all, failures still count.

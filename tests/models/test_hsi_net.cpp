@@ -54,7 +54,7 @@ TEST_P(AllModels, ShapesParametersAndMacs) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, AllModels, ::testing::Values("ms1d", "cnn1d", "ms2d", "cnn2d", "ms3d", "cnn3d"));
+INSTANTIATE_TEST_SUITE_P(Models, AllModels, ::testing::Values("ms1d", "cnn1d", "ms2d", "cnn2d", "ms3d", "cnn3d", "ms1d2d"));
 
 // What each name stands for, stated independently of the code that builds it: the kernel sizes
 // of the first bank (three for multiscale, one for single-scale), under the parameter names
@@ -75,6 +75,11 @@ TEST(HsiNet, EachNameBuildsItsArchitectureUnderStableParameterNames) {
       {"ms3d", {"stem3d.weight", "bank3d_k1.weight", "bank3d_k3.weight", "bank3d_k5.weight", "fold.weight", "block2.branch3.weight", "head.weight"},
        {"stem.weight", "block1.branch1.weight"}},
       {"cnn3d", {"stem3d.weight", "bank3d_k3.weight", "fold.weight", "block2.branch3.weight"}, {"bank3d_k1.weight", "bank3d_k5.weight"}},
+      // Both branches, each without a head of its own: one B and one classifier fuse them.
+      {"ms1d2d",
+       {"spectral.b0k3.weight", "spectral.b0k7.weight", "spectral.b0k11.weight", "spectral.fc.weight", "spatial.stem.weight",
+        "spatial.block1.branch5.weight", "spatial.head.weight"},
+       {"spectral.metric.weight", "spatial.metric.weight", "spatial.classifier.weight", "stem.weight"}},
   };
   for (const Case& c : cases) {
     HsiNet net = make_hsi_net(options(c.name, 12, 9));
@@ -126,7 +131,32 @@ TEST_P(DenseModels, DenseTileEqualsWindowEmbeddings) {
   EXPECT_TRUE(torch::allclose(dense, one_by_one, 1e-4, 1e-5)) << (dense - one_by_one).abs().max().item<float>();
 }
 
-INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "cnn2d", "ms3d", "cnn3d"));
+INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "cnn2d", "ms3d", "cnn3d", "ms1d2d"));
+
+// The spectral-spatial network can lean on either input: its spectral branch sees the centre
+// spectrum alone, its spatial branch the window. Changing only the neighbours moves only the
+// spatial half of the embedding; changing only the centre moves both.
+TEST(HsiNet, SpectralSpatialBranchesSeeTheirOwnInputs) {
+  torch::manual_seed(3);
+  const NetOptions o = options("ms1d2d", 10, 5);
+  HsiNet net = make_hsi_net(o);
+  net->eval();
+  torch::NoGradGuard g;
+  const torch::Tensor x = torch::randn({2, 10, 5, 5});
+  torch::Tensor neighbours = x.clone();
+  neighbours.narrow(2, 0, 1).add_(1.0);  // top row only: the centre (2, 2) is untouched
+  const torch::Tensor e = net->embed(x), en = net->embed(neighbours);
+  const int64_t half = 16 / 2;
+  EXPECT_TRUE(torch::allclose(e.narrow(1, 0, half), en.narrow(1, 0, half))) << "the spectral branch saw the neighbours";
+  EXPECT_FALSE(torch::allclose(e.narrow(1, half, half), en.narrow(1, half, half))) << "the spatial branch ignored the neighbours";
+}
+
+TEST(HsiNet, SvmIsNotANetwork) {
+  NetOptions o = options("svm", 12, 1);
+  EXPECT_FALSE(o.network());
+  EXPECT_FALSE(o.window_model());
+  EXPECT_ANY_THROW(make_hsi_net(o));
+}
 
 }  // namespace
 }  // namespace hsi

@@ -1,0 +1,307 @@
+// Model selection by cross-validation: folds over training pixels only (stratified, or grouped
+// by block), the SVM's C and gamma, and the headline behaviour: on a scene whose classes are
+// defined by the spectrum the selection picks a spectral model, on one whose classes are
+// defined by texture it picks a window model, whatever the order of the list.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "common/error.hpp"
+#include "io/reader.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/folds.hpp"
+#include "pipeline/predict.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/select.hpp"
+#include "pipeline/svm_training.hpp"
+#include "support/synthetic.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+TEST(Folds, FoldCountFollowsTheSmallestClass) {
+  EXPECT_EQ(fold_count({0, 0, 0, 0, 0, 1, 1, 1, 1, 1}, 3), 3);
+  EXPECT_EQ(fold_count({0, 0, 1, 1, 1, 1}, 5), 2);
+  EXPECT_EQ(fold_count({0, 0, 0, 1}, 5), 3) << "a one-pixel class does not set k: it is never held out";
+  EXPECT_EQ(fold_count({0, 1, 2}, 5), 0) << "nothing can be held out and still be learnt";
+}
+
+TEST(Folds, StratifiedFoldsSpreadEveryClassAndKeepSingletonsInTraining) {
+  std::vector<int64_t> targets;
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 10; ++i) targets.push_back(c);
+  targets.push_back(3);  // a class with one pixel
+  const Folds folds = stratified_folds(targets, 3, 7);
+  ASSERT_EQ(folds.k, 3);
+  EXPECT_EQ(folds.fold_of.back(), -1);
+  EXPECT_FALSE(folds.notes.empty());
+  for (int f = 0; f < 3; ++f) {
+    std::map<int64_t, int> per_class;
+    for (int64_t i : folds.held_out(f)) ++per_class[targets[i]];
+    for (int c = 0; c < 3; ++c) EXPECT_GE(per_class[c], 3) << "fold " << f << " class " << c;
+    EXPECT_EQ(folds.training(f).size() + folds.held_out(f).size(), targets.size());
+  }
+  EXPECT_EQ(stratified_folds(targets, 3, 7).fold_of, folds.fold_of) << "seeded";
+  EXPECT_NE(stratified_folds(targets, 3, 8).fold_of, folds.fold_of);
+}
+
+TEST(Folds, GroupedFoldsNeverSplitAGroup) {
+  std::vector<int64_t> targets, groups;
+  for (int g = 0; g < 12; ++g)
+    for (int i = 0; i < 4 + g % 3; ++i) {
+      targets.push_back(g % 2);
+      groups.push_back(g);
+    }
+  const Folds folds = grouped_folds(targets, groups, 3, 1);
+  std::map<int64_t, std::set<int>> folds_of_group;
+  for (size_t i = 0; i < groups.size(); ++i) folds_of_group[groups[i]].insert(folds.fold_of[i]);
+  for (const auto& [g, f] : folds_of_group) EXPECT_EQ(f.size(), 1u) << "group " << g;
+  for (int f = 0; f < 3; ++f) EXPECT_FALSE(folds.held_out(f).empty());
+}
+
+TEST(Candidates, ListsAreParsedAndBadOnesRefusedByName) {
+  const std::vector<Candidate> c = parse_candidates(" ms2d:5, svm ,ms1d2d:9,ms1d", "select.candidates");
+  ASSERT_EQ(c.size(), 4u);
+  EXPECT_EQ(c[0].label(), "ms2d:5");
+  EXPECT_EQ(c[1].label(), "svm");
+  EXPECT_EQ(c[2].patch, 9);
+  EXPECT_EQ(c[3].patch, 1);
+  for (const char* bad : {"ms2d", "ms2d:4", "svm:3", "ms9d:5", "", "ms2d:5,ms2d:5", "ms2d:x"}) {
+    try {
+      parse_candidates(bad, "select.candidates");
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("select.candidates"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// Two classes whose pixels have the same two spectra A and B in equal shares: class 1 lays
+// them out as a checkerboard, class 2 as stripes. One spectrum cannot tell them apart; any
+// window of 3 x 3 or more can.
+Scene texture_scene() {
+  Scene scene;
+  scene.name = "texture";
+  const int64_t R = 24, C = 24, B = 8;
+  scene.cube.rows = R;
+  scene.cube.cols = C;
+  scene.cube.bands = B;
+  scene.cube.data.resize(R * C * B);
+  scene.labels.rows = R;
+  scene.labels.cols = C;
+  scene.labels.labels.resize(R * C);
+  torch::manual_seed(4);
+  const torch::Tensor noise = 0.05 * torch::randn({R * C * B});
+  for (int64_t y = 0; y < R; ++y)
+    for (int64_t x = 0; x < C; ++x) {
+      const bool left = x < C / 2;
+      const bool a = left ? (x + y) % 2 == 0 : y % 2 == 0;
+      for (int64_t b = 0; b < B; ++b) scene.cube.data[(y * C + x) * B + b] = (a ? 1.0f : -1.0f) * (b % 2 ? 1 : -1) + noise[(y * C + x) * B + b].item<float>();
+      scene.labels.labels[y * C + x] = left ? 1 : 2;
+    }
+  scene.classes = ClassTable::from_ids({1, 2});
+  scene.nodata.assign(R * C, 0);
+  return scene;
+}
+
+// Classes assigned pixel by pixel at random (no spatial structure), each with its own
+// spectrum: the neighbours of a pixel say nothing about it, its spectrum everything.
+Scene salt_and_pepper_scene() {
+  Scene scene;
+  scene.name = "salt and pepper";
+  const int64_t R = 24, C = 24, B = 8;
+  scene.cube.rows = R;
+  scene.cube.cols = C;
+  scene.cube.bands = B;
+  scene.cube.data.resize(R * C * B);
+  scene.labels.rows = R;
+  scene.labels.cols = C;
+  scene.labels.labels.resize(R * C);
+  torch::manual_seed(5);
+  const torch::Tensor centres = torch::randn({3, B});
+  const torch::Tensor classes = torch::randint(0, 3, {R * C});
+  const torch::Tensor noise = 0.25 * torch::randn({R * C, B});
+  for (int64_t p = 0; p < R * C; ++p) {
+    const int64_t c = classes[p].item<int64_t>();
+    for (int64_t b = 0; b < B; ++b) scene.cube.data[p * B + b] = centres[c][b].item<float>() + noise[p][b].item<float>();
+    scene.labels.labels[p] = static_cast<int32_t>(c + 1);
+  }
+  scene.classes = ClassTable::from_ids({1, 2, 3});
+  scene.nodata.assign(R * C, 0);
+  return scene;
+}
+
+RunSettings selection_settings(const std::string& candidates) {
+  RunSettings s;
+  s.split.per_class = 15;
+  s.preprocess.pca = 0;
+  s.model.name = "auto";
+  s.model.width = 8;
+  s.model.embedding = 16;
+  s.model.metric_dim = 8;
+  s.train.epochs = 4;
+  s.train.min_steps = 60;
+  s.train.augment = false;  // the stripes of the texture scene are not rotation-invariant
+  s.select.candidates = candidates;
+  s.select.train_share = 1.0;
+  s.threads = 2;
+  return s;
+}
+
+TEST(Selection, PicksAWindowModelWhereClassesAreTexture) {
+  const Scene scene = texture_scene();
+  // The SVM first: it wins every tie, so a window model must be strictly better to win.
+  const RunSettings s = selection_settings("svm, ms2d:5");
+  const Split split = make_split(scene.labels, s.split, 2, 0);
+  const Selection sel = select_model(scene, s, split, false);
+  ASSERT_EQ(sel.scores.size(), 2u);
+  EXPECT_EQ(sel.folds, 3);
+  EXPECT_EQ(sel.chosen.label(), "ms2d:5") << selection_markdown(sel);
+  EXPECT_LT(sel.scores[0].mean, 0.8) << "one spectrum cannot tell checkerboard from stripes";
+  EXPECT_GT(sel.scores[1].mean, 0.9);
+  EXPECT_LT(sel.scores[0].log_loss, 0) << "the SVM gives no probabilities";
+  EXPECT_GT(sel.scores[1].log_loss, 0);
+}
+
+TEST(Selection, PicksASpectralModelWhereNeighboursSayNothing) {
+  const Scene scene = salt_and_pepper_scene();
+  const RunSettings s = selection_settings("ms2d:9, svm");  // the large window wins ties
+  const Split split = make_split(scene.labels, s.split, 4, 0);
+  const Selection sel = select_model(scene, s, split, false);
+  EXPECT_EQ(sel.chosen.label(), "svm") << selection_markdown(sel);
+  EXPECT_GT(sel.scores[1].mean, sel.scores[0].mean);
+  const std::string json = selection_json(sel);
+  EXPECT_NE(json.find("\"chosen\": \"svm\""), std::string::npos) << json;
+}
+
+// Racing is exact: a candidate that cannot beat the leader even with perfect remaining folds
+// stops early, and the choice is the one the full evaluation would make.
+TEST(Selection, CandidatesThatCannotWinStopEarly) {
+  const Scene scene = salt_and_pepper_scene();
+  const RunSettings s = selection_settings("svm, ms2d:9");
+  const Split split = make_split(scene.labels, s.split, 4, 0);
+  const Selection sel = select_model(scene, s, split, false);
+  ASSERT_EQ(sel.scores.size(), 2u);
+  EXPECT_EQ(sel.chosen.label(), "svm");
+  EXPECT_NE(sel.scores[1].skipped.find("cannot beat svm"), std::string::npos) << sel.scores[1].skipped;
+  EXPECT_LT(sel.scores[1].fold_oa.size(), 3u);
+  EXPECT_NE(selection_markdown(sel).find("cannot beat svm"), std::string::npos);
+}
+
+TEST(Selection, TooFewPixelsFallsBackAndABudgetSkipsTheRest) {
+  const Scene scene = salt_and_pepper_scene();
+  RunSettings s = selection_settings("ms2d:3, svm");
+  s.split.per_class = 1;
+  s.select.fallback = "ms1d";
+  Selection sel = select_model(scene, s, make_split(scene.labels, s.split, 1, 0), false);
+  EXPECT_EQ(sel.folds, 0);
+  EXPECT_EQ(sel.chosen.label(), "ms1d");
+  EXPECT_TRUE(sel.scores.empty());
+
+  s = selection_settings("svm, ms2d:3, ms2d:5");
+  s.select.budget_s = 1e-9;  // spent once the first candidate ran
+  sel = select_model(scene, s, make_split(scene.labels, s.split, 2, 0), false);
+  ASSERT_EQ(sel.scores.size(), 3u);
+  EXPECT_TRUE(sel.scores[0].skipped.empty());
+  EXPECT_FALSE(sel.scores[1].skipped.empty());
+  EXPECT_FALSE(sel.scores[2].skipped.empty());
+  EXPECT_EQ(sel.chosen.label(), "svm");
+}
+
+// The folds use training pixels only, partition them, and with a blocks split keep every
+// fold's training pixels out of the window radius of the pixels it is scored on.
+TEST(Selection, FoldsUseTrainingPixelsOnlyAndBlocksKeepAGuardBand) {
+  const Scene scene = salt_and_pepper_scene();
+  for (const std::string mode : {"fixed", "blocks"}) {
+    RunSettings s = selection_settings("ms2d:3, ms2d:7");
+    s.split.mode = mode;
+    s.split.block_size = 6;
+    s.split.block_train_fraction = 0.5;
+    s.split.per_class = 40;
+    const Split split = make_split(scene.labels, s.split, 3, 0);
+    const CvPlan plan = plan_cross_validation(scene, s, split);
+    ASSERT_EQ(plan.k, 3) << mode;
+    ASSERT_FALSE(plan.folds.empty());
+    std::set<int64_t> held_everywhere;
+    for (const CvFold& fold : plan.folds) {
+      for (const Samples* set : {&fold.train, &fold.held})
+        for (size_t i = 0; i < set->size(); ++i) {
+          const int64_t p = set->pixels[i];
+          ASSERT_NE(split.train[p], 0) << mode << ": pixel " << p << " is not a training pixel";
+          EXPECT_EQ(set->targets[i], split.train[p] - 1);
+        }
+      for (int64_t p : fold.held.pixels) EXPECT_TRUE(held_everywhere.insert(p).second) << "held out twice: " << p;
+      if (mode != "blocks") continue;
+      for (int64_t t : fold.train.pixels)
+        for (int64_t h : fold.held.pixels) {
+          const int64_t dy = std::abs(t / 24 - h / 24), dx = std::abs(t % 24 - h % 24);
+          EXPECT_GT(std::max(dy, dx), 3) << "fold trains on " << t << " next to held-out " << h;
+        }
+    }
+    EXPECT_NE(plan.method.find(mode == "blocks" ? "block-grouped (guard band 3 px)" : "stratified"), std::string::npos) << plan.method;
+  }
+}
+
+TEST(SvmTraining, CrossValidatedFitSeparatesCleanClassesAndIsDeterministic) {
+  const Scene scene = salt_and_pepper_scene();
+  std::vector<int64_t> pixels, targets;
+  for (int64_t p = 0; p < 90; ++p) {
+    pixels.push_back(p);
+    targets.push_back(scene.labels.labels[p] - 1);
+  }
+  const std::vector<float> x = spectra_of(scene.cube, pixels);
+  const SvmFit a = fit_svm(x, 8, targets, 3, 3, 0), b = fit_svm(x, 8, targets, 3, 3, 0);
+  EXPECT_EQ(a.folds, 3);
+  EXPECT_GT(a.cv_accuracy, 0.9);
+  EXPECT_EQ(a.model.c(), b.model.c());
+  EXPECT_EQ(a.model.gamma(), b.model.gamma());
+  // Scored on pixels it never saw.
+  std::vector<int64_t> rest;
+  for (int64_t p = 90; p < 576; ++p) rest.push_back(p);
+  const std::vector<float> rx = spectra_of(scene.cube, rest);
+  const torch::Tensor predicted = a.model.vote_shares(torch::from_blob(const_cast<float*>(rx.data()), {static_cast<int64_t>(rest.size()), 8})).argmax(1);
+  int64_t hit = 0;
+  for (size_t i = 0; i < rest.size(); ++i) hit += predicted[i].item<int64_t>() == scene.labels.labels[rest[i]] - 1;
+  EXPECT_GT(static_cast<double>(hit) / rest.size(), 0.9);
+}
+
+// model.name = auto end to end: the selection runs on the training pixels, the winner is
+// trained, the report and the checkpoint carry the table, and the checkpoint alone (an SVM
+// here) reproduces the map through the common prediction loop.
+TEST(Selection, AutoTrainsTheWinnerAndRecordsTheTable) {
+  const Scene scene = salt_and_pepper_scene();
+  test::TempDir dir;
+  RunSettings s = selection_settings("ms2d:9, svm");
+  s.out = dir.path();
+  RunOptions o;
+  o.verbose = false;
+  const RunResult result = run_training(scene, s, o);
+  EXPECT_EQ(result.model, "svm");
+  EXPECT_TRUE(result.selected);
+  EXPECT_GT(result.accuracy.overall, 0.9);
+  const std::string report = test::slurp(dir.file("report.md"));
+  EXPECT_NE(report.find("## Model selection"), std::string::npos);
+  EXPECT_NE(report.find("svm (chosen)"), std::string::npos) << report;
+  EXPECT_NE(test::slurp(dir.file("report.json")).find("\"model_selection\": {"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir.file("selection.json")));
+  Checkpoint ck = load_checkpoint(dir.file("best.ckpt"));
+  ASSERT_TRUE(ck.svm);
+  EXPECT_FALSE(ck.net);
+  ASSERT_EQ(ck.selection.size(), 2u);
+  EXPECT_NE(ck.selection[1].find("chosen"), std::string::npos);
+  PredictOptions po;
+  po.progress = false;
+  po.tile = 16;  // several tiles
+  const ScenePrediction p = predict_cube(ck, scene.cube, nullptr, po);
+  EXPECT_EQ(p.stats.classifier, "svm");
+  EXPECT_EQ(p.stats.tiles, 4);
+  EXPECT_EQ(p.ids, read_labels(dir.file("map.tif")).labels);
+}
+
+}  // namespace
+}  // namespace hsi
