@@ -84,10 +84,10 @@ TEST(Candidates, ListsAreParsedAndBadOnesRefusedByName) {
 // Two classes whose pixels have the same two spectra A and B in equal shares: class 1 lays
 // them out as a checkerboard, class 2 as stripes. One spectrum cannot tell them apart; any
 // window of 3 x 3 or more can.
-Scene texture_scene() {
+// An R x C x B scene of zeros, every pixel labelled (ids set by the caller), no nodata.
+Scene blank_scene(const std::string& name, int64_t R, int64_t C, int64_t B, const std::vector<int32_t>& ids) {
   Scene scene;
-  scene.name = "texture";
-  const int64_t R = 24, C = 24, B = 8;
+  scene.name = name;
   scene.cube.rows = R;
   scene.cube.cols = C;
   scene.cube.bands = B;
@@ -95,6 +95,14 @@ Scene texture_scene() {
   scene.labels.rows = R;
   scene.labels.cols = C;
   scene.labels.labels.resize(R * C);
+  scene.classes = ClassTable::from_ids(ids);
+  scene.nodata.assign(R * C, 0);
+  return scene;
+}
+
+Scene texture_scene() {
+  const int64_t R = 24, C = 24, B = 8;
+  Scene scene = blank_scene("texture", R, C, B, {1, 2});
   torch::manual_seed(4);
   const torch::Tensor noise = 0.05 * torch::randn({R * C * B});
   for (int64_t y = 0; y < R; ++y)
@@ -104,24 +112,14 @@ Scene texture_scene() {
       for (int64_t b = 0; b < B; ++b) scene.cube.data[(y * C + x) * B + b] = (a ? 1.0f : -1.0f) * (b % 2 ? 1 : -1) + noise[(y * C + x) * B + b].item<float>();
       scene.labels.labels[y * C + x] = left ? 1 : 2;
     }
-  scene.classes = ClassTable::from_ids({1, 2});
-  scene.nodata.assign(R * C, 0);
   return scene;
 }
 
 // Classes assigned pixel by pixel at random (no spatial structure), each with its own
 // spectrum: the neighbours of a pixel say nothing about it, its spectrum everything.
 Scene salt_and_pepper_scene() {
-  Scene scene;
-  scene.name = "salt and pepper";
   const int64_t R = 24, C = 24, B = 8;
-  scene.cube.rows = R;
-  scene.cube.cols = C;
-  scene.cube.bands = B;
-  scene.cube.data.resize(R * C * B);
-  scene.labels.rows = R;
-  scene.labels.cols = C;
-  scene.labels.labels.resize(R * C);
+  Scene scene = blank_scene("salt and pepper", R, C, B, {1, 2, 3});
   torch::manual_seed(5);
   const torch::Tensor centres = torch::randn({3, B});
   const torch::Tensor classes = torch::randint(0, 3, {R * C});
@@ -131,8 +129,6 @@ Scene salt_and_pepper_scene() {
     for (int64_t b = 0; b < B; ++b) scene.cube.data[p * B + b] = centres[c][b].item<float>() + noise[p][b].item<float>();
     scene.labels.labels[p] = static_cast<int32_t>(c + 1);
   }
-  scene.classes = ClassTable::from_ids({1, 2, 3});
-  scene.nodata.assign(R * C, 0);
   return scene;
 }
 
