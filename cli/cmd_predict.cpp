@@ -66,7 +66,9 @@ int run_predict(const std::vector<std::string>& args) {
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)")(
       "ram", po::value(&options.ram_mb)->default_value(defaults.ram_mb), "memory budget in MB for the tiles of every route")(
       "inputs", po::value(&inputs), "batch: a glob ('tiles/*.tif') or @list.txt of inputs")(
-      "out-dir", po::value(&out_dir), "batch: folder for one map per input, mosaic.vrt and summary.csv");
+      "out-dir", po::value(&out_dir), "batch: folder for one map per input, mosaic.vrt and summary.csv")(
+      "seamless", po::value(&options.seamless)->default_value(true),
+      "batch: inputs on one pixel grid read their windows' halo from their neighbours (false: each input alone)");
   po::variables_map vm;
   parse_or_usage_error(args, desc, {}, vm);
   if (vm.count("help")) {
@@ -80,6 +82,7 @@ int run_predict(const std::vector<std::string>& args) {
     usage_error("--classifier must be softmax or prototype");
   }
   if (threads < 0) usage_error("--threads must be >= 0");
+  if (vm.count("seamless") && !vm["seamless"].defaulted() && inputs.empty()) usage_error("--seamless is an option of batch mode (--inputs)");
   if (!inputs.empty() || !out_dir.empty()) {
     if (model.empty() || inputs.empty() || out_dir.empty()) usage_error("batch prediction needs --model, --inputs and --out-dir");
     if (!input.empty() || !out.empty()) usage_error("--input/--out and --inputs/--out-dir are two modes: give one of them");

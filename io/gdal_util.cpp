@@ -27,7 +27,10 @@ std::string last_gdal_error(const std::string& fallback) {
 
 GdalDatasetPtr open_gdal_dataset(const std::string& path) {
   init_gdal();
-  if (!std::filesystem::exists(path)) data_error(path, "file not found");
+  // GDAL's virtual file systems (/vsimem/, /vsizip/, ...) are not on disk: GDAL itself says
+  // whether they exist.
+  const bool virtual_path = path.rfind("/vsi", 0) == 0;
+  if (!virtual_path && !std::filesystem::exists(path)) data_error(path, "file not found");
   CPLErrorReset();
   GdalDatasetPtr ds(GDALDataset::FromHandle(GDALOpenEx(path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
   if (!ds) data_error(path, "not a raster format GDAL can read (" + last_gdal_error("unknown format") + ")");

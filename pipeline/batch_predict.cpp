@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
+#include "io/mosaic.hpp"
 #include "io/reader.hpp"
 #include "io/window_io.hpp"
 
@@ -69,6 +70,42 @@ size_t write_batch_description(const std::vector<BatchRow>& all, const std::stri
   return maps.size();
 }
 
+// Seamless batches: the inputs on one pixel grid joined into mosaics, each input's place in its
+// mosaic, and a reader per mosaic opened when first needed.
+class SeamlessInputs {
+ public:
+  SeamlessInputs(const std::vector<std::string>& files, bool enabled, bool report, std::ostream& log) {
+    if (!enabled || files.size() < 2) return;
+    const MosaicPlan plan = plan_mosaics(files);
+    for (size_t g = 0; g < plan.groups.size(); ++g) {
+      std::vector<std::string> paths;
+      for (size_t i : plan.groups[g]) paths.push_back(files[i]);
+      mosaics_.push_back(std::make_unique<InputMosaic>(paths, std::to_string(g) + "_" + std::to_string(reinterpret_cast<uintptr_t>(this))));
+      readers_.emplace_back();
+      for (size_t k = 0; k < plan.groups[g].size(); ++k) member_[plan.groups[g][k]] = {g, k};
+      if (report) log << "seamless: " << paths.size() << " inputs share one grid; each reads its windows' halo from its neighbours" << std::endl;
+    }
+    if (report)
+      for (const auto& [i, why] : plan.alone) log << "seamless: " << files[i] << " is classified alone (" << why << ")" << std::endl;
+  }
+
+  // The map of input i through its mosaic; false when it has none (classify it alone).
+  bool predict(size_t i, Checkpoint& ck, const MapOutputs& outputs, const PredictOptions& options, PredictionStats& stats) {
+    const auto it = member_.find(i);
+    if (it == member_.end()) return false;
+    const auto [g, k] = it->second;
+    if (!readers_[g]) readers_[g] = std::make_unique<RasterWindowReader>(mosaics_[g]->path());
+    const InputMosaic::Placement& p = mosaics_[g]->placement(k);
+    stats = predict_to_maps(ck, *readers_[g], outputs, options, nullptr, Region{p.y0, p.x0, p.rows, p.cols}, &p.geo);
+    return true;
+  }
+
+ private:
+  std::vector<std::unique_ptr<InputMosaic>> mosaics_;
+  std::vector<std::unique_ptr<RasterWindowReader>> readers_;
+  std::map<size_t, std::pair<size_t, size_t>> member_;  // input -> (mosaic, position in it)
+};
+
 }  // namespace
 
 std::vector<std::string> expand_batch_inputs(const std::string& spec) {
@@ -102,6 +139,8 @@ BatchOutcome predict_batch(Checkpoint& ck, const std::vector<std::string>& files
   outcome.inputs = files.size();
   const std::string who = team.size() > 1 ? "[rank " + std::to_string(team.rank()) + "] " : "";
   std::vector<BatchRow> rows;
+  // Every rank builds the same mosaics from the input files: no messages between ranks.
+  SeamlessInputs seamless(files, options.seamless, team.rank() == 0, log);
   for (size_t i = static_cast<size_t>(team.rank()); i < files.size() && !stop_requested(); i += static_cast<size_t>(team.size())) {
     const std::string& file = files[i];
     BatchRow row{i, file, (fs::path(out_dir) / map_name(file)).string(), "", "", "", team.rank()};
@@ -112,7 +151,8 @@ BatchOutcome predict_batch(Checkpoint& ck, const std::vector<std::string>& files
       try {
         // No PNG: the mosaic is the quick-look of a batch.
         const MapOutputs outputs{row.map, (fs::path(out_dir) / (stem_of(file) + "_confidence.tif")).string(), ""};
-        const PredictionStats r = predict_file(ck, file, axis_order, outputs, options);
+        PredictionStats r;
+        if (!seamless.predict(i, ck, outputs, options, r)) r = predict_file(ck, file, axis_order, outputs, options);
         row.pixels = std::to_string(r.rows * r.cols);
         row.seconds = format_fixed(r.seconds, 3);
         row.status = "ok";

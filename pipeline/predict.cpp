@@ -27,14 +27,19 @@ ScenePrediction predict_cube(Checkpoint& ck, const Cube& cube, const std::vector
 }
 
 PredictionStats predict_to_maps(Checkpoint& ck, const WindowSource& source, const MapOutputs& outputs, const PredictOptions& options,
-                                std::vector<int32_t>* ids) {
-  TiledMapWriter writer(outputs.map, outputs.confidence, source.rows(), source.cols(), ck.classes, source.geo());
-  if (ids) ids->assign(static_cast<size_t>(source.rows() * source.cols()), 0);
-  PredictionStats stats = predict_tiles(ck, source, options, [&](const TileResult& t) {
-    writer.write(t.y0, t.x0, t.h, t.w, t.ids, t.confidence);
-    if (!ids) return;
-    for (int64_t y = 0; y < t.h; ++y) std::copy_n(t.ids.begin() + y * t.w, t.w, ids->begin() + (t.y0 + y) * source.cols() + t.x0);
-  });
+                                std::vector<int32_t>* ids, const Region& region, const GeoInfo* region_geo) {
+  const bool whole = region.rows <= 0;
+  const int64_t rows = whole ? source.rows() : region.rows, cols = whole ? source.cols() : region.cols;
+  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, ck.classes, region_geo ? *region_geo : source.geo());
+  if (ids) ids->assign(static_cast<size_t>(rows * cols), 0);
+  PredictionStats stats = predict_tiles(
+      ck, source, options,
+      [&](const TileResult& t) {
+        writer.write(t.y0, t.x0, t.h, t.w, t.ids, t.confidence);
+        if (!ids) return;
+        for (int64_t y = 0; y < t.h; ++y) std::copy_n(t.ids.begin() + y * t.w, t.w, ids->begin() + (t.y0 + y) * cols + t.x0);
+      },
+      region);
   writer.commit();
   if (!outputs.png.empty()) write_png_from_map(outputs.map, outputs.png);
   return stats;

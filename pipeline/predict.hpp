@@ -31,6 +31,7 @@ struct PredictOptions : PredictSettings {
   std::string nan_policy = "error";   // error | nodata: NaN/Inf pixels fail the run or are left unclassified
   std::string classifier;             // softmax | prototype; empty = the checkpoint's
   bool progress = true;
+  bool seamless = true;               // batch mode: tiles on one grid read their halo from their neighbours
 };
 
 struct PredictionStats {
@@ -50,8 +51,17 @@ struct TileResult {
 };
 using TileSink = std::function<void(const TileResult&)>;
 
-// The loop itself: every tile of `source` through the checkpoint's preprocessing and network.
-PredictionStats predict_tiles(Checkpoint& checkpoint, const WindowSource& source, const PredictOptions& options, const TileSink& sink);
+// The part of a source to classify (rows = 0: all of it). The rest of the source is context:
+// windows near the region's edge read their halo from it, and only the source's own edge is
+// mirrored. (Seamless batch prediction: a tile classified inside the mosaic of its neighbours.)
+struct Region {
+  int64_t y0 = 0, x0 = 0, rows = 0, cols = 0;
+};
+
+// The loop itself: every tile of `source` (of `region` in it) through the checkpoint's
+// preprocessing and network; tiles reach the sink in region coordinates.
+PredictionStats predict_tiles(Checkpoint& checkpoint, const WindowSource& source, const PredictOptions& options, const TileSink& sink,
+                              const Region& region = {});
 
 // A whole map in memory (class ids, 0 = no data; confidences) of a cube as read (not yet
 // preprocessed). `nodata` (may be null) marks pixels known to hold no data.
@@ -67,9 +77,11 @@ ScenePrediction predict_cube(Checkpoint& checkpoint, const Cube& cube, const std
 struct MapOutputs {
   std::string map, confidence, png;
 };
-// Streams the tiles into the map files; `ids` (may be null) also receives the whole map.
+// Streams the tiles into the map files; `ids` (may be null) also receives the whole map. With
+// a region, the maps cover the region and carry `region_geo` (the region's own geo-referencing).
 PredictionStats predict_to_maps(Checkpoint& checkpoint, const WindowSource& source, const MapOutputs& outputs,
-                                const PredictOptions& options, std::vector<int32_t>* ids = nullptr);
+                                const PredictOptions& options, std::vector<int32_t>* ids = nullptr, const Region& region = {},
+                                const GeoInfo* region_geo = nullptr);
 // FILE[:VARIABLE]: GDAL rasters are read window by window; .mat and HDF5 cubes are read whole
 // (`axis_order` as in ReadOptions). Used by `hsi predict`, its batch mode, and `hsi train`.
 PredictionStats predict_file(Checkpoint& checkpoint, const std::string& input, const std::string& axis_order, const MapOutputs& outputs,

@@ -35,12 +35,13 @@ class TilePreparer {
   TilePreparer(const WindowSource& source, const Preprocessor& preprocessor, int64_t radius, bool nan_is_nodata)
       : source_(source), preprocessor_(preprocessor), r_(radius), nan_is_nodata_(nan_is_nodata) {}
 
-  ReadyTile prepare(int64_t y0, int64_t x0, int64_t side) {
+  // The tile at (y0, x0) of the source, at most side x side and within [0, end_y) x [0, end_x).
+  ReadyTile prepare(int64_t y0, int64_t x0, int64_t side, int64_t end_y, int64_t end_x) {
     ReadyTile t;
     t.y0 = y0;
     t.x0 = x0;
-    t.h = std::min(side, source_.rows() - y0);
-    t.w = std::min(side, source_.cols() - x0);
+    t.h = std::min(side, end_y - y0);
+    t.w = std::min(side, end_x - x0);
     // The clipped window holding every source pixel the halo mirrors to.
     const int64_t wy0 = std::max<int64_t>(0, y0 - r_), wx0 = std::max<int64_t>(0, x0 - r_);
     const Window window{wy0, wx0, std::min(source_.rows(), y0 + t.h + r_) - wy0, std::min(source_.cols(), x0 + t.w + r_) - wx0};
@@ -199,7 +200,7 @@ torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std
   return torch::softmax(net->classify(z), 1);
 }
 
-PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const PredictOptions& o, const TileSink& sink) {
+PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const PredictOptions& o, const TileSink& sink, const Region& region_in) {
   const auto t0 = std::chrono::steady_clock::now();
   if (source.bands() != ck.preprocessor.input_bands()) {
     data_error(source.path(), "has " + std::to_string(source.bands()) + " bands, the model was trained on " +
@@ -208,9 +209,13 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
   if (ck.svm && !o.classifier.empty() && o.classifier != "svm") usage_error("an SVM checkpoint has no " + o.classifier + " classifier");
+  const Region region = region_in.rows > 0 ? region_in : Region{0, 0, source.rows(), source.cols()};
+  if (region.y0 < 0 || region.x0 < 0 || region.cols <= 0 || region.y0 + region.rows > source.rows() || region.x0 + region.cols > source.cols()) {
+    throw Error(ErrorKind::Internal, "prediction region outside " + source.path());
+  }
   PredictionStats stats;
-  stats.rows = source.rows();
-  stats.cols = source.cols();
+  stats.rows = region.rows;
+  stats.cols = region.cols;
   stats.route = window_model && o.route != "patch" ? "dense" : "patch";
   stats.classifier = ck.svm ? "svm" : o.classifier.empty() ? ck.classifier : o.classifier;
   if (stats.classifier == "prototype" && !ck.prototypes.defined()) {
@@ -226,8 +231,8 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   torch::NoGradGuard no_grad;
   if (ck.net) ck.net->eval();
   std::vector<std::pair<int64_t, int64_t>> origins;
-  for (int64_t y0 = 0; y0 < source.rows(); y0 += T)
-    for (int64_t x0 = 0; x0 < source.cols(); x0 += T) origins.emplace_back(y0, x0);
+  for (int64_t y0 = region.y0; y0 < region.y0 + region.rows; y0 += T)
+    for (int64_t x0 = region.x0; x0 < region.x0 + region.cols; x0 += T) origins.emplace_back(y0, x0);
   ProgressBar bar("predict", o.progress ? static_cast<int64_t>(origins.size()) : 0);
 
   // Tiles are prepared and classified in turn. (Preparing the next tile on a second thread
@@ -238,7 +243,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   std::vector<float> confidence;
   for (const auto& [y0, x0] : origins) {
     throw_if_stop_requested();
-    const ReadyTile tile = preparer.prepare(y0, x0, T);
+    const ReadyTile tile = preparer.prepare(y0, x0, T, region.y0 + region.rows, region.x0 + region.cols);
     stats.read_seconds += tile.read_seconds;
     stats.prepare_seconds += tile.prepare_seconds;
     const auto start = std::chrono::steady_clock::now();
@@ -261,7 +266,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
     }
     stats.model_seconds += seconds_since(start);
     const auto write_start = std::chrono::steady_clock::now();
-    sink(TileResult{tile.y0, tile.x0, tile.h, tile.w, ids, confidence});
+    sink(TileResult{tile.y0 - region.y0, tile.x0 - region.x0, tile.h, tile.w, ids, confidence});
     stats.write_seconds += seconds_since(write_start);
     if (o.progress) bar.update(stats.tiles);
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,130 @@ TEST(BatchPredict, TilesMosaicSummaryResumeAndFailures) {
   EXPECT_NE(summary.find("done earlier"), std::string::npos) << summary;
   EXPECT_NE(summary.find("failed"), std::string::npos) << summary;
   EXPECT_FALSE(fs::exists(dir.file("maps/t9_map.tif")));
+}
+
+// A part of a cube, geo-referenced where it lies.
+Cube crop(const Cube& c, int64_t y0, int64_t x0, int64_t h, int64_t w) {
+  Cube out = c;
+  out.rows = h;
+  out.cols = w;
+  out.data.assign(static_cast<size_t>(h * w * c.bands), 0.0f);
+  for (int64_t y = 0; y < h; ++y)
+    std::copy_n(c.data.begin() + ((y0 + y) * c.cols + x0) * c.bands, w * c.bands, out.data.begin() + y * w * c.bands);
+  out.geo.geotransform[0] += static_cast<double>(x0) * c.geo.geotransform[1];
+  out.geo.geotransform[3] += static_cast<double>(y0) * c.geo.geotransform[5];
+  return out;
+}
+
+// A scene cut into uneven tiles (one a 1-pixel-wide strip) and classified as a batch: each
+// tile's windows read their halo from the neighbouring tiles, so the maps put together equal
+// the map of the whole scene, pixel for pixel, for a 2-D and a 3-D model, in one process and
+// under mpirun; with --seamless false the seams show.
+struct CutScene {
+  test::TempDir dir;
+  test::SyntheticScene scene = test::make_scene(40, 40, 12, 3, 21);
+  std::vector<std::array<int64_t, 4>> tiles;  // y0, x0, h, w
+  CutScene() {
+    fs::create_directories(dir.file("tiles"));
+    write_cube_geotiff(dir.file("scene.tif"), scene.cube);
+    write_class_map(dir.file("gt.tif"), 40, 40, scene.labels.labels, ClassTable::from_ids({1, 2, 3}), scene.cube.geo);
+    const std::vector<std::pair<int64_t, int64_t>> row_cuts = {{0, 23}, {23, 17}}, col_cuts = {{0, 17}, {17, 1}, {18, 22}};
+    for (const auto& [y0, h] : row_cuts)
+      for (const auto& [x0, w] : col_cuts) {
+        const std::string name = "tiles/r" + std::to_string(y0) + "c" + std::to_string(x0) + ".tif";
+        write_cube_geotiff(dir.file(name), crop(scene.cube, y0, x0, h, w));
+        tiles.push_back({y0, x0, h, w});
+      }
+  }
+  std::string checkpoint(const std::string& model) {
+    const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--model",
+                                                 model, "--patch", "7", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4",
+                                                 "--out", dir.file("run_" + model)});
+    EXPECT_EQ(train.exit_code, 0) << train.err;
+    return dir.file("run_" + model + "/best.ckpt");
+  }
+  // The tiles' maps in out/ put back together; -1 where a map is missing.
+  std::vector<int32_t> assembled(const std::string& out) const {
+    std::vector<int32_t> all(1600, -1);
+    for (const auto& [y0, x0, h, w] : tiles) {
+      const std::string map = dir.file(out + "/r" + std::to_string(y0) + "c" + std::to_string(x0) + "_map.tif");
+      if (!fs::exists(map)) continue;
+      const LabelMap m = read_labels(map);
+      EXPECT_EQ(m.rows, h);
+      EXPECT_EQ(m.cols, w);
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) all[(y0 + y) * 40 + x0 + x] = m.labels[y * w + x];
+    }
+    return all;
+  }
+  // The largest difference between the tiles' confidence maps and the whole scene's.
+  float confidence_gap(const std::string& out, const std::string& whole_confidence) const {
+    const Cube whole = read_cube(whole_confidence);
+    float gap = 0;
+    for (const auto& [y0, x0, h, w] : tiles) {
+      const Cube c = read_cube(dir.file(out + "/r" + std::to_string(y0) + "c" + std::to_string(x0) + "_confidence.tif"));
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x) gap = std::max(gap, std::abs(c.data[y * w + x] - whole.data[(y0 + y) * 40 + x0 + x]));
+    }
+    return gap;
+  }
+};
+
+TEST(BatchPredict, SeamlessTilesEqualTheWholeSceneMap) {
+  CutScene cut;
+  for (const std::string model : {"ms2d", "ms3d"}) {
+    const std::string ckpt = cut.checkpoint(model);
+    const test::CliResult whole = test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out",
+                                                 cut.dir.file(model + "_whole.tif")});
+    ASSERT_EQ(whole.exit_code, 0) << whole.err;
+    const std::vector<int32_t> expected = read_labels(cut.dir.file(model + "_whole.tif")).labels;
+    const auto batch = [&](const std::string& out, std::vector<std::string> extra) {
+      std::vector<std::string> args = {"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir", cut.dir.file(out), "--tile", "16"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      return test::run_hsi(args);
+    };
+    const test::CliResult seamless = batch(model + "_seamless", {});
+    ASSERT_EQ(seamless.exit_code, 0) << seamless.err;
+    EXPECT_NE(seamless.out.find("6 inputs share one grid"), std::string::npos) << seamless.out;
+    EXPECT_EQ(cut.assembled(model + "_seamless"), expected) << model;
+    const std::string whole_confidence = cut.dir.file(model + "_whole_confidence.tif");
+    const float seamless_gap = cut.confidence_gap(model + "_seamless", whole_confidence);
+    EXPECT_LT(seamless_gap, 1e-5) << model;
+    // Geo-referencing of each map is its tile's own.
+    const LabelMap strip = read_labels(cut.dir.file(model + "_seamless/r23c17_map.tif"));
+    EXPECT_DOUBLE_EQ(strip.geo.geotransform[0], cut.scene.cube.geo.geotransform[0] + 17 * 3.7);
+    EXPECT_DOUBLE_EQ(strip.geo.geotransform[3], cut.scene.cube.geo.geotransform[3] - 23 * 3.7);
+
+    const test::CliResult alone = batch(model + "_alone", {"--seamless", "false"});
+    ASSERT_EQ(alone.exit_code, 0) << alone.err;
+    // Mirrored tile borders change what the windows along the seams see (the classes too, for
+    // a model less sure than this one-epoch model on an easy scene).
+    const float alone_gap = cut.confidence_gap(model + "_alone", whole_confidence);
+    EXPECT_GT(alone_gap, 5e-4) << model << ": the seams should show";
+    EXPECT_GT(alone_gap, 50 * seamless_gap) << model;
+#ifdef HSI_TEST_MPI
+    const test::CliResult two = test::run_hsi_under_mpirun(2, {"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir",
+                                                             cut.dir.file(model + "_mpi"), "--threads", "1"});
+    ASSERT_EQ(two.exit_code, 0) << two.out << two.err;
+    EXPECT_EQ(cut.assembled(model + "_mpi"), expected) << model << " under mpirun -np 2";
+    EXPECT_LT(cut.confidence_gap(model + "_mpi", whole_confidence), 1e-5) << model;
+#endif
+  }
+}
+
+// Inputs that do not share the grid are classified alone, said in the log.
+TEST(BatchPredict, InputsOffTheGridAreClassifiedAlone) {
+  CutScene cut;
+  const std::string ckpt = cut.checkpoint("ms2d");
+  Cube other = crop(cut.scene.cube, 0, 0, 10, 10);
+  other.geo.geotransform[1] = 7.4;  // another pixel size
+  other.geo.geotransform[5] = -7.4;
+  write_cube_geotiff(cut.dir.file("tiles/zz_coarse.tif"), other);
+  const test::CliResult r =
+      test::run_hsi({"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir", cut.dir.file("maps")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("zz_coarse.tif is classified alone (other pixel size"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(cut.dir.file("maps/zz_coarse_map.tif")));
 }
 
 // The SVM baseline and model.name = auto go through the same verbs: `hsi select` writes the
