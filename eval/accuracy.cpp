@@ -1,5 +1,7 @@
 #include "eval/accuracy.hpp"
 
+#include <limits>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -31,7 +33,11 @@ AccuracyReport evaluate_accuracy(const std::vector<int32_t>& reference, const st
     ++r.confusion[index[reference[i]]][index[predicted[i]]];
     ++r.total;
   }
-  if (r.total == 0) return r;
+  if (r.total == 0) {
+    // Nothing to score: the figures are undefined, not 0 (reports print "undefined").
+    r.overall = r.average = r.kappa = std::numeric_limits<double>::quiet_NaN();
+    return r;
+  }
   int64_t diagonal = 0;
   double chance = 0, recall_sum = 0;
   int classes_in_reference = 0;
@@ -58,7 +64,8 @@ AccuracyReport evaluate_accuracy(const std::vector<int32_t>& reference, const st
   r.overall = diagonal / total;
   r.average = classes_in_reference ? recall_sum / classes_in_reference : 0.0;
   const double pe = chance / (total * total);
-  r.kappa = pe < 1.0 ? (r.overall - pe) / (1.0 - pe) : 1.0;
+  // pe = 1 when reference and prediction hold one and the same class: kappa is 0/0, undefined.
+  r.kappa = pe < 1.0 ? (r.overall - pe) / (1.0 - pe) : std::numeric_limits<double>::quiet_NaN();
   return r;
 }
 

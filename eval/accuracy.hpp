@@ -21,6 +21,8 @@ struct AccuracyReport {
   std::vector<int32_t> classes;                // ids, ascending: the matrix's row/column order
   std::vector<std::vector<int64_t>> confusion; // [reference][predicted]
   int64_t total = 0;
+  // NaN where undefined: all three without reference pixels; kappa when reference and
+  // prediction hold a single class (chance agreement 1, kappa 0/0).
   double overall = 0, average = 0, kappa = 0;
   std::vector<ClassAccuracy> per_class;
 };

@@ -1,5 +1,6 @@
 #include "eval/report.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include "common/text.hpp"
@@ -12,6 +13,10 @@ std::string name_of(const std::map<int32_t, std::string>& names, int32_t id) {
   return it != names.end() ? it->second : "class_" + std::to_string(id);
 }
 
+// Figures that can be undefined (NaN): "undefined" for people, null in JSON.
+std::string shown(double v, int decimals) { return std::isfinite(v) ? format_fixed(v, decimals) : "undefined"; }
+std::string json_number(double v, int decimals) { return std::isfinite(v) ? format_fixed(v, decimals) : "null"; }
+
 }  // namespace
 
 std::string report_json(const RunReport& r) {
@@ -22,8 +27,8 @@ std::string report_json(const RunReport& r) {
   for (size_t i = 0; i < r.timings.size(); ++i) o << (i ? ", " : "") << "\"" << json_escape(r.timings[i].first) << "\": " << format_fixed(r.timings[i].second, 3);
   o << "},\n";
   const auto& a = r.accuracy;
-  o << "  \"test_pixels\": " << a.total << ",\n  \"overall_accuracy\": " << format_fixed(a.overall, 6)
-    << ",\n  \"average_accuracy\": " << format_fixed(a.average, 6) << ",\n  \"kappa\": " << format_fixed(a.kappa, 6) << ",\n";
+  o << "  \"test_pixels\": " << a.total << ",\n  \"overall_accuracy\": " << json_number(a.overall, 6)
+    << ",\n  \"average_accuracy\": " << json_number(a.average, 6) << ",\n  \"kappa\": " << json_number(a.kappa, 6) << ",\n";
   o << "  \"classes\": [\n";
   for (size_t i = 0; i < a.per_class.size(); ++i) {
     const auto& c = a.per_class[i];
@@ -58,9 +63,9 @@ std::string report_markdown(const RunReport& r) {
     o << "\n";
   }
   o << "\n| metric | value |\n|---|---|\n"
-    << "| overall accuracy (OA) | " << format_fixed(a.overall, 4) << " |\n"
-    << "| average accuracy (AA) | " << format_fixed(a.average, 4) << " |\n"
-    << "| Cohen's kappa | " << format_fixed(a.kappa, 4) << " |\n"
+    << "| overall accuracy (OA) | " << shown(a.overall, 4) << " |\n"
+    << "| average accuracy (AA) | " << shown(a.average, 4) << " |\n"
+    << "| Cohen's kappa | " << shown(a.kappa, 4) << " |\n"
     << "| test pixels | " << a.total << " |\n\n";
   o << "| id | class | train | test | producer's acc. | user's acc. | F1 |\n|---:|---|---:|---:|---:|---:|---:|\n";
   for (const auto& c : a.per_class) {

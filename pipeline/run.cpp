@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -153,9 +154,14 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   write_text_file(path_in(result.out_dir, "confusion.csv"), confusion_csv(result.accuracy, report.class_names));
   write_text_file(path_in(result.out_dir, "settings.ini"), s.config_text);
   if (o.verbose) {
-    std::printf("test: OA %.4f  AA %.4f  kappa %.4f  (%ld pixels)  prediction %s route %.2fs\n", result.accuracy.overall,
-                result.accuracy.average, result.accuracy.kappa, static_cast<long>(result.accuracy.total), prediction.route.c_str(),
-                prediction.seconds);
+    const auto shown = [](double v) { return std::isfinite(v) ? format_fixed(v, 4) : std::string("undefined"); };
+    if (result.accuracy.total == 0) {
+      std::printf("test: the split leaves no test pixels; the map is made, accuracy is not evaluated\n");
+    } else {
+      std::printf("test: OA %s  AA %s  kappa %s  (%ld pixels)  prediction %s route %.2fs\n", shown(result.accuracy.overall).c_str(),
+                  shown(result.accuracy.average).c_str(), shown(result.accuracy.kappa).c_str(), static_cast<long>(result.accuracy.total),
+                  prediction.route.c_str(), prediction.seconds);
+    }
   }
 }
 

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "eval/accuracy.hpp"
 #include "eval/aggregate.hpp"
 #include "eval/report.hpp"
@@ -27,6 +29,24 @@ TEST(Accuracy, UnlabelledPixelsAreIgnored) {
   EXPECT_EQ(r.total, 2);
   EXPECT_DOUBLE_EQ(r.overall, 1.0);
   EXPECT_DOUBLE_EQ(r.kappa, 1.0);
+}
+
+// Kappa is 0/0 when reference and prediction hold one and the same class, and nothing is
+// defined without reference pixels: undefined (NaN), reported as such, never 1 or 0.
+TEST(Accuracy, UndefinedFiguresAreNotNumbers) {
+  const AccuracyReport one = evaluate_accuracy({3, 3, 3}, {3, 3, 3});
+  EXPECT_DOUBLE_EQ(one.overall, 1.0);
+  EXPECT_TRUE(std::isnan(one.kappa));
+  const AccuracyReport none = evaluate_accuracy({0, 0}, {1, 2});
+  EXPECT_EQ(none.total, 0);
+  EXPECT_TRUE(std::isnan(none.overall));
+  EXPECT_TRUE(std::isnan(none.kappa));
+  RunReport report;
+  report.accuracy = one;
+  EXPECT_NE(report_json(report).find("\"kappa\": null"), std::string::npos) << report_json(report);
+  EXPECT_NE(report_markdown(report).find("| Cohen's kappa | undefined |"), std::string::npos) << report_markdown(report);
+  // A wrong prediction of the one class is still scored: kappa stays defined.
+  EXPECT_FALSE(std::isnan(evaluate_accuracy({3, 3, 3}, {3, 3, 4}).kappa));
 }
 
 TEST(Accuracy, PredictedClassAbsentFromReferenceGetsAColumn) {
