@@ -46,7 +46,7 @@ int run_evaluate(const std::vector<std::string>& args) {
     for (const auto& c : table.classes()) names[c.id] = c.name;
   }
   const LabelMap p = read_labels(pred);
-  const LabelMap t = read_labels(truth);
+  LabelMap t = read_labels(truth);
   if (p.rows != t.rows || p.cols != t.cols) {
     data_error(pred, "is " + std::to_string(p.rows) + " x " + std::to_string(p.cols) + ", the reference " + truth + " is " +
                          std::to_string(t.rows) + " x " + std::to_string(t.cols));
@@ -54,6 +54,10 @@ int run_evaluate(const std::vector<std::string>& args) {
   RunReport report;
   report.header = {{"prediction", p.source}, {"reference", t.source}};
   report.class_names = names;
+  // The reference raster's nodata value marks pixels without a reference, like --ignore.
+  if (t.geo.nodata)
+    for (int32_t& v : t.labels)
+      if (static_cast<double>(v) == *t.geo.nodata) v = ignore;
   report.accuracy = evaluate_accuracy(t.labels, p.labels, ignore);
   if (report.accuracy.total == 0) data_error(truth, "the reference has no labelled pixel");
   std::cout << report_markdown(report);

@@ -3,6 +3,7 @@
 
 #include <boost/program_options.hpp>
 #include <iostream>
+#include <sstream>
 #include <map>
 
 #include "cli/commands.hpp"
@@ -14,6 +15,16 @@
 namespace po = boost::program_options;
 
 namespace hsi::cli {
+namespace {
+
+std::string format_nodata(double v) {
+  std::ostringstream o;
+  o << v;
+  return o.str();
+}
+
+}  // namespace
+
 
 int run_info(const std::vector<std::string>& args) {
   std::string source, axis_order = "rcb";
@@ -44,10 +55,16 @@ int run_info(const std::vector<std::string>& args) {
     LabelMap map = read_labels(source, options);
     std::map<int32_t, int64_t> counts;
     for (int32_t v : map.labels) ++counts[v];
+    const bool has_nodata = map.geo.nodata.has_value();
+    const auto is_nodata = [&](int32_t id) { return has_nodata && static_cast<double>(id) == *map.geo.nodata; };
+    size_t classes = 0;
+    for (const auto& [id, n] : counts) classes += id != 0 && !is_nodata(id);
     std::cout << "source:  " << map.source << "\n"
               << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
-              << "classes: " << (counts.size() - (counts.count(0) ? 1 : 0)) << "\n";
-    for (const auto& [id, n] : counts) std::cout << "  " << id << (id == 0 ? " (unlabelled)" : "") << ": " << n << "\n";
+              << "classes: " << classes << "\n";
+    for (const auto& [id, n] : counts) {
+      std::cout << "  " << id << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
+    }
     return 0;
   }
 
@@ -59,7 +76,16 @@ int run_info(const std::vector<std::string>& args) {
             << format_fixed(cube.data.size() * 4.0 / (1 << 20), 1) << " MiB)\n"
             << "value range: " << stats.min << " .. " << stats.max << "\n"
             << "NaN/Inf:     " << stats.nonfinite << "\n"
-            << "nodata:      " << (cube.geo.nodata ? std::to_string(*cube.geo.nodata) + " (" + std::to_string(stats.nodata_pixels) + " pixels)" : "none") << "\n";
+            << "nodata:      "
+            << (cube.geo.nodata ? format_nodata(*cube.geo.nodata) + " (" + std::to_string(stats.nodata_pixels) + " pixels in every band, " +
+                                      std::to_string(stats.partial_nodata_pixels) + " in some bands: both are left unclassified)"
+                                : "none")
+            << "\n";
+  if (!stats.empty_bands.empty()) {
+    std::string list;
+    for (int64_t b : stats.empty_bands) list += (list.empty() ? "" : ",") + std::to_string(b);
+    std::cout << "empty bands: " << list << " (no valid value at any pixel: drop them with data.drop_bands)\n";
+  }
   if (cube.geo.has_geotransform) {
     std::cout << "geotransform:";
     for (double g : cube.geo.geotransform) std::cout << " " << g;

@@ -70,6 +70,8 @@ void write_cube_geotiff(const std::string& path, const Cube& cube) {
   AtomicOutput out(path);
   GdalDatasetPtr ds = create_geotiff(out, cube.rows, cube.cols, static_cast<int>(cube.bands), GDT_Float32);
   detail::write_georeferencing(*ds, cube.geo);
+  if (cube.geo.nodata)
+    for (int b = 1; b <= static_cast<int>(cube.bands); ++b) ds->GetRasterBand(b)->SetNoDataValue(*cube.geo.nodata);
   const GSpacing pixel_space = static_cast<GSpacing>(sizeof(float)) * cube.bands;
   if (ds->RasterIO(GF_Write, 0, 0, static_cast<int>(cube.cols), static_cast<int>(cube.rows),
                    const_cast<float*>(cube.data.data()), static_cast<int>(cube.cols), static_cast<int>(cube.rows),

@@ -20,7 +20,8 @@ void write_class_map(const std::string& path, int64_t rows, int64_t cols, const 
 void write_float_map(const std::string& path, int64_t rows, int64_t cols, const std::vector<float>& values,
                      const GeoInfo& geo, double nodata);
 
-// Multi-band float32 GeoTIFF in hsi's BIP layout (used for synthetic cubes and tests).
+// Multi-band float32 GeoTIFF in hsi's BIP layout, with the cube's nodata value if it has one
+// (used for synthetic cubes and tests).
 void write_cube_geotiff(const std::string& path, const Cube& cube);
 
 // PNG quick-look with the class colours (palette PNG; ids are remapped to palette indices).

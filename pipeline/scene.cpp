@@ -18,19 +18,65 @@ void warn_if_not_georeferenced(const std::string& path, const GeoInfo& geo) {
   }
 }
 
-std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked) {
-  const int64_t nonfinite = count_nonfinite(cube);
-  if (nonfinite > 0 && nan_policy != "nodata") {
-    data_error(cube.source, "holds " + std::to_string(nonfinite) +
-                                " NaN/Inf values; set data.nan_policy = nodata to leave those pixels unclassified");
+std::vector<uint8_t> kept_band_flags(int64_t bands, const std::vector<int>& drop_bands) {
+  std::vector<uint8_t> kept(static_cast<size_t>(bands), 1);
+  for (int b : drop_bands)
+    if (b >= 1 && b <= bands) kept[b - 1] = 0;
+  return kept;
+}
+
+namespace {
+
+// The kept bands without data at any pixel, 1-based, for an error that says what to drop.
+std::vector<int64_t> bands_without_data(const Cube& cube, const uint8_t* kept) {
+  const std::optional<double> nodata = cube.geo.nodata;
+  std::vector<int64_t> empty;
+  for (int64_t b = 0; b < cube.bands; ++b) {
+    if (kept && !kept[b]) continue;
+    bool any = false;
+    for (int64_t p = 0; p < cube.pixels() && !any; ++p) {
+      const float v = cube.data[p * cube.bands + b];
+      any = std::isfinite(v) && !(nodata && v == static_cast<float>(*nodata));
+    }
+    if (!any) empty.push_back(b + 1);
   }
-  const bool has_nodata = cube.geo.nodata.has_value();
-  std::vector<uint8_t> mask;
-  if (nonfinite == 0 && !has_nodata) return mask;
-  mask.assign(static_cast<size_t>(cube.pixels()), 0);
+  return empty;
+}
+
+}  // namespace
+
+std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked, const std::vector<uint8_t>& kept_flags) {
+  const uint8_t* kept = kept_flags.empty() ? nullptr : kept_flags.data();
+  const std::optional<double> nodata = cube.geo.nodata;
+  const int64_t B = cube.bands, P = cube.pixels();
+  if (nan_policy != "nodata") {
+    // NaN/Inf in a kept band fails the run; in a dropped band it is nobody's business.
+    const bool nan_declared = nodata && std::isnan(*nodata);
+    int64_t nonfinite = 0;
+#pragma omp parallel for reduction(+ : nonfinite)
+    for (int64_t p = 0; p < P; ++p)
+      for (int64_t b = 0; b < B; ++b) {
+        const float v = cube.data[p * B + b];
+        nonfinite += (!kept || kept[b]) && !std::isfinite(v) && !(nan_declared && std::isnan(v));
+      }
+    if (nonfinite > 0) {
+      data_error(cube.source, "holds " + std::to_string(nonfinite) +
+                                  " NaN/Inf values in the bands used; set data.nan_policy = nodata to leave those pixels unclassified, or drop "
+                                  "the bands that hold them (data.drop_bands)");
+    }
+  }
+  // Bands without any data would mask every pixel: name them before masking.
+  const std::vector<int64_t> empty = bands_without_data(cube, kept);
+  if (!empty.empty()) {
+    std::string list;
+    for (int64_t b : empty) list += (list.empty() ? "" : ",") + std::to_string(b);
+    data_error(cube.source, "band(s) " + list + " hold no data at any pixel (NaN or the nodata value); drop them with data.drop_bands = " + list);
+  }
+  std::vector<uint8_t> mask(static_cast<size_t>(P), 0);
   int64_t count = 0;
-  for (int64_t p = 0; p < cube.pixels(); ++p) {
-    if (mask_spectrum(cube.data.data() + p * cube.bands, cube.bands, cube.geo.nodata) != 0) {
+#pragma omp parallel for reduction(+ : count)
+  for (int64_t p = 0; p < P; ++p) {
+    if (mask_spectrum(cube.data.data() + p * B, B, nodata, kept) != 0) {
       mask[p] = 1;
       ++count;
     }
@@ -64,11 +110,18 @@ Scene load_scene(const RunSettings& settings) {
                   std::to_string(scene.cube.bands) + " bands");
     }
   }
-  scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels);
+  scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels,
+                             kept_band_flags(scene.cube.bands, parse_index_ranges(d.drop_bands, "data.drop_bands")));
+  // The label raster's own nodata value marks pixels without a label, like data.unlabelled.
+  const std::optional<double> label_nodata = scene.labels.geo.nodata;
   std::set<int32_t> ids;
   int64_t labelled = 0;
   for (size_t i = 0; i < scene.labels.labels.size(); ++i) {
     int32_t& v = scene.labels.labels[i];
+    if (label_nodata && static_cast<double>(v) == *label_nodata && v != d.unlabelled) {
+      ++scene.label_nodata_pixels;
+      v = 0;
+    }
     if (v == d.unlabelled || (!scene.nodata.empty() && scene.nodata[i])) v = 0;
     // With a non-zero "unlabelled" value, a real 0 label would be ambiguous: 0 is reserved.
     else if (v == 0) data_error(scene.labels.source, "class id 0 is reserved for unlabelled pixels; remap it or set data.unlabelled = 0");
@@ -77,7 +130,11 @@ Scene load_scene(const RunSettings& settings) {
       ++labelled;
     }
   }
-  if (labelled == 0) data_error(scene.labels.source, "the label map has no labelled pixel");
+  if (labelled == 0) {
+    data_error(scene.labels.source, scene.nodata_pixels > 0 ? "no labelled pixel holds data in every band used (" + std::to_string(scene.nodata_pixels) +
+                                                                  " pixels of the cube are masked as nodata)"
+                                                            : std::string("the label map has no labelled pixel"));
+  }
   if (ids.size() < 2) {
     data_error(scene.labels.source, "holds a single class (id " + std::to_string(*ids.begin()) + "); a classifier needs at least two");
   }

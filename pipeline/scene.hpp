@@ -22,40 +22,55 @@ struct Scene {
   ClassTable classes;
   std::vector<uint8_t> nodata;  // 1 = no data at this pixel (NaN/Inf under nan_policy=nodata, or the nodata value)
   int64_t nodata_pixels = 0;
+  int64_t label_nodata_pixels = 0;  // labels equal to the label raster's nodata value: unlabelled
 };
 
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
 Scene load_scene(const RunSettings& settings);
 
-// Classifies one spectrum of `bands` values: 0 = has data, 1 = nodata (every band equals
-// `nodata`), 2 = holds NaN/Inf. A spectrum without data is zeroed so it cannot poison the
-// network's input. Shared by the in-memory and the streamed paths.
-// Any sample type of a raster (integers cannot be NaN/Inf).
+// The one nodata model of hsi, for training scenes and prediction alike. A pixel has no data
+// when any band the model uses (`kept`, per band 1 = used; null = every band) holds the nodata
+// value or NaN/Inf: its other bands cannot stand in for the missing ones, so it is masked and
+// left unclassified. Bands the model does not use are never looked at (NaN in a dropped
+// water-absorption band is irrelevant). A NaN nodata value declares NaN as nodata.
+// Returns 0 = data, 1 = nodata value, 2 = NaN/Inf; a masked spectrum is zeroed so it cannot
+// poison the network's input. Any sample type of a raster (integers cannot be NaN/Inf).
 template <typename T>
-int mask_spectrum(T* x, int64_t bands, const std::optional<double>& nodata) {
-  bool nonfinite = false, all_nodata = nodata.has_value();
+int mask_spectrum(T* x, int64_t bands, const std::optional<double>& nodata, const uint8_t* kept = nullptr) {
+  const bool nan_is_nodata = nodata && std::isnan(*nodata);
+  bool nonfinite = false, missing = false;
   for (int64_t b = 0; b < bands; ++b) {
+    if (kept && !kept[b]) continue;
     if constexpr (std::is_floating_point_v<T>) {
-      if (!std::isfinite(x[b])) nonfinite = true;
-      if (!nodata || x[b] != static_cast<T>(*nodata)) all_nodata = false;
+      if (!std::isfinite(x[b])) {
+        if (nan_is_nodata && std::isnan(x[b])) missing = true;
+        else nonfinite = true;
+      } else if (nodata && x[b] == static_cast<T>(*nodata)) {
+        missing = true;
+      }
     } else {
       // Compared in double: a nodata value outside T's range matches nothing.
-      if (!nodata || static_cast<double>(x[b]) != *nodata) all_nodata = false;
+      if (nodata && static_cast<double>(x[b]) == *nodata) missing = true;
     }
   }
-  if (!nonfinite && !all_nodata) return 0;
+  if (!nonfinite && !missing) return 0;
   std::fill(x, x + bands, T(0));
   return nonfinite ? 2 : 1;
 }
+
+// Per band, 1 = kept: every band but the 1-based `drop_bands`.
+std::vector<uint8_t> kept_band_flags(int64_t bands, const std::vector<int>& drop_bands);
 
 // GeoTIFFs normally carry geo-referencing; one without is accepted, but the maps made from it
 // will not line up with anything, which the user should know: one warning line on stderr.
 // (.mat and HDF5 cubes never carry any, so they get no warning.)
 void warn_if_not_georeferenced(const std::string& path, const GeoInfo& geo);
 
-// Handles NaN/Inf and the nodata value of a cube on its own (prediction inputs): returns the
-// per-pixel nodata mask; values of masked pixels become 0.
-std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked = nullptr);
+// Applies the nodata model to a cube in memory: returns the per-pixel mask (empty when nothing
+// is masked); values of masked pixels become 0. NaN/Inf in kept bands fail the run unless
+// nan_policy = nodata. A kept band without data at any pixel is an error naming it (drop it).
+std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int64_t* masked = nullptr,
+                                 const std::vector<uint8_t>& kept = {});
 
 }  // namespace hsi

@@ -73,10 +73,14 @@ class TilePreparer {
     }
     const std::optional<double> nodata_value = source_.geo().nodata;
     if (!nodata_value && !std::is_floating_point_v<T>) return;
+    if (kept_.empty()) {
+      kept_.assign(static_cast<size_t>(B), 0);
+      for (int band : preprocessor_.kept_bands()) kept_[band] = 1;
+    }
     int64_t nonfinite = 0;
 #pragma omp parallel for schedule(static) reduction(+ : nonfinite)
     for (int64_t p = 0; p < pixels; ++p) {
-      const int state = mask_spectrum(values + p * B, B, nodata_value);
+      const int state = mask_spectrum(values + p * B, B, nodata_value, kept_.data());
       window_missing_[p] = state != 0;
       nonfinite += state == 2;
     }
@@ -127,6 +131,7 @@ class TilePreparer {
   const bool nan_is_nodata_;
   std::vector<float> prepared_;
   std::vector<uint8_t> window_missing_;
+  std::vector<uint8_t> kept_;  // per source band, 1 = used by the model: only those are masked on
 };
 
 // How a tile with its halo becomes class probabilities [h*w, classes], row-major.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "support/run_cli.hpp"
 #include "support/synthetic.hpp"
@@ -244,6 +245,71 @@ TEST(Predict, TruncatedCheckpointIsRefused) {
   const test::CliResult r = test::run_hsi({"predict", "--model", dir.file("cut.ckpt"), "--input", kCube, "--out", dir.file("map.tif")});
   expect_clean_failure(r, 3, {"cut.ckpt"}, "");
   EXPECT_FALSE(fs::exists(dir.file("map.tif")));
+}
+
+}  // namespace
+}  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// The nodata model through the binary: a pixel with the nodata value (or NaN) in any band the
+// model uses is masked and left unclassified, whatever its other bands hold; bands the model
+// does not use are never looked at; a band without data anywhere is named; the label raster's
+// nodata value is no class; hsi info counts all of it.
+struct NodataScene {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(30, 30, 10, 3, 4);
+  NodataScene() {
+    s.cube.geo.nodata = -9999.0;
+    for (int64_t y = 5; y < 10; ++y)
+      for (int64_t x = 5; x < 10; ++x) s.cube.data[(y * 30 + x) * 10 + 3] = -9999.0f;  // band 4 only
+    for (int64_t p = 0; p < 900; ++p) s.cube.data[p * 10 + 9] = std::nanf("");     // band 10 everywhere
+    write_cube_geotiff(dir.file("cube.tif"), s.cube);
+    Cube labels;
+    labels.rows = labels.cols = 30;
+    labels.bands = 1;
+    labels.geo = s.cube.geo;
+    labels.geo.nodata = 255.0;
+    for (int64_t p = 0; p < 900; ++p) labels.data.push_back(static_cast<float>(p % 97 == 0 ? 255 : s.labels.labels[p]));
+    write_cube_geotiff(dir.file("labels.tif"), labels);
+  }
+  std::vector<std::string> train(const std::string& out, std::vector<std::string> extra) const {
+    std::vector<std::string> args = {"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch", "3",
+                                     "--model.width", "8", "--train.epochs", "2", "--train.min_steps", "20", "--out", dir.file(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+};
+
+TEST(Nodata, PartialNodataIsMaskedDroppedBandsAreIgnoredLabelNodataIsNoClass) {
+  NodataScene scene;
+  const test::CliResult info = test::run_hsi({"info", scene.dir.file("cube.tif")});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("0 pixels in every band, 25 in some bands"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("empty bands: 10"), std::string::npos) << info.out;
+  const test::CliResult labels = test::run_hsi({"info", "--labels", scene.dir.file("labels.tif")});
+  EXPECT_NE(labels.out.find("255 (the raster's nodata value: unlabelled)"), std::string::npos) << labels.out;
+  EXPECT_NE(labels.out.find("classes: 3"), std::string::npos) << labels.out;
+
+  // Band 10 is NaN everywhere: named, whatever the NaN policy ...
+  expect_clean_failure(test::run_hsi(scene.train("a", {"--data.nan_policy", "nodata"})), 3, {"cube.tif", "band(s) 10", "drop_bands = 10"},
+                       scene.dir.file("a"));
+  expect_clean_failure(test::run_hsi(scene.train("b", {})), 3, {"cube.tif", "NaN/Inf values in the bands used"}, scene.dir.file("b"));
+  // ... and irrelevant once dropped, with the default policy (error).
+  const test::CliResult ok = test::run_hsi(scene.train("c", {"--data.drop_bands", "10"}));
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const LabelMap map = read_labels(scene.dir.file("c/map.tif"));
+  for (int64_t y = 5; y < 10; ++y)
+    for (int64_t x = 5; x < 10; ++x) EXPECT_EQ(map.labels[y * 30 + x], 0) << "pixel " << y << "," << x << " has nodata in band 4";
+  EXPECT_NE(map.labels[0 * 30 + 20], 0);
+  const std::string report = test::slurp(scene.dir.file("c/report.md"));
+  EXPECT_EQ(report.find("255"), std::string::npos) << "the label nodata value became a class:\n" << report;
+  // Prediction applies the same model to a raster read window by window.
+  const test::CliResult predict = test::run_hsi({"predict", "--model", scene.dir.file("c/best.ckpt"), "--input", scene.dir.file("cube.tif"),
+                                                 "--out", scene.dir.file("p.tif"), "--tile", "8"});
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  EXPECT_EQ(read_labels(scene.dir.file("p.tif")).labels, map.labels);
 }
 
 }  // namespace
