@@ -79,9 +79,12 @@ class SeamlessInputs {
     const MosaicPlan plan = plan_mosaics(files);
     for (size_t g = 0; g < plan.groups.size(); ++g) {
       std::vector<std::string> paths;
-      for (size_t i : plan.groups[g]) paths.push_back(files[i]);
-      mosaics_.push_back(std::make_unique<InputMosaic>(paths, std::to_string(g) + "_" + std::to_string(reinterpret_cast<uintptr_t>(this))));
-      readers_.emplace_back();
+      std::vector<RasterFacts> facts;
+      for (size_t i : plan.groups[g]) {
+        paths.push_back(files[i]);
+        facts.push_back(plan.facts[i]);
+      }
+      mosaics_.push_back(std::make_unique<MosaicWindowSource>(paths, facts));
       for (size_t k = 0; k < plan.groups[g].size(); ++k) member_[plan.groups[g][k]] = {g, k};
       if (report) log << "seamless: " << paths.size() << " inputs share one grid; each reads its windows' halo from its neighbours" << std::endl;
     }
@@ -94,15 +97,13 @@ class SeamlessInputs {
     const auto it = member_.find(i);
     if (it == member_.end()) return false;
     const auto [g, k] = it->second;
-    if (!readers_[g]) readers_[g] = std::make_unique<RasterWindowReader>(mosaics_[g]->path());
-    const InputMosaic::Placement& p = mosaics_[g]->placement(k);
-    stats = predict_to_maps(ck, *readers_[g], outputs, options, nullptr, Region{p.y0, p.x0, p.rows, p.cols}, &p.geo);
+    const MosaicWindowSource::Placement& p = mosaics_[g]->placement(k);
+    stats = predict_to_maps(ck, *mosaics_[g], outputs, options, nullptr, Region{p.y0, p.x0, p.rows, p.cols}, &p.geo);
     return true;
   }
 
  private:
-  std::vector<std::unique_ptr<InputMosaic>> mosaics_;
-  std::vector<std::unique_ptr<RasterWindowReader>> readers_;
+  std::vector<std::unique_ptr<MosaicWindowSource>> mosaics_;
   std::map<size_t, std::pair<size_t, size_t>> member_;  // input -> (mosaic, position in it)
 };
 
