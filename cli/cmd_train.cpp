@@ -9,6 +9,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
+#include "io/reader.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/split.hpp"
@@ -27,6 +28,22 @@ void check_output_folder(const std::string& out) {
   check_writable_target(((fs::exists(abs) ? abs : abs.parent_path()) / "probe").string());
 }
 
+// Every file a training run writes into its folder must spare its inputs (a cube or label map
+// kept in the output folder under an output's name would be overwritten mid-run): checked
+// before anything is read.
+void check_run_outputs_spare_inputs(const RunSettings& s, const std::string& checkpoint = "") {
+  std::vector<std::string> inputs = {parse_source(s.data.cube).path, parse_source(s.data.labels).path, s.config_file, checkpoint};
+  if (!s.split.train_map.empty()) inputs.push_back(parse_source(s.split.train_map).path);
+  if (!s.split.test_map.empty()) inputs.push_back(parse_source(s.split.test_map).path);
+  for (const char* f : {"train.tif", "test.tif", "validation.tif"})
+    if (!s.split.load.empty()) inputs.push_back((fs::path(s.split.load) / f).string());
+  for (const char* name : {"best.ckpt", "last.ckpt", "map.tif", "confidence.tif", "map.png", "map.svg", "map_masked.svg", "report.json",
+                           "report.md", "confusion.csv", "settings.ini", "selection.md", "selection.json", "split/train.tif", "split/test.tif",
+                           "split/validation.tif", "split/split.json"}) {
+    check_not_an_input((fs::path(s.out) / name).string(), inputs);
+  }
+}
+
 }  // namespace
 
 int run_split(const std::vector<std::string>& args) {
@@ -36,6 +53,9 @@ int run_split(const std::vector<std::string>& args) {
   if (!parse_settings(args, "hsi split --config SCENE.ini [--mode M] [--patch P] [--seed S] --out DIR", shortcut_options(sc, true), {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
   check_output_folder(s.out);
+  for (const char* name : {"train.tif", "test.tif", "validation.tif", "split.json"}) {
+    check_not_an_input((fs::path(s.out) / name).string(), {parse_source(s.data.cube).path, parse_source(s.data.labels).path, s.config_file});
+  }
   configure_threads(s.threads);
   const Scene scene = load_scene(s);
   const Split split = split_for(scene, s);
@@ -80,6 +100,7 @@ int run_train(const std::vector<std::string>& args) {
   if (!parse_settings(args, "hsi train --config SCENE.ini [--model M] [--split DIR] --out DIR", verb, {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
   check_output_folder(s.out);
+  check_run_outputs_spare_inputs(s);
   const int threads = configure_threads(s.threads);
   std::cout << "hsi train: " << threads << " threads, BLAS: " << blas_description() << "\n";
   const Scene scene = load_scene(s);
@@ -106,6 +127,7 @@ int run_finetune(const std::vector<std::string>& args) {
   apply_shortcuts(sc, s);
   if (from.empty()) usage_error("--from CKPT is required");
   check_output_folder(s.out);
+  check_run_outputs_spare_inputs(s, from);
   configure_threads(s.threads);
   const Scene scene = load_scene(s);
   const RunResult result = run_finetune_from(scene, s, from, RunOptions{});

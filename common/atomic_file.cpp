@@ -116,22 +116,32 @@ void write_text_file(const std::string& path, const std::string& content) {
   out.commit();
 }
 
+namespace {
+
+std::string normal_path(const std::string& p) {
+  std::error_code ec;
+  const fs::path n = fs::weakly_canonical(fs::absolute(p), ec);
+  return ec ? fs::absolute(p).lexically_normal().string() : n.string();
+}
+
+}  // namespace
+
+void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs) {
+  for (const std::string& input : inputs) {
+    if (input.empty()) continue;
+    if (same_file(output, input) || normal_path(output) == normal_path(input)) output_error(output, "output path is the same file as an input (" + input + ")");
+  }
+}
+
 void check_distinct_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs) {
-  auto normal = [](const std::string& p) {
-    std::error_code ec;
-    const fs::path n = fs::weakly_canonical(fs::absolute(p), ec);
-    return ec ? fs::absolute(p).lexically_normal().string() : n.string();
-  };
   for (size_t i = 0; i < outputs.size(); ++i) {
     check_writable_target(outputs[i]);
     for (size_t j = 0; j < i; ++j) {
-      if (normal(outputs[i]) == normal(outputs[j])) {
+      if (normal_path(outputs[i]) == normal_path(outputs[j])) {
         usage_error(outputs[i] + ": named for two outputs of this command; give each output its own file name");
       }
     }
-    for (const std::string& input : inputs) {
-      if (same_file(outputs[i], input) || normal(outputs[i]) == normal(input)) output_error(outputs[i], "output path is the same file as an input");
-    }
+    check_not_an_input(outputs[i], inputs);
   }
 }
 

@@ -32,6 +32,8 @@ bool same_file(const std::string& a, const std::string& b);
 // Before any work: every output is writable, none names the same file as another output or
 // as an input (inputs that do not exist are ignored).
 void check_distinct_outputs(const std::vector<std::string>& outputs, const std::vector<std::string>& inputs);
+// An output error when `output` names the same file as one of `inputs` (empty ones ignored).
+void check_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
 
 // Unlinks the temporary files of every AtomicOutput not yet committed or destroyed. Only
 // async-signal-safe calls: the stop watchdog and a second SIGINT use it before _exit.

@@ -117,6 +117,21 @@ TEST(BadInput, OutputPathEqualToInput) {
   EXPECT_EQ(test::file_size(dir.file("cube.mat")), test::file_size(kCube));
 }
 
+// hsi train / split writing into the folder that holds their inputs under output names: refused
+// before anything is read, the inputs untouched.
+TEST(BadInput, TrainingOutputsOverItsOwnInputsAreRefused) {
+  test::TempDir dir;
+  fs::copy_file(kCube, dir.file("map.tif"));  // a cube that happens to be called map.tif
+  fs::copy_file(kGt, dir.file("report.json"));
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(dir.file("map.tif"), dir.file("report.json")));
+  expect_clean_failure(test::run_hsi_in_process({"train", "--config", ini, "--out", dir.path()}), 4, {"map.tif", "same file as an input"}, "");
+  fs::copy_file(kGt, dir.file("test.tif"));
+  const std::string split_ini = write_ini(dir, "t.ini", scene_ini(kCube, dir.file("test.tif")));
+  expect_clean_failure(test::run_hsi_in_process({"split", "--config", split_ini, "--out", dir.path()}), 4, {"test.tif", "same file as an input"}, "");
+  EXPECT_EQ(test::file_size(dir.file("map.tif")), test::file_size(kCube));
+  EXPECT_EQ(test::file_size(dir.file("test.tif")), test::file_size(kGt));
+}
+
 TEST(BadInput, UnwritableOutputFolder) {
   test::TempDir dir;
   const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
