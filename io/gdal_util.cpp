@@ -38,6 +38,12 @@ GdalDatasetPtr open_gdal_dataset(const std::string& path) {
   return ds;
 }
 
+bool is_signed_byte(GDALRasterBand& band) {
+  if (band.GetRasterDataType() != GDT_Byte) return false;
+  const char* pixel_type = band.GetMetadataItem("PIXELTYPE", "IMAGE_STRUCTURE");
+  return pixel_type && std::string(pixel_type) == "SIGNEDBYTE";
+}
+
 GeoInfo read_georeferencing(GDALDataset& ds) {
   GeoInfo geo;
   double gt[6];

@@ -21,6 +21,8 @@ void init_gdal();
 GdalDatasetPtr open_gdal_dataset(const std::string& path);
 std::string last_gdal_error(const std::string& fallback);
 GeoInfo read_georeferencing(GDALDataset& ds);
+// A Byte band holding signed values (GDAL < 3.7 stores Int8 so: PIXELTYPE=SIGNEDBYTE).
+bool is_signed_byte(GDALRasterBand& band);
 void write_georeferencing(GDALDataset& ds, const GeoInfo& geo);
 
 // A tiled, DEFLATE-compressed GeoTIFF at temp_path; errors name final_path.

@@ -79,6 +79,15 @@ Cube read_gdal(const SourceSpec& spec, Want want) {
                                   static_cast<int>(cols), static_cast<int>(rows), GDT_Float32, bands, nullptr,
                                   pixel_space, pixel_space * cols, sizeof(float), nullptr);
   if (err != CE_None) data_error(path, "reading the pixels failed: " + last_gdal_error("truncated or corrupt file"));
+  // Signed bytes arrive as 0..255: values above 127 are the negative ones.
+  for (int b = 0; b < bands; ++b) {
+    if (!is_signed_byte(*ds->GetRasterBand(b + 1))) continue;
+    if (b == 0) cube.source_type = "int8";
+    for (int64_t p = 0; p < rows * cols; ++p) {
+      float& v = cube.data[p * bands + b];
+      if (v > 127.0f) v -= 256.0f;
+    }
+  }
   return cube;
 }
 

@@ -38,6 +38,13 @@ std::optional<std::pair<SampleType, GDALDataType>> common_sample_type(GDALDatase
   for (int b = 2; b <= ds.GetRasterCount(); ++b) {
     if (ds.GetRasterBand(b)->GetRasterDataType() != first) return std::nullopt;
   }
+  if (first == GDT_Byte) {
+    // All bands signed, or none: a mix is read as float (and would be wrong), so refuse it.
+    const bool signed_first = detail::is_signed_byte(*ds.GetRasterBand(1));
+    for (int b = 2; b <= ds.GetRasterCount(); ++b)
+      if (detail::is_signed_byte(*ds.GetRasterBand(b)) != signed_first) return std::nullopt;
+    if (signed_first) return std::make_pair(SampleType::Int8, GDT_Byte);
+  }
   for (const auto& pair : kSampleTypes) {
     if (pair.second == first) return pair;
   }

@@ -13,7 +13,8 @@
 namespace hsi {
 
 // The value types a window can arrive in, as stored in the file.
-enum class SampleType { UInt8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
+// Int8 is GDAL 3.6's signed byte: a Byte band with PIXELTYPE=SIGNEDBYTE.
+enum class SampleType { UInt8, Int8, Int16, UInt16, Int32, UInt32, Float32, Float64 };
 
 // A window of all bands in the file's own value type, BIP (h * w * bands values). It lives in
 // the reader and stays valid until the next read; callers may modify it in place.
@@ -28,6 +29,7 @@ template <typename F>
 decltype(auto) visit_samples(const RawWindow& raw, F&& f) {
   switch (raw.type) {
     case SampleType::UInt8: return f(static_cast<uint8_t*>(raw.data));
+    case SampleType::Int8: return f(static_cast<int8_t*>(raw.data));
     case SampleType::Int16: return f(static_cast<int16_t*>(raw.data));
     case SampleType::UInt16: return f(static_cast<uint16_t*>(raw.data));
     case SampleType::Int32: return f(static_cast<int32_t*>(raw.data));

@@ -189,6 +189,7 @@ void Preprocessor::apply(Cube& cube) const {
 }
 
 template void Preprocessor::apply_band_major(const uint8_t*, int64_t, float*) const;
+template void Preprocessor::apply_band_major(const int8_t*, int64_t, float*) const;
 template void Preprocessor::apply_band_major(const int16_t*, int64_t, float*) const;
 template void Preprocessor::apply_band_major(const uint16_t*, int64_t, float*) const;
 template void Preprocessor::apply_band_major(const int32_t*, int64_t, float*) const;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/gdal_util.hpp"
+#include "io/reader.hpp"
 #include "io/window_io.hpp"
 #include "support/synthetic.hpp"
 
@@ -100,6 +101,32 @@ TEST(RasterWindowReader, TruncatedFileFailsNamingTheFile) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
   }
+}
+
+// GDAL 3.6 stores Int8 as a Byte band with PIXELTYPE=SIGNEDBYTE: both readers return the
+// signed values (before: 0..255, so -1 read as 255).
+TEST(WindowReader, SignedByteRastersAreReadSigned) {
+  test::TempDir dir;
+  const std::string path = dir.file("int8.tif");
+  const std::vector<int8_t> values = {-128, -1, 0, 1, 127, -5, 5, -100};  // 2 x 2 pixels x 2 bands, BIP
+  {
+    detail::init_gdal();
+    char pixel_type[] = "PIXELTYPE=SIGNEDBYTE";
+    char* options[] = {pixel_type, nullptr};
+    GDALDataset* ds = GetGDALDriverManager()->GetDriverByName("GTiff")->Create(path.c_str(), 2, 2, 2, GDT_Byte, options);
+    ASSERT_NE(ds, nullptr);
+    ASSERT_EQ(ds->RasterIO(GF_Write, 0, 0, 2, 2, const_cast<int8_t*>(values.data()), 2, 2, GDT_Byte, 2, nullptr, 2, 4, 1, nullptr), CE_None);
+    GDALClose(GDALDataset::ToHandle(ds));
+  }
+  const Cube cube = read_cube(path);
+  EXPECT_EQ(cube.source_type, "int8");
+  std::vector<float> expected(values.begin(), values.end());
+  EXPECT_EQ(cube.data, expected);
+  const RasterWindowReader reader(path);
+  std::vector<float> window(8);
+  reader.read(0, 0, 2, 2, window.data());
+  EXPECT_EQ(window, expected);
+  EXPECT_EQ(reader.read_raw(0, 0, 2, 2).type, SampleType::Int8);
 }
 
 }  // namespace
