@@ -85,6 +85,8 @@ bool has_hdf5_signature(const std::string& path) {
 }
 
 Format detect_format(const std::string& path) {
+  // GDAL's virtual file systems (/vsizip/, /vsicurl/, /vsimem/, ...): GDAL opens and checks them.
+  if (path.rfind("/vsi", 0) == 0) return Format::Gdal;
   if (!fs::exists(path)) data_error(path, "file not found");
   if (fs::is_directory(path)) data_error(path, "is a folder, not a file");
   const std::string ext = to_lower(fs::path(path).extension().string());
@@ -93,6 +95,9 @@ Format detect_format(const std::string& path) {
     if (!has_hdf5_signature(path)) data_error(path, "not an HDF5 file (no HDF5 signature; truncated or another format)");
     return Format::Hdf5;
   }
+  // NetCDF-4 (EMIT, PRISMA-style products) is HDF5 underneath: read through the HDF5 reader, so
+  // FILE.nc:/group/variable names a variable; classic NetCDF-3 files go to GDAL.
+  if ((ext == ".nc" || ext == ".nc4" || ext == ".cdf") && has_hdf5_signature(path)) return Format::Hdf5;
   return Format::Gdal;
 }
 

@@ -60,6 +60,20 @@ TEST(Hdf5Reader, RowsColsBandsDataset) {
   expect_test_cube(read_cube(dir.file("cube.h5")));  // the only 3-D dataset
 }
 
+// NetCDF-4 is HDF5 underneath: FILE.nc and FILE.nc:VARIABLE read through the HDF5 reader
+// (before: handed to GDAL, "raster has no bands", and a variable could not be named).
+TEST(Hdf5Reader, NetCdf4FilesAndTheirVariables) {
+  test::TempDir dir;
+  std::vector<int16_t> v;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t b = 0; b < B; ++b) v.push_back(expected(r, c, b));
+  write_h5(dir.file("scene.nc"), "/reflectance", {R, C, B}, v);
+  expect_test_cube(read_cube(dir.file("scene.nc") + ":/reflectance"));
+  expect_test_cube(read_cube(dir.file("scene.nc")));
+  EXPECT_FALSE(is_gdal_raster(dir.file("scene.nc")));
+}
+
 TEST(Hdf5Reader, BandsFirstDatasetWithAxisOrder) {
   test::TempDir dir;
   std::vector<int16_t> v;

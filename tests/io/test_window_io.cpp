@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <gdal_priv.h>
+#include <cpl_conv.h>
 
 #include <filesystem>
 
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "io/gdal_util.hpp"
+#include "common/error.hpp"
+#include "io/writer.hpp"
 #include "io/reader.hpp"
 #include "io/window_io.hpp"
 #include "support/synthetic.hpp"
@@ -127,6 +130,29 @@ TEST(WindowReader, SignedByteRastersAreReadSigned) {
   reader.read(0, 0, 2, 2, window.data());
   EXPECT_EQ(window, expected);
   EXPECT_EQ(reader.read_raw(0, 0, 2, 2).type, SampleType::Int8);
+}
+
+// GDAL's virtual file systems are inputs like any file: a GeoTIFF inside a zip archive.
+TEST(WindowReader, RastersInsideZipArchivesAreRead) {
+  test::TempDir dir;
+  const test::SyntheticScene scene = test::make_scene(6, 5, 4, 2, 3);
+  write_cube_geotiff(dir.file("cube.tif"), scene.cube);
+  const std::string bytes = test::slurp(dir.file("cube.tif"));
+  detail::init_gdal();
+  void* zip = CPLCreateZip(dir.file("tiles.zip").c_str(), nullptr);
+  ASSERT_NE(zip, nullptr);
+  ASSERT_EQ(CPLCreateFileInZip(zip, "inner/cube.tif", nullptr), CE_None);
+  ASSERT_EQ(CPLWriteFileInZip(zip, bytes.data(), static_cast<int>(bytes.size())), CE_None);
+  CPLCloseFileInZip(zip);
+  CPLCloseZip(zip);
+  const std::string inside = "/vsizip/" + dir.file("tiles.zip") + "/inner/cube.tif";
+  EXPECT_TRUE(is_gdal_raster(inside));
+  EXPECT_EQ(read_cube(inside).data, scene.cube.data);
+  const RasterWindowReader reader(inside);
+  std::vector<float> window(static_cast<size_t>(6 * 5 * 4));
+  reader.read(0, 0, 6, 5, window.data());
+  EXPECT_EQ(window, scene.cube.data);
+  EXPECT_THROW(read_cube("/vsizip/" + dir.file("tiles.zip") + "/missing.tif"), Error);
 }
 
 }  // namespace
