@@ -23,7 +23,7 @@ int run_evaluate(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("pred", po::value(&pred), "classification map (any GDAL raster, .mat, .h5)")(
       "truth", po::value(&truth), "reference label map (e.g. a split's test.tif or a *_gt.mat)")(
       "classes", po::value(&classes_file), "INI file whose [classes] names the classes")(
-      "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled")(
+      "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled (0 and the raster's nodata value always do)")(
       "out", po::value(&out), "write PREFIX.json, PREFIX.md and PREFIX_confusion.csv");
   po::variables_map vm;
   parse_or_usage_error(args, desc, {}, vm);
@@ -54,10 +54,10 @@ int run_evaluate(const std::vector<std::string>& args) {
   RunReport report;
   report.header = {{"prediction", p.source}, {"reference", t.source}};
   report.class_names = names;
-  // The reference raster's nodata value marks pixels without a reference, like --ignore.
-  if (t.geo.nodata)
-    for (int32_t& v : t.labels)
-      if (static_cast<double>(v) == *t.geo.nodata) v = ignore;
+  // 0 (hsi's unlabelled, also in its own maps) and the reference raster's nodata value mark
+  // pixels without a reference, like --ignore: none is scored as a class.
+  for (int32_t& v : t.labels)
+    if (v == 0 || (t.geo.nodata && static_cast<double>(v) == *t.geo.nodata)) v = ignore;
   report.accuracy = evaluate_accuracy(t.labels, p.labels, ignore);
   if (report.accuracy.total == 0) data_error(truth, "the reference has no labelled pixel");
   std::cout << report_markdown(report);

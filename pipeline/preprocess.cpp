@@ -1,5 +1,7 @@
 #include "pipeline/preprocess.hpp"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include <Eigen/Dense>
@@ -128,6 +130,21 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
   }
 }
 
+template <typename T>
+double Preprocessor::distance_from_training(const T* in, int64_t n, const uint8_t* skip) const {
+  if (std::all_of(scale_.begin(), scale_.end(), [](double v) { return v == 1.0 || v == 0.0; })) return -1;
+  const int64_t kept = static_cast<int64_t>(kept_.size());
+  double sum = 0;
+  int64_t counted = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (skip && skip[i]) continue;
+    const T* s = in + i * input_bands_;
+    for (int64_t k = 0; k < kept; ++k) sum += std::abs((static_cast<double>(s[kept_[k]]) - mean_[k]) * scale_[k]);
+    counted += kept;
+  }
+  return counted ? sum / static_cast<double>(counted) : -1;
+}
+
 void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   if (pca_components_ == 0) return standardize(in, n, out);
   // In blocks, so the standardised spectra stay a small reused buffer (fresh memory costs a
@@ -188,6 +205,10 @@ void Preprocessor::apply(Cube& cube) const {
   }
 }
 
+#define HSI_DISTANCE(T) template double Preprocessor::distance_from_training(const T*, int64_t, const uint8_t*) const;
+HSI_DISTANCE(uint8_t) HSI_DISTANCE(int8_t) HSI_DISTANCE(int16_t) HSI_DISTANCE(uint16_t) HSI_DISTANCE(int32_t) HSI_DISTANCE(uint32_t)
+HSI_DISTANCE(float) HSI_DISTANCE(double)
+#undef HSI_DISTANCE
 template void Preprocessor::apply_band_major(const uint8_t*, int64_t, float*) const;
 template void Preprocessor::apply_band_major(const int8_t*, int64_t, float*) const;
 template void Preprocessor::apply_band_major(const int16_t*, int64_t, float*) const;

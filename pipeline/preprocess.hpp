@@ -36,6 +36,13 @@ class Preprocessor {
   template <typename T>
   void apply_band_major(const T* in, int64_t n, float* out) const;
 
+  // How far n spectra (pixel after pixel; `skip`, may be null, marks pixels to leave out) lie
+  // from the training pixels: the mean over pixels and kept bands of |standardised value|.
+  // About 0.8 for spectra like the training ones; tens or more for another scale or data type.
+  // -1 when the transform does not standardise (or no pixel is counted).
+  template <typename T>
+  double distance_from_training(const T* in, int64_t n, const uint8_t* skip) const;
+
   int input_bands() const { return input_bands_; }
   int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
 

@@ -287,6 +287,14 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
     spec.pca = s.preprocess.pca;
     std::vector<int64_t> fit_pixels = train.pixels;
     ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
+    if (spec.pca > 0 && static_cast<int64_t>(fit_pixels.size()) <= spec.pca) {
+      // n centred pixels span at most n - 1 directions: the components past them carry no
+      // variance of the training pixels and only pass on whatever the other pixels hold there.
+      std::fprintf(stderr,
+                   "hsi: warning: preprocess.pca = %d components from %zu training pixels: only %zu carry their variance; consider "
+                   "preprocess.pca = %zu or fewer\n",
+                   spec.pca, fit_pixels.size(), fit_pixels.size() - 1, fit_pixels.size() - 1);
+    }
   }
   Cube cube = scene.cube;
   ck.preprocessor.apply(cube);

@@ -1,5 +1,6 @@
 #include "pipeline/scene.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -103,6 +104,16 @@ Scene load_scene(const RunSettings& settings) {
                                         std::to_string(scene.cube.cols));
   }
   warn_if_not_georeferenced(parse_source(d.cube).path, scene.cube.geo);
+  // Labels drawn on another grid than the cube's would teach the wrong pixels: say so.
+  const GeoInfo &cg = scene.cube.geo, &lg = scene.labels.geo;
+  if (cg.has_geotransform && lg.has_geotransform) {
+    bool same = true;
+    for (int i = 0; i < 6; ++i) same = same && std::abs(cg.geotransform[i] - lg.geotransform[i]) <= 1e-6 * std::max(1.0, std::abs(cg.geotransform[i]));
+    if (!same || (!cg.projection_wkt.empty() && !lg.projection_wkt.empty() && cg.projection_wkt != lg.projection_wkt)) {
+      std::fprintf(stderr, "hsi: warning: %s and %s are the same size but not geo-referenced alike (%s); the labels are used pixel for pixel\n",
+                   scene.labels.source.c_str(), scene.cube.source.c_str(), same ? "other CRS" : "other geotransform");
+    }
+  }
   scene.name = d.name.empty() ? std::filesystem::path(parse_source(d.cube).path).stem().string() : d.name;
   for (int band : parse_index_ranges(d.drop_bands, "data.drop_bands")) {
     if (band > scene.cube.bands) {

@@ -2,6 +2,7 @@
 // preprocessed with a mirrored halo, classified on the dense or the patch route, handed to a sink.
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -36,6 +37,9 @@ class TilePreparer {
       : source_(source), preprocessor_(preprocessor), r_(radius), nan_is_nodata_(nan_is_nodata) {}
 
   // The tile at (y0, x0) of the source, at most side x side and within [0, end_y) x [0, end_x).
+  // Mean |standardised value| of the first tile's valid pixels (-2: not measured yet).
+  double first_distance() const { return first_distance_; }
+
   ReadyTile prepare(int64_t y0, int64_t x0, int64_t side, int64_t end_y, int64_t end_x) {
     ReadyTile t;
     t.y0 = y0;
@@ -94,6 +98,7 @@ class TilePreparer {
   void prepare_window(ReadyTile& t, T* values, const Window& win) {
     const int64_t Bout = preprocessor_.output_bands(), pixels = win.h * win.w;
     mask_window(t, values, win);
+    if (first_distance_ == -2) first_distance_ = preprocessor_.distance_from_training(values, pixels, window_missing_.data());
     t.missing.resize(static_cast<size_t>(t.h * t.w));
     bool any = false;
     for (int64_t y = 0; y < t.h; ++y)
@@ -132,6 +137,7 @@ class TilePreparer {
   std::vector<float> prepared_;
   std::vector<uint8_t> window_missing_;
   std::vector<uint8_t> kept_;  // per source band, 1 = used by the model: only those are masked on
+  double first_distance_ = -2;
 };
 
 // How a tile with its halo becomes class probabilities [h*w, classes], row-major.
@@ -246,9 +252,20 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   TileClassifier classifier(ck, stats.route, stats.classifier, o.batch_size);
   std::vector<int32_t> ids;
   std::vector<float> confidence;
+  bool warned_scale = false;
   for (const auto& [y0, x0] : origins) {
     throw_if_stop_requested();
     const ReadyTile tile = preparer.prepare(y0, x0, T, region.y0 + region.rows, region.x0 + region.cols);
+    if (!warned_scale && preparer.first_distance() > 20) {
+      // Standardised training pixels lie about 0.8 from the mean: far beyond that, the input is
+      // most likely of another data type or scale (int16 x 1000 on a float model) and the map
+      // will be one class everywhere. Said, not refused: a scene can legitimately differ.
+      std::fprintf(stderr,
+                   "hsi: warning: %s: values lie far from the training data's (mean |z| = %.0f on the first tile, about 1 on training "
+                   "pixels): another data type or scale than the model was trained on?\n",
+                   source.path().c_str(), preparer.first_distance());
+      warned_scale = true;
+    }
     stats.read_seconds += tile.read_seconds;
     stats.prepare_seconds += tile.prepare_seconds;
     const auto start = std::chrono::steady_clock::now();

@@ -329,3 +329,46 @@ TEST(Nodata, PartialNodataIsMaskedDroppedBandsAreIgnoredLabelNodataIsNoClass) {
 
 }  // namespace
 }  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// Valid but questionable: each case runs, and says what is odd about it on stderr.
+TEST(Questionable, CasesThatRunButAreSaid) {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(30, 30, 10, 3, 6);
+  write_cube_geotiff(dir.file("cube.tif"), s.cube);
+  GeoInfo shifted = s.cube.geo;
+  shifted.geotransform[0] += 1000;  // labels drawn on another grid
+  write_class_map(dir.file("labels.tif"), 30, 30, s.labels.labels, ClassTable::from_ids({1, 2, 3}), shifted);
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch",
+                                               "3", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class",
+                                               "2", "--preprocess.pca", "8", "--out", dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  EXPECT_NE(train.err.find("not geo-referenced alike (other geotransform)"), std::string::npos) << train.err;
+  EXPECT_NE(train.err.find("preprocess.pca = 8 components from 6 training pixels"), std::string::npos) << train.err;
+
+  // The same scene stored x 1000 (as int16 radiance products often are) on the float model.
+  Cube scaled = s.cube;
+  for (float& v : scaled.data) v *= 1000;
+  write_cube_geotiff(dir.file("scaled.tif"), scaled);
+  const test::CliResult far = test::run_hsi({"predict", "--model", dir.file("run/best.ckpt"), "--input", dir.file("scaled.tif"), "--out",
+                                             dir.file("scaled_map.tif")});
+  ASSERT_EQ(far.exit_code, 0) << far.err;
+  EXPECT_NE(far.err.find("another data type or scale"), std::string::npos) << far.err;
+  const test::CliResult near = test::run_hsi({"predict", "--model", dir.file("run/best.ckpt"), "--input", dir.file("cube.tif"), "--out",
+                                              dir.file("map.tif")});
+  ASSERT_EQ(near.exit_code, 0) << near.err;
+  EXPECT_EQ(near.err.find("another data type or scale"), std::string::npos) << near.err;
+
+  // --ignore 2 leaves out class 2, and the unlabelled 0 still is no class.
+  const test::CliResult eval = test::run_hsi({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("labels.tif"), "--ignore", "2"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_EQ(eval.out.find("class_0"), std::string::npos) << eval.out;
+  EXPECT_EQ(eval.out.find("| **0** |"), std::string::npos) << eval.out;
+  EXPECT_EQ(eval.out.find("| **2** |"), std::string::npos) << eval.out;
+  EXPECT_NE(eval.out.find("| **1** |"), std::string::npos) << eval.out;
+}
+
+}  // namespace
+}  // namespace hsi
