@@ -40,6 +40,15 @@ void write_h5(const std::string& path, const std::string& name, const std::vecto
   H5Pclose(fcpl);
 }
 
+// The test cube's values with rows outermost and bands innermost (hsi's BIP order).
+std::vector<int16_t> rows_cols_bands_values() {
+  std::vector<int16_t> v;
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t b = 0; b < B; ++b) v.push_back(expected(r, c, b));
+  return v;
+}
+
 void expect_test_cube(const Cube& cube) {
   ASSERT_EQ(cube.rows, R);
   ASSERT_EQ(cube.cols, C);
@@ -51,10 +60,7 @@ void expect_test_cube(const Cube& cube) {
 
 TEST(Hdf5Reader, RowsColsBandsDataset) {
   test::TempDir dir;
-  std::vector<int16_t> v;
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t b = 0; b < B; ++b) v.push_back(expected(r, c, b));
+  const std::vector<int16_t> v = rows_cols_bands_values();
   write_h5(dir.file("cube.h5"), "/data", {R, C, B}, v);
   expect_test_cube(read_cube(dir.file("cube.h5") + ":/data"));
   expect_test_cube(read_cube(dir.file("cube.h5")));  // the only 3-D dataset
@@ -64,10 +70,7 @@ TEST(Hdf5Reader, RowsColsBandsDataset) {
 // (before: handed to GDAL, "raster has no bands", and a variable could not be named).
 TEST(Hdf5Reader, NetCdf4FilesAndTheirVariables) {
   test::TempDir dir;
-  std::vector<int16_t> v;
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t c = 0; c < C; ++c)
-      for (int64_t b = 0; b < B; ++b) v.push_back(expected(r, c, b));
+  const std::vector<int16_t> v = rows_cols_bands_values();
   write_h5(dir.file("scene.nc"), "/reflectance", {R, C, B}, v);
   expect_test_cube(read_cube(dir.file("scene.nc") + ":/reflectance"));
   expect_test_cube(read_cube(dir.file("scene.nc")));
