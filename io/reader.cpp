@@ -167,13 +167,4 @@ std::vector<std::string> list_variables(const std::string& path) {
   return {};
 }
 
-int64_t count_nonfinite(const Cube& cube) {
-  int64_t n = 0;
-  const float* d = cube.data.data();
-  const int64_t size = static_cast<int64_t>(cube.data.size());
-#pragma omp parallel for reduction(+ : n)
-  for (int64_t i = 0; i < size; ++i) n += std::isfinite(d[i]) ? 0 : 1;
-  return n;
-}
-
 }  // namespace hsi

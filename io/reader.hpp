@@ -36,7 +36,4 @@ LabelMap read_labels(const std::string& source, const ReadOptions& options = {})
 // and `hsi info`.
 std::vector<std::string> list_variables(const std::string& path);
 
-// Number of NaN / +-Inf values in the cube.
-int64_t count_nonfinite(const Cube& cube);
-
 }  // namespace hsi

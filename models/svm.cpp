@@ -136,6 +136,11 @@ torch::Tensor SvmModel::vote_shares(const torch::Tensor& x_in) const {
   return (votes / static_cast<double>(k - 1)).to(torch::kFloat);
 }
 
+std::vector<int64_t> SvmModel::predict(const float* features, int64_t n) const {
+  const torch::Tensor winners = vote_shares(torch::from_blob(const_cast<float*>(features), {n, dims_})).argmax(1).contiguous();
+  return std::vector<int64_t>(winners.data_ptr<int64_t>(), winners.data_ptr<int64_t>() + n);
+}
+
 std::vector<int64_t> SvmModel::predict_with_libsvm(const float* features, int64_t n) const {
   const int k = static_cast<int>(trained_classes_.size());
   const int l = static_cast<int>(support_vector_count());

@@ -20,6 +20,8 @@ class SvmModel {
   // x: [N, d] -> [N, classes]: the share of its one-vs-one contests each class won (the class
   // with most, first in class order on ties, is LIBSVM's prediction).
   torch::Tensor vote_shares(const torch::Tensor& x) const;
+  // The predicted class indices of n samples of dims() values (argmax of vote_shares).
+  std::vector<int64_t> predict(const float* features, int64_t n) const;
   // The same prediction made by LIBSVM itself from this model's state (the reference the
   // vectorised rule is tested against; slow).
   std::vector<int64_t> predict_with_libsvm(const float* features, int64_t n) const;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "io/class_table.hpp"
 #include "io/raster.hpp"
 #include "models/net_options.hpp"
 #include "pipeline/patches.hpp"
@@ -29,5 +30,9 @@ struct Samples {
   std::vector<int64_t> targets;
   size_t size() const { return pixels.size(); }
 };
+
+// The labelled pixels of a split map (class ids, 0 = not in the set) as samples; a data error
+// for an id the class table lacks.
+Samples samples_of(const std::vector<int32_t>& map, const ClassTable& classes);
 
 }  // namespace hsi

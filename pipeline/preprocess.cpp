@@ -1,13 +1,13 @@
 #include "pipeline/preprocess.hpp"
 
-#include <algorithm>
-
 #include <torch/torch.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 
 namespace hsi {
 namespace {
@@ -128,6 +128,14 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
     float* d = out + i * kept;
     for (int64_t k = 0; k < kept; ++k) d[k] = static_cast<float>((s[kept_[k]] - mean_[k]) * scale_[k]);
   }
+}
+
+PreprocessSpec preprocess_spec(const RunSettings& s) {
+  PreprocessSpec spec;
+  spec.drop_bands = parse_index_ranges(s.data.drop_bands, "data.drop_bands");
+  spec.standardize = s.preprocess.standardize;
+  spec.pca = s.preprocess.pca;
+  return spec;
 }
 
 template <typename T>

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "io/raster.hpp"
+#include "pipeline/settings.hpp"
 
 namespace hsi {
 
@@ -15,6 +16,9 @@ struct PreprocessSpec {
   bool standardize = true;
   int pca = 0;
 };
+
+// The transform the settings ask for ([data] drop_bands, [preprocess]).
+PreprocessSpec preprocess_spec(const RunSettings& settings);
 
 class Preprocessor {
  public:

@@ -32,19 +32,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-Samples samples_of(const std::vector<int32_t>& map, const ClassTable& classes) {
-  Samples s;
-  for (int64_t p = 0; p < static_cast<int64_t>(map.size()); ++p) {
-    if (map[p] == 0) continue;
-    const int index = classes.index_of(map[p]);
-    if (index < 0) throw Error(ErrorKind::Data, "split holds class " + std::to_string(map[p]) + " which the scene's class table lacks");
-    s.pixels.push_back(p);
-    s.targets.push_back(index);
-  }
-  return s;
-}
-
-
 std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
 std::string read_text(const std::string& path) {
@@ -281,10 +268,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   if (resuming) {
     ck.preprocessor = last.preprocessor;
   } else {
-    PreprocessSpec spec;
-    spec.drop_bands = parse_index_ranges(s.data.drop_bands, "data.drop_bands");
-    spec.standardize = s.preprocess.standardize;
-    spec.pca = s.preprocess.pca;
+    const PreprocessSpec spec = preprocess_spec(s);
     std::vector<int64_t> fit_pixels = train.pixels;
     ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
     if (spec.pca > 0 && static_cast<int64_t>(fit_pixels.size()) <= spec.pca) {

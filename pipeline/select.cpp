@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
+#include "eval/aggregate.hpp"
 #include "pipeline/batches.hpp"
 #include "pipeline/folds.hpp"
 #include "pipeline/preprocess.hpp"
@@ -51,14 +52,6 @@ Samples without_neighbours(const Samples& train, const Samples& held, int64_t ro
   return kept;
 }
 
-PreprocessSpec preprocess_spec(const RunSettings& s) {
-  PreprocessSpec spec;
-  spec.drop_bands = parse_index_ranges(s.data.drop_bands, "data.drop_bands");
-  spec.standardize = s.preprocess.standardize;
-  spec.pca = s.preprocess.pca;
-  return spec;
-}
-
 struct FoldScore {
   double oa = 0;
   double log_loss = -1;  // mean -log p(true class) on the held-out pixels; -1 for the SVM
@@ -73,9 +66,7 @@ FoldScore score_fold(const Cube& cube, const RunSettings& s, const Candidate& ca
   if (candidate.model == "svm") {
     const SvmFit fit = fit_svm(spectra_of(x, train.pixels), static_cast<int>(x.bands), train.targets, classes, s.select.folds, seed);
     const std::vector<float> hx = spectra_of(x, held.pixels);
-    const torch::Tensor predicted =
-        fit.model.vote_shares(torch::from_blob(const_cast<float*>(hx.data()), {static_cast<int64_t>(held.size()), x.bands})).argmax(1).contiguous();
-    return {accuracy_of(std::vector<int64_t>(predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel()), held.targets), -1};
+    return {accuracy_of(fit.model.predict(hx.data(), static_cast<int64_t>(held.size())), held.targets), -1};
   }
   RunSettings cs = with_candidate(s, candidate);
   // A shortened pretraining: the ranking of candidates settles well before the last epochs.
@@ -123,17 +114,9 @@ RunSettings with_candidate(RunSettings s, const Candidate& c) {
 
 CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Split& split) {
   CvPlan plan;
-  Samples train;
+  const Samples train = samples_of(split.train, scene.classes);
   std::vector<int64_t> groups;
-  const int64_t S = std::max(2, s.split.block_size), bcols = (scene.cube.cols + S - 1) / S;
-  for (int64_t p = 0; p < static_cast<int64_t>(split.train.size()); ++p) {
-    if (split.train[p] == 0) continue;
-    const int index = scene.classes.index_of(split.train[p]);
-    if (index < 0) throw Error(ErrorKind::Data, "split holds class " + std::to_string(split.train[p]) + " which the scene's class table lacks");
-    train.pixels.push_back(p);
-    train.targets.push_back(index);
-    groups.push_back((p / scene.cube.cols) / S * bcols + (p % scene.cube.cols) / S);
-  }
+  for (int64_t p : train.pixels) groups.push_back(block_of(p, scene.cube.cols, std::max(2, s.split.block_size)));
   const bool grouped = split.mode == "blocks";
   plan.k = fold_count(train.targets, s.select.folds);
   const Folds folds = grouped ? grouped_folds(train.targets, groups, plan.k, static_cast<uint64_t>(s.seed))
@@ -174,9 +157,8 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
     return sel;
   }
   if (verbose) std::printf("select: %s, %zu candidates\n", sel.method.c_str(), candidates.size());
-  sel.scores.reserve(candidates.size());
-  const CandidateScore* leader = nullptr;  // the best fully scored candidate so far
-  size_t leader_index = SIZE_MAX;
+  sel.scores.reserve(candidates.size());  // `leader` points into it
+  const CandidateScore* leader = nullptr;  // the best fully scored candidate so far: at the end, the choice
   const int classes = static_cast<int>(scene.classes.size());
   for (const Candidate& c : candidates) {
     throw_if_stop_requested();
@@ -218,11 +200,9 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
     if (score.fold_oa.empty()) {
       score.skipped = "no fold could be scored";
     } else {
-      double sum = 0, sum2 = 0;
-      for (double a : score.fold_oa) sum += a;
-      score.mean = sum / static_cast<double>(score.fold_oa.size());
-      for (double a : score.fold_oa) sum2 += (a - score.mean) * (a - score.mean);
-      score.std = score.fold_oa.size() > 1 ? std::sqrt(sum2 / static_cast<double>(score.fold_oa.size() - 1)) : 0.0;
+      const MeanStd oa = mean_std(score.fold_oa);
+      score.mean = oa.mean;
+      score.std = oa.std;
     }
     if (verbose) {
       std::printf("  %-10s CV OA %s  log-loss %s  (%.1f s)\n", c.label().c_str(), oa_text(score).c_str(),
@@ -230,12 +210,9 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
     }
     std::fflush(stdout);
     sel.scores.push_back(score);
-    if (score.skipped.empty() && better(score, leader)) leader_index = sel.scores.size() - 1;
-    leader = leader_index == SIZE_MAX ? nullptr : &sel.scores[leader_index];
+    if (score.skipped.empty() && better(score, leader)) leader = &sel.scores.back();
   }
-  const CandidateScore* best = nullptr;
-  for (const CandidateScore& c : sel.scores)
-    if (c.skipped.empty() && better(c, best)) best = &c;
+  const CandidateScore* best = leader;
   if (!best) usage_error("select: no candidate could be evaluated (raise select.budget_s or check select.candidates)");
   sel.chosen = best->candidate;
   int tied = 0;

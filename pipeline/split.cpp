@@ -16,6 +16,12 @@
 namespace fs = std::filesystem;
 
 namespace hsi {
+
+int64_t block_of(int64_t pixel, int64_t cols, int64_t block_size) {
+  const int64_t bcols = (cols + block_size - 1) / block_size;
+  return (pixel / cols) / block_size * bcols + (pixel % cols) / block_size;
+}
+
 namespace {
 
 std::map<int32_t, std::vector<int64_t>> pixels_by_class(const std::vector<int32_t>& labels) {
@@ -85,12 +91,11 @@ void make_blocks(Split& split, const LabelMap& labels, const SplitSettings& s, i
                  std::map<int32_t, int64_t>& removed) {
   const int64_t S = s.block_size;
   const int64_t brows = (labels.rows + S - 1) / S, bcols = (labels.cols + S - 1) / S;
-  auto block_of = [&](int64_t pixel) { return (pixel / labels.cols) / S * bcols + (pixel % labels.cols) / S; };
   auto by_class = pixels_by_class(labels.labels);
   std::map<int32_t, std::vector<int64_t>> blocks_of_class;
   for (const auto& [id, pixels] : by_class) {
     std::vector<int64_t> blocks;
-    for (int64_t p : pixels) blocks.push_back(block_of(p));
+    for (int64_t p : pixels) blocks.push_back(block_of(p, labels.cols, S));
     std::sort(blocks.begin(), blocks.end());
     blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
     blocks_of_class[id] = blocks;
@@ -124,7 +129,7 @@ void make_blocks(Split& split, const LabelMap& labels, const SplitSettings& s, i
   for (auto& [id, pixels] : by_class) {
     std::vector<int64_t> candidates;
     for (int64_t p : pixels) {
-      if (state[block_of(p)] == 1) candidates.push_back(p);
+      if (state[block_of(p, labels.cols, S)] == 1) candidates.push_back(p);
       else split.test[p] = id;
     }
     rng.shuffle(candidates);

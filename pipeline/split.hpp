@@ -33,6 +33,10 @@ struct Split {
 // blocks mode's guard band and to refuse windows larger than the scene.
 Split make_split(const LabelMap& labels, const SplitSettings& settings, int patch_radius, int seed);
 
+// The block of the `blocks` mode a pixel (row-major index) falls in: squares of `block_size`
+// from the origin, numbered row-major. Model selection groups its folds by the same blocks.
+int64_t block_of(int64_t pixel, int64_t cols, int64_t block_size);
+
 // Reads the external train and test maps of settings (same size as the scene).
 Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed, const std::string& axis_order);
 

@@ -84,26 +84,33 @@ SvmFit fit_svm(const std::vector<float>& features, int d, const std::vector<int6
     for (const auto& note : folds.notes) fit.notes.push_back(note);
     const int64_t combos = static_cast<int64_t>(kC.size() * kGammaScale.size());
     std::vector<int64_t> hits(static_cast<size_t>(combos), 0);
+    // Each fold's samples, cut once for every (C, gamma).
+    struct FoldData {
+      std::vector<float> train_x, held_x;
+      std::vector<int64_t> train_y, held_y;
+    };
+    std::vector<FoldData> data(static_cast<size_t>(folds.k));
     int64_t evaluated = 0;
-    for (int f = 0; f < folds.k; ++f) evaluated += static_cast<int64_t>(folds.held_out(f).size());
+    for (int f = 0; f < folds.k; ++f) {
+      const std::vector<int64_t> train = folds.training(f), held = folds.held_out(f);
+      data[f].train_x = rows_of(gx, d, train);
+      data[f].held_x = rows_of(gx, d, held);
+      for (int64_t i : train) data[f].train_y.push_back(gy[i]);
+      for (int64_t i : held) data[f].held_y.push_back(gy[i]);
+      evaluated += static_cast<int64_t>(held.size());
+    }
     // Every (C, gamma, fold) is independent; LIBSVM itself is single-threaded.
 #pragma omp parallel for schedule(dynamic)
     for (int64_t job = 0; job < combos * folds.k; ++job) {
       if (stop_requested()) continue;
       const int64_t combo = job / folds.k;
-      const int f = static_cast<int>(job % folds.k);
+      const FoldData& fd = data[job % folds.k];
+      if (fd.held_y.empty()) continue;
       const double c = kC[combo / kGammaScale.size()], gamma = gamma0 * kGammaScale[combo % kGammaScale.size()];
-      const std::vector<int64_t> train = folds.training(f), held = folds.held_out(f);
-      if (held.empty()) continue;
-      std::vector<int64_t> ty, hy;
-      for (int64_t i : train) ty.push_back(gy[i]);
-      for (int64_t i : held) hy.push_back(gy[i]);
-      const SvmModel m = SvmModel::train(rows_of(gx, d, train).data(), static_cast<int64_t>(train.size()), d, ty, classes, c, gamma);
-      const std::vector<float> hx = rows_of(gx, d, held);
-      const torch::Tensor predicted =
-          m.vote_shares(torch::from_blob(const_cast<float*>(hx.data()), {static_cast<int64_t>(held.size()), d})).argmax(1).contiguous();
+      const SvmModel m = SvmModel::train(fd.train_x.data(), static_cast<int64_t>(fd.train_y.size()), d, fd.train_y, classes, c, gamma);
+      const std::vector<int64_t> predicted = m.predict(fd.held_x.data(), static_cast<int64_t>(fd.held_y.size()));
       int64_t h = 0;
-      for (size_t i = 0; i < held.size(); ++i) h += predicted.data_ptr<int64_t>()[i] == hy[i];
+      for (size_t i = 0; i < predicted.size(); ++i) h += predicted[i] == fd.held_y[i];
 #pragma omp atomic
       hits[combo] += h;
     }
