@@ -28,7 +28,7 @@ class ProcessGroup : public ProcessTeam {
   int sum(int value) const override;
 
  private:
-  bool joined_ = false;
+  [[maybe_unused]] bool joined_ = false;  // read only in MPI builds
   int rank_ = 0, size_ = 1, local_size_ = 1;
 };
 

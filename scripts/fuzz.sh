@@ -2,15 +2,27 @@
 # Builds the libFuzzer harnesses with clang (ASan + UBSan) into build-fuzz/ and runs each for a
 # bounded number of executions from a seed corpus of real files. A crash leaves its input in
 # build-fuzz/crashes/ and fails the script; such inputs become regression tests.
-# Usage: scripts/fuzz.sh [runs per harness, default 20000]
+# Each harness stops at RUNS executions or SECONDS of fuzzing, whichever comes first, so the
+# script's time is bounded on any machine however slow its inputs turn out to be.
+# Usage: scripts/fuzz.sh [RUNS per harness, default 20000] [SECONDS per harness, default 120]
+#        scripts/fuzz.sh --build-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=false
+if [ "${1:-}" = "--build-only" ]; then build_only=true; shift; fi
 runs=${1:-20000}
+seconds=${2:-120}
 bash scripts/install-deps.sh
 if [ ! -f build-fuzz/build.ninja ]; then
-  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSI_FUZZ=ON
+  CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHSI_FUZZ=ON > /dev/null
 fi
-ninja -C build-fuzz fuzz_config fuzz_mat fuzz_hdf5 fuzz_gdal fuzz_checkpoint
+if ! ninja -C build-fuzz fuzz_config fuzz_mat fuzz_hdf5 fuzz_gdal fuzz_checkpoint > build-fuzz/build.log 2>&1; then
+  tail -n 60 build-fuzz/build.log
+  echo "fuzz.sh: the harnesses did not build (whole log: build-fuzz/build.log)" >&2
+  exit 1
+fi
+grep -E 'warning:' build-fuzz/build.log || true
+$build_only && exit 0
 
 seeds=build-fuzz/seeds
 rm -rf "$seeds" && mkdir -p "$seeds"/{config,mat,hdf5,gdal,checkpoint} build-fuzz/crashes
@@ -34,8 +46,8 @@ export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
 for h in config mat hdf5 gdal checkpoint; do
-  echo "== fuzz_$h ($runs executions)"
-  if ! build-fuzz/fuzz/fuzz_$h -seed=1 -runs="$runs" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
+  echo "== fuzz_$h (at most $runs executions or $seconds s)"
+  if ! build-fuzz/fuzz/fuzz_$h -seed=1 -runs="$runs" -max_len=65536 -rss_limit_mb=4096 -timeout=20 -max_total_time="$seconds" \
        -artifact_prefix=build-fuzz/crashes/$h- "$seeds/$h" 2>&1 | grep -E "^#[0-9]+ +DONE|ERROR|SUMMARY|crash-|Done"; then
     :
   fi
