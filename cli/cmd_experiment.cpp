@@ -9,6 +9,7 @@
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "pipeline/experiment.hpp"
+#include "pipeline/open_set_experiment.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -19,12 +20,15 @@ int run_experiment(const std::vector<std::string>& args) {
   RunSettings base;
   std::string models, splits, out;
   int runs = 5, first_seed = 0;
+  bool open_set = false;
   po::options_description verb("experiment");
   verb.add_options()("help,h", "show this help")("out", po::value(&out), "experiment folder")(
       "runs", po::value(&runs)->default_value(5), "seeds per model and protocol")(
       "first-seed", po::value(&first_seed)->default_value(0), "seeds are first-seed .. first-seed + runs - 1")(
       "models", po::value(&models)->default_value("ms2d"), "comma list of NAME[:WINDOW][+dml|+dpp]: ms1d, ms2d, ms2d:5+dpp, ms1d2d:5, svm, auto, auto+dpp, ... (no +: fine-tuning off)")(
-      "splits", po::value(&splits)->default_value("fixed:10"), "comma list: fixed:N, fraction:P, blocks[:N], external");
+      "splits", po::value(&splits)->default_value("fixed:10"), "comma list: fixed:N, fraction:P, blocks[:N], external")(
+      "open-set", po::bool_switch(&open_set),
+      "leave one class out in turn: AUROC, known OA after rejection and unseen share flagged, per rejection rule (open_set.{md,csv})");
   po::variables_map vm;
   if (!parse_settings(args, "hsi experiment --config SCENE.ini --runs N --models a,b --splits fixed:5,blocks --out DIR", verb, {}, base, vm)) return 0;
   const ExperimentPlan plan = plan_experiment(base, models, splits, runs, first_seed, out);
@@ -33,12 +37,13 @@ int run_experiment(const std::vector<std::string>& args) {
   if (!fs::is_directory(out)) output_error(out, "cannot create the experiment folder");
   check_writable_target((fs::path(out) / "probe").string());
   configure_threads(base.threads);
-  const ExperimentResult result = run_experiment(load_scene(base), base, plan, std::cout);
+  const Scene scene = load_scene(base);
+  const ExperimentResult result = open_set ? run_open_set_experiment(scene, base, plan, std::cout) : run_experiment(scene, base, plan, std::cout);
   if (result.interrupted) {
     std::cerr << "hsi experiment: interrupted; rerun the same command to continue\n";
     return 130;
   }
-  std::cout << "\n" << result.markdown << "tables written to " << out << "/table.{md,tex,csv}\n";
+  std::cout << "\n" << result.markdown << "tables written to " << out << (open_set ? "/open_set.{md,csv}\n" : "/table.{md,tex,csv}\n");
   return 0;
 }
 

@@ -62,8 +62,11 @@ int run_info(const std::vector<std::string>& args) {
     std::cout << "source:  " << map.source << "\n"
               << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
               << "classes: " << classes << "\n";
+    const ClassTable named = read_class_table(source);  // a class map's own names, when it has them
     for (const auto& [id, n] : counts) {
-      std::cout << "  " << id << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
+      const int at = named.index_of(id);
+      std::cout << "  " << id << (at >= 0 ? " " + named.at(static_cast<size_t>(at)).name : std::string())
+                << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
     }
     return 0;
   }

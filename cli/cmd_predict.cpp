@@ -1,5 +1,6 @@
 // hsi predict: classify every pixel of a cube (or of a batch of inputs) with a checkpoint.
 // Options are declared and checked here; the work is pipeline/predict and pipeline/batch_predict.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -41,7 +42,9 @@ void print_stats(const PredictionStats& r, const MapOutputs& outputs) {
             << r.tile << "x" << r.tile << " tiles, " << r.skipped_tiles << " of " << r.tiles << " tiles without data skipped) in "
             << format_fixed(r.seconds, 3) << " s, " << static_cast<int64_t>(static_cast<double>(r.rows * r.cols) / r.seconds)
             << " pixels/s (read " << format_fixed(r.read_seconds, 2) << " s, preprocess " << format_fixed(r.prepare_seconds, 2)
-            << " s, model " << format_fixed(r.model_seconds, 2) << " s, write " << format_fixed(r.write_seconds, 2) << " s)\n"
+            << " s, model " << format_fixed(r.model_seconds, 2) << " s, write " << format_fixed(r.write_seconds, 2) << " s)\n";
+  if (r.open_set != "none") std::cout << r.unknown_pixels << " pixels mapped unknown (" << r.open_set << " rule)\n";
+  std::cout
             << "wrote " << outputs.map << ", " << outputs.confidence << ", " << outputs.png << "\n";
 }
 
@@ -61,6 +64,8 @@ int run_predict(const std::vector<std::string>& args) {
       "nan-policy", po::value(&options.nan_policy)->default_value("error"), "NaN/Inf in the cube: error | nodata")(
       "route", po::value(&options.route)->default_value(defaults.route), "auto | dense | patch")(
       "classifier", po::value(&options.classifier), "override the checkpoint's classifier: softmax | prototype")(
+      "unknown", po::value(&options.unknown),
+      "open-set rule: pixels it finds unlike every class are mapped 'unknown': none | mahalanobis | distance | softmax (default: the checkpoint's)")(
       "tile", po::value(&options.tile)->default_value(defaults.tile), "tile side (0 = from --ram)")(
       "batch-size", po::value(&options.batch_size)->default_value(defaults.batch_size), "windows per batch (patch route)")(
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)")(
@@ -80,6 +85,9 @@ int run_predict(const std::vector<std::string>& args) {
   if (options.nan_policy != "error" && options.nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
   if (!options.classifier.empty() && options.classifier != "softmax" && options.classifier != "prototype") {
     usage_error("--classifier must be softmax or prototype");
+  }
+  if (!options.unknown.empty() && std::find(open_set_rules().begin(), open_set_rules().end(), options.unknown) == open_set_rules().end()) {
+    usage_error("--unknown must be none, mahalanobis, distance or softmax");
   }
   if (threads < 0) usage_error("--threads must be >= 0");
   if (vm.count("seamless") && !vm["seamless"].defaulted() && inputs.empty()) usage_error("--seamless is an option of batch mode (--inputs)");

@@ -20,6 +20,7 @@ const char* kUsage =
     "               model.name = auto selects it first)\n"
     "  finetune     run the deep-metric fine-tuning stage from a checkpoint\n"
     "  predict      classify every pixel of a cube with a checkpoint\n"
+    "  enrol        add classes to a trained model from a few labelled pixels, without retraining\n"
     "  evaluate     accuracy of a classification map against a reference map\n"
     "  experiment   repeat split/train/predict/evaluate over seeds and models, aggregate a table\n"
     "  model-info   print an architecture, its parameters and multiply-accumulates\n"
@@ -37,7 +38,7 @@ int run_command(const std::vector<std::string>& all_args) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
       {"info", run_info},         {"split", run_split},       {"select", run_select},     {"train", run_train},
       {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
-      {"model-info", run_model_info}, {"experiment", run_experiment}, {"version", run_version},
+      {"model-info", run_model_info}, {"enrol", run_enrol}, {"experiment", run_experiment}, {"version", run_version},
       {"--version", run_version}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {

@@ -8,6 +8,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/backends.hpp"
+#include "io/gdal_util.hpp"
 
 namespace fs = std::filesystem;
 
@@ -165,6 +166,35 @@ std::vector<std::string> list_variables(const std::string& path) {
     case Format::Gdal: return {};
   }
   return {};
+}
+
+}  // namespace hsi
+
+namespace hsi {
+
+ClassTable read_class_table(const std::string& source) {
+  const SourceSpec spec = parse_source(source);
+  if (!spec.variable.empty() || !is_gdal_raster(spec.path)) return ClassTable();
+  detail::GdalDatasetPtr ds = detail::open_gdal_dataset(spec.path);
+  if (!ds || ds->GetRasterCount() < 1) return ClassTable();
+  // GDAL 3.6's GeoTIFF driver loads the .aux.xml sidecar (where category names live) lazily, on
+  // the first dataset-level metadata request, but not for a band's category names.
+  ds->GetMetadata();
+  GDALRasterBand* band = ds->GetRasterBand(1);
+  char** names = band->GetCategoryNames();
+  const GDALColorTable* colours = band->GetColorTable();
+  std::vector<ClassInfo> classes;
+  for (int id = 1; names && names[id - 1] && names[id]; ++id) {
+    const std::string name = names[id];
+    if (name.empty()) continue;
+    ClassInfo c{id, name, distinct_colour(classes.size())};
+    if (colours && id < colours->GetColorEntryCount()) {
+      const GDALColorEntry* e = colours->GetColorEntry(id);
+      c.rgb = {static_cast<uint8_t>(e->c1), static_cast<uint8_t>(e->c2), static_cast<uint8_t>(e->c3)};
+    }
+    classes.push_back(c);
+  }
+  return ClassTable(classes);
 }
 
 }  // namespace hsi

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "io/class_table.hpp"
 #include "io/raster.hpp"
 
 namespace hsi {
@@ -31,6 +32,10 @@ bool is_gdal_raster(const std::string& path);
 
 Cube read_cube(const std::string& source, const ReadOptions& options = {});
 LabelMap read_labels(const std::string& source, const ReadOptions& options = {});
+
+// The classes a GDAL class map names (category names, colour table), e.g. a map hsi wrote:
+// empty for other files and for rasters without category names.
+ClassTable read_class_table(const std::string& source);
 
 // Describes the variables of a MAT or HDF5 file ("name: 83x86x224 int16"), for error messages
 // and `hsi info`.

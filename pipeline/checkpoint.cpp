@@ -1,5 +1,6 @@
 #include "pipeline/checkpoint.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -9,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "common/version.hpp"
+#include "pipeline/prototypes.hpp"
 #include "pipeline/settings.hpp"
 
 namespace hsi {
@@ -72,6 +74,8 @@ std::string encode_meta(const Checkpoint& c) {
   encode_progress(m, c.progress);
   if (c.svm) m << "svm_c=" << exact(c.svm->c()) << "\nsvm_gamma=" << exact(c.svm->gamma()) << "\n";
   for (const auto& line : c.selection) m << "selection=" << line << "\n";
+  m << "open_set=" << c.open_set << "\nopen_set_accept=" << exact(c.open_set_accept) << "\n";
+  for (const auto& [rule, threshold] : c.open_set_thresholds) m << "open_set_threshold=" << rule << ":" << exact(threshold) << "\n";
   for (const auto& cls : c.classes.classes()) m << "class=" << cls.id << "|" << cls.name << "|" << colour_hex(cls.rgb) << "\n";
   std::istringstream settings(c.settings_text);
   for (std::string line; std::getline(settings, line);) m << "setting=" << line << "\n";
@@ -92,6 +96,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
   archive.write("pre.scale", to_tensor(p.scale()));
   archive.write("pre.basis", to_tensor(p.pca_basis()));
   if (c.prototypes.defined()) archive.write("prototypes", c.prototypes.detach().clone());
+  if (c.prototype_counts.defined()) archive.write("prototype_counts", c.prototype_counts.detach().clone());
+  if (c.metric_precision.defined()) archive.write("metric_precision", c.metric_precision.detach().clone());
   if (c.svm) {
     const SvmModel::State st = c.svm->state();
     const auto as_double = [](const std::vector<int64_t>& v) { return to_tensor(std::vector<double>(v.begin(), v.end())); };
@@ -122,7 +128,7 @@ namespace {
 
 struct RawMeta {
   std::map<std::string, std::string> kv;
-  std::vector<std::string> classes, settings, constants, selection;
+  std::vector<std::string> classes, settings, constants, selection, thresholds;
 };
 
 RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archive) {
@@ -148,6 +154,7 @@ RawMeta read_meta(const std::string& path, torch::serialize::InputArchive& archi
     else if (key == "setting") raw.settings.push_back(value);
     else if (key == "stage_constant") raw.constants.push_back(value);
     else if (key == "selection") raw.selection.push_back(value);
+    else if (key == "open_set_threshold") raw.thresholds.push_back(value);
     else raw.kv[key] = value;
   }
   return raw;
@@ -227,10 +234,22 @@ Checkpoint load_checkpoint(const std::string& path) {
     for (double v : to_vector(kept)) kept_bands.push_back(static_cast<int>(v));
     c.preprocessor = Preprocessor::restore(std::stoi(kv.at("pre_input_bands")), kept_bands, to_vector(mean), to_vector(scale),
                                            std::stoi(kv.at("pre_pca")), to_vector(basis));
-    if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) != n.classes) {
+    // Enrolled classes (hsi enrol) lengthen the class table past the softmax head.
+    if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) < n.classes ||
+        (c.enrolled_classes() > 0 && (!n.network() || c.classifier != "prototype"))) {
       data_error(path, "checkpoint is inconsistent (preprocessing, model and class table disagree)");
     }
     c.selection = raw.selection;
+    if (kv.count("open_set")) c.open_set = kv.at("open_set");
+    if (std::find(open_set_rules().begin(), open_set_rules().end(), c.open_set) == open_set_rules().end()) {
+      data_error(path, "checkpoint names an unknown open-set rule '" + c.open_set + "'");
+    }
+    if (kv.count("open_set_accept")) c.open_set_accept = std::stod(kv.at("open_set_accept"));
+    for (const std::string& entry : raw.thresholds) {
+      const size_t colon = entry.find(':');
+      if (colon == std::string::npos) throw std::invalid_argument("open-set threshold without a value");
+      c.open_set_thresholds[entry.substr(0, colon)] = std::stod(entry.substr(colon + 1));
+    }
     if (n.network()) {
       c.net = make_hsi_net(n);
       torch::serialize::InputArchive model;
@@ -241,6 +260,21 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
     torch::Tensor prototypes;
     if (archive.try_read("prototypes", prototypes)) c.prototypes = prototypes;
+    torch::Tensor counts;
+    if (archive.try_read("prototype_counts", counts)) c.prototype_counts = counts;
+    torch::Tensor precision;
+    if (archive.try_read("metric_precision", precision)) {
+      if (precision.dim() != 2 || precision.size(0) != n.metric_dim || precision.size(1) != n.metric_dim) {
+        data_error(path, "checkpoint is inconsistent (metric precision and metric size disagree)");
+      }
+      c.metric_precision = precision;
+    }
+    if (c.prototypes.defined() && (c.prototypes.dim() != 2 || c.prototypes.size(0) != static_cast<int64_t>(c.classes.size()) ||
+                                   c.prototypes.size(1) != n.metric_dim ||
+                                   (counts.defined() && counts.numel() != c.prototypes.size(0)))) {
+      data_error(path, "checkpoint is inconsistent (prototypes and class table disagree)");
+    }
+    if (c.enrolled_classes() > 0 && !c.prototypes.defined()) data_error(path, "checkpoint is inconsistent (enrolled classes without prototypes)");
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {

@@ -5,6 +5,7 @@
 // (zip) written atomically.
 #include <torch/torch.h>
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -25,11 +26,22 @@ struct Checkpoint {
   std::string scene;
   std::string settings_text;
   std::string classifier = "softmax";   // softmax | prototype
-  torch::Tensor prototypes;             // [C, K] in the metric space, with classifier = prototype
+  torch::Tensor prototypes;             // [C, K] class means in the metric space (networks)
+  torch::Tensor prototype_counts;       // [C] pixels behind each prototype (enrolment refines by them)
+  torch::Tensor metric_precision;       // [K, K] inverse of the classes' pooled (tied) covariance of z, shrunk
+  // Open-set rejection (prototypes.hpp): the rule predictions use unless told otherwise, and each
+  // rule's threshold calibrated to accept `open_set_accept` of held-out known pixels.
+  std::string open_set = "none";
+  double open_set_accept = 0.95;
+  std::map<std::string, double> open_set_thresholds;
   StageProgress progress;               // the training loop's state after the epoch of these weights
   double validation_oa = -1;            // of these weights
   std::string hsi_version;
   std::vector<std::string> selection;   // the model selection's table when model.name = auto (select.hpp)
+
+  // Classes past the softmax head's: enrolled after training (hsi enrol), known only by their
+  // prototypes.
+  int64_t enrolled_classes() const { return static_cast<int64_t>(classes.size()) - net_options.classes; }
 };
 
 // optimizer may be null; when given, its state is stored for resuming.

@@ -12,19 +12,13 @@
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
+#include "eval/curve.hpp"
 #include "pipeline/run.hpp"
 
 namespace fs = std::filesystem;
 
 namespace hsi {
 namespace {
-
-std::string safe_name(std::string s) {
-  for (char& c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
-  }
-  return s;
-}
 
 std::vector<std::string> entries(const std::string& list, const std::string& option) {
   std::vector<std::string> out;
@@ -41,7 +35,7 @@ std::vector<std::string> entries(const std::string& list, const std::string& opt
 // One finished run's summary: from its result line when it ran before, else by running it.
 RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::string& model, const std::string& split_entry, int seed,
                         const std::string& out, std::ostream& log, bool& interrupted) {
-  const fs::path dir = fs::path(out) / "runs" / safe_name(model + "_" + split_entry + "_seed" + std::to_string(seed));
+  const fs::path dir = run_folder(out, model + "_" + split_entry + "_seed" + std::to_string(seed));
   const fs::path done = dir / "result.tsv";
   if (fs::exists(done)) {
     std::ifstream in(done);
@@ -85,6 +79,13 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
 }
 
 }  // namespace
+
+std::string run_folder(const std::string& out, std::string label) {
+  for (char& c : label) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  }
+  return (fs::path(out) / "runs" / label).string();
+}
 
 RunSettings settings_for_model(RunSettings s, const std::string& spec) {
   const size_t plus = spec.find('+');
@@ -168,6 +169,12 @@ ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, con
   write_text_file((fs::path(plan.out) / "table.md").string(), md.str());
   write_text_file((fs::path(plan.out) / "table.tex").string(), tex.str());
   write_text_file((fs::path(plan.out) / "table.csv").string(), csv.str());
+  // Two or more fixed:N protocols make the few-shot figure: OA against pixels per class.
+  const CurveSpec curve = few_shot_curve(summaries, plan.models, scene.name + ": OA (mean ± std over " + std::to_string(plan.runs) + " seeds)");
+  if (!curve.series.empty()) {
+    write_text_file((fs::path(plan.out) / "curve.svg").string(), curve_svg(curve));
+    write_text_file((fs::path(plan.out) / "curve.csv").string(), curve_csv(curve));
+  }
   result.markdown = md.str();
   return result;
 }

@@ -16,6 +16,9 @@ namespace hsi {
 RunSettings settings_for_model(RunSettings base, const std::string& model_entry);
 RunSettings settings_for_split(RunSettings base, const std::string& split_entry);
 
+// OUT/runs/LABEL, the label made safe as a file name.
+std::string run_folder(const std::string& out, std::string label);
+
 struct ExperimentPlan {
   std::vector<std::string> models, splits;
   int runs = 5, first_seed = 0;
@@ -33,7 +36,7 @@ struct ExperimentResult {
 };
 
 // Runs (or reuses the finished) runs of the plan, one progress line each on `log`, then writes
-// OUT/table.{md,tex,csv}.
+// OUT/table.{md,tex,csv}; with two or more fixed:N protocols also OUT/curve.{svg,csv}, the few-shot figure.
 ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log);
 
 }  // namespace hsi

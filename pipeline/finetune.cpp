@@ -8,25 +8,6 @@
 
 namespace hsi {
 
-torch::Tensor class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& train, int64_t classes) {
-  torch::NoGradGuard no_grad;
-  net->eval();
-  std::vector<torch::Tensor> parts;
-  for (size_t s = 0; s < train.size(); s += 256) {
-    const std::vector<int64_t> chunk(train.pixels.begin() + static_cast<int64_t>(s),
-                                     train.pixels.begin() + static_cast<int64_t>(std::min(train.size(), s + 256)));
-    parts.push_back(net->project(net->embed(batches.make(chunk))));
-  }
-  const torch::Tensor z = torch::cat(parts, 0);
-  const torch::Tensor y = torch::tensor(train.targets, torch::kLong);
-  torch::Tensor prototypes = torch::zeros({classes, z.size(1)});
-  for (int64_t c = 0; c < classes; ++c) {
-    const torch::Tensor mask = y == c;
-    if (mask.any().item<bool>()) prototypes[c] = z.index({mask}).mean(0);
-  }
-  return prototypes;
-}
-
 // The median Euclidean distance between training features of different classes: a margin on
 // the scale the pretrained metric actually has.
 static double auto_margin(HsiNet& net, const BatchMaker& batches, const Samples& train) {

@@ -20,7 +20,4 @@ TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
                       const Samples& validation, const FinetuneSettings& settings, bool augment, int seed, StageProgress progress,
                       const EpochCallback& on_epoch, bool verbose);
 
-// Mean metric-space feature z = B f(x) of each class's training pixels: [C, K].
-torch::Tensor class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& train, int64_t classes);
-
 }  // namespace hsi

@@ -5,6 +5,7 @@
 
 #include "io/reader.hpp"
 #include "io/writer.hpp"
+#include "pipeline/prototypes.hpp"
 #include "pipeline/scene.hpp"
 
 namespace fs = std::filesystem;
@@ -16,11 +17,13 @@ ScenePrediction predict_cube(Checkpoint& ck, const Cube& cube, const std::vector
   ScenePrediction out;
   out.ids.assign(static_cast<size_t>(cube.pixels()), 0);
   out.confidence.assign(static_cast<size_t>(cube.pixels()), 0.0f);
+  if (open_set_rule(ck, options) != "none") out.novelty.assign(static_cast<size_t>(cube.pixels()), 0.0f);
   out.stats = predict_tiles(ck, source, options, [&](const TileResult& t) {
     for (int64_t y = 0; y < t.h; ++y) {
       const size_t at = static_cast<size_t>((t.y0 + y) * cube.cols + t.x0);
       std::copy_n(t.ids.begin() + y * t.w, t.w, out.ids.begin() + static_cast<int64_t>(at));
       std::copy_n(t.confidence.begin() + y * t.w, t.w, out.confidence.begin() + static_cast<int64_t>(at));
+      if (!t.novelty.empty()) std::copy_n(t.novelty.begin() + y * t.w, t.w, out.novelty.begin() + static_cast<int64_t>(at));
     }
   });
   return out;
@@ -30,7 +33,9 @@ PredictionStats predict_to_maps(Checkpoint& ck, const WindowSource& source, cons
                                 std::vector<int32_t>* ids, const Region& region, const GeoInfo* region_geo) {
   const bool whole = region.rows <= 0;
   const int64_t rows = whole ? source.rows() : region.rows, cols = whole ? source.cols() : region.cols;
-  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, ck.classes, region_geo ? *region_geo : source.geo());
+  // Rejected pixels get their own class in the colour table and legend.
+  const ClassTable legend = open_set_rule(ck, options) == "none" ? ck.classes : with_unknown_class(ck.classes);
+  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, legend, region_geo ? *region_geo : source.geo());
   if (ids) ids->assign(static_cast<size_t>(rows * cols), 0);
   PredictionStats stats = predict_tiles(
       ck, source, options,

@@ -30,24 +30,28 @@ namespace hsi {
 struct PredictOptions : PredictSettings {
   std::string nan_policy = "error";   // error | nodata: NaN/Inf pixels fail the run or are left unclassified
   std::string classifier;             // softmax | prototype; empty = the checkpoint's
+  std::string unknown;                // open-set rule: none | distance | softmax; empty = the checkpoint's
   bool progress = true;
   bool seamless = true;               // batch mode: tiles on one grid read their halo from their neighbours
 };
 
 struct PredictionStats {
   int64_t rows = 0, cols = 0, classified = 0, nodata_pixels = 0, tiles = 0, skipped_tiles = 0;
+  int64_t unknown_pixels = 0;  // classified pixels the open-set rule rejected (counted in classified)
   int tile = 0;
-  std::string route, classifier;  // what was actually used
+  std::string route, classifier, open_set;  // what was actually used
   double seconds = 0;
   // Where the time went: reading windows, masking + preprocessing, the network, the sink.
   double read_seconds = 0, prepare_seconds = 0, model_seconds = 0, write_seconds = 0;
 };
 
-// One classified tile: class ids (0 = no data) and the winning class's probability, row-major h x w.
+// One classified tile: class ids (0 = no data, unknown_class_id: rejected) and the winning
+// class's probability, row-major h x w; with an open-set rule also each pixel's novelty score.
 struct TileResult {
   int64_t y0 = 0, x0 = 0, h = 0, w = 0;
   const std::vector<int32_t>& ids;
   const std::vector<float>& confidence;
+  const std::vector<float>& novelty;  // empty without an open-set rule
 };
 using TileSink = std::function<void(const TileResult&)>;
 
@@ -68,6 +72,7 @@ PredictionStats predict_tiles(Checkpoint& checkpoint, const WindowSource& source
 struct ScenePrediction {
   std::vector<int32_t> ids;
   std::vector<float> confidence;
+  std::vector<float> novelty;  // empty without an open-set rule
   PredictionStats stats;
 };
 ScenePrediction predict_cube(Checkpoint& checkpoint, const Cube& cube, const std::vector<uint8_t>* nodata, const PredictOptions& options);
@@ -88,6 +93,10 @@ PredictionStats predict_file(Checkpoint& checkpoint, const std::string& input, c
                              const PredictOptions& options);
 // The default confidence and PNG names next to a map: MAP_confidence.tif, MAP.png.
 MapOutputs outputs_beside(const std::string& map_path);
+
+// The open-set rule a prediction uses (options, else the checkpoint's), checked against what the
+// checkpoint can do: a usage error for a rule it cannot apply, a data error for a missing threshold.
+std::string open_set_rule(const Checkpoint& checkpoint, const PredictOptions& options);
 
 // The tile side whose working set fits `ram_mb` for this model and band count.
 int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb);

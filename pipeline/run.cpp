@@ -20,6 +20,7 @@
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/finetune.hpp"
 #include "pipeline/predict.hpp"
+#include "pipeline/prototypes.hpp"
 #include "pipeline/svm_training.hpp"
 #include "pipeline/trainer.hpp"
 
@@ -62,7 +63,8 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
   FigureSpec spec;
   spec.rows = scene.cube.rows;
   spec.cols = scene.cube.cols;
-  for (const auto& c : ck.classes.classes()) spec.legend.push_back({c.id, c.name, c.rgb});
+  const ClassTable legend = ck.open_set == "none" ? ck.classes : with_unknown_class(ck.classes);
+  for (const auto& c : legend.classes()) spec.legend.push_back({c.id, c.name, c.rgb});
   spec.title = scene.name + ": " + ck.net_options.name + ", " + result.split.mode + " split, OA " + format_fixed(result.accuracy.overall, 4);
   spec.panels = {{"Classification map", ids, false},
                  {"Ground truth", scene.labels.labels, false},
@@ -72,13 +74,27 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
   write_text_file(path_in(result.out_dir, "map_masked.svg"), render_svg(spec));
 }
 
-// Everything after training: prototypes, the final checkpoint, the maps and the reports.
+// Everything after training: prototypes, open-set thresholds, the final checkpoint, the maps and
+// the reports.
 void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
-                const Samples& train, RunResult& result) {
+                const Samples& train, const Samples& validation, RunResult& result) {
   if (ck.net) {
     const BatchMaker batches(cube, ck.net_options);
-    ck.prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    const Prototypes prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    ck.prototypes = prototypes.means;
+    ck.prototype_counts = prototypes.counts;
+    ck.metric_precision = prototypes.precision;
     ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
+    const bool held_out = validation.size() > 0;
+    calibrate_open_set(ck, batches, held_out ? validation : train, s.open_set.accept, !held_out);
+    ck.open_set = s.open_set.rule;
+    result.open_set_calibration = held_out ? "validation" : "training";
+    if (s.open_set.rule != "none" && !held_out && o.verbose) {
+      std::fprintf(stderr,
+                   "hsi: warning: open_set.rule = %s: its threshold is calibrated on the training pixels (the split holds out no "
+                   "validation pixels: set split.validation_fraction); it will reject more known pixels than open_set.accept says\n",
+                   s.open_set.rule.c_str());
+    }
     result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
   } else {
     ck.classifier = "svm";
@@ -124,6 +140,11 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                    {"parameters", std::to_string(result.parameters)},
                    {"stages", stages},
                    {"classifier", ck.classifier},
+                   {"open set", ck.open_set == "none" ? std::string("off (open_set.rule = none)")
+                                                      : ck.open_set + " rule, threshold accepting " + format_fixed(100 * ck.open_set_accept, 1) +
+                                                            " % of the " + result.open_set_calibration + " pixels; " +
+                                                            std::to_string(prediction.unknown_pixels) + " pixels mapped unknown (id " +
+                                                            std::to_string(unknown_class_id(ck.classes)) + ")"},
                    {"prediction route", prediction.route},
                    {"metric factor mean |cos|", ck.net ? format_fixed(result.diversity, 4) : "(no metric: SVM)"},
                    {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
@@ -132,7 +153,8 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                     {"pretrain", result.seconds_pretrain},
                     {"finetune", result.seconds_finetune},
                     {"predict", result.seconds_predict}};
-  for (const auto& c : ck.classes.classes()) report.class_names[c.id] = c.name;
+  const ClassTable named = with_unknown_class(ck.classes);
+  for (const auto& c : named.classes()) report.class_names[c.id] = c.name;
   for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
   report.accuracy = result.accuracy;
   if (!ck.selection.empty()) report.sections.push_back(selection_section(result));
@@ -288,7 +310,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   ck.settings_text = s.config_text;
   if (!ck.net_options.network()) {
     train_svm(ck, s, o, cube, train, result);
-    finish_run(scene, s, o, ck, cube, train, result);
+    finish_run(scene, s, o, ck, cube, train, validation, result);
     return result;
   }
   torch::manual_seed(static_cast<uint64_t>(s.seed));
@@ -326,7 +348,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
     run_finetune_stage(ck, s, o, batches, train, validation, progress, in_finetune ? last_path : "", result);
     if (result.interrupted) return result;
   }
-  finish_run(scene, s, o, ck, cube, train, result);
+  finish_run(scene, s, o, ck, cube, train, validation, result);
   return result;
 }
 
@@ -360,7 +382,7 @@ RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std:
   progress.stage = "finetune";
   run_finetune_stage(ck, with_finetune, o, batches, train, validation, progress, "", result);
   if (result.interrupted) return result;
-  finish_run(scene, with_finetune, o, ck, cube, train, result);
+  finish_run(scene, with_finetune, o, ck, cube, train, validation, result);
   return result;
 }
 

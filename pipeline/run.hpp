@@ -28,6 +28,7 @@ struct RunResult {
   Selection selection;
   double diversity = -1;  // mean |cos| between rows of B after training
   std::string prediction_route;
+  std::string open_set_calibration;  // validation | training: the pixels the open-set thresholds were fitted on
   int64_t parameters = 0, macs = 0;
   bool interrupted = false;
 };

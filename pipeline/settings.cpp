@@ -33,6 +33,11 @@ void PredictSettings::validate(bool verb_names) const {
   }
 }
 
+const std::vector<std::string>& open_set_rules() {
+  static const std::vector<std::string> rules{"none", "mahalanobis", "distance", "softmax"};
+  return rules;
+}
+
 void RunSettings::validate() const {
   for (const SettingEntry& e : setting_entries()) {
     if (!e.problem) continue;
@@ -42,6 +47,9 @@ void RunSettings::validate() const {
   // Checks across settings.
   if (split.mode == "external" && split.load.empty() && (split.train_map.empty() || split.test_map.empty())) {
     usage_error("option 'split.train_map': external mode needs split.train_map and split.test_map");
+  }
+  if (model.name == "svm" && open_set.rule != "none") {
+    usage_error("option 'open_set.rule': the SVM baseline learns no metric and no softmax head to reject with; use a network or open_set.rule = none");
   }
 }
 

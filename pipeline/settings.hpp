@@ -91,6 +91,15 @@ struct FinetuneSettings {
   std::string classifier = "softmax";  // softmax | prototype
 };
 
+// Open-set rejection: pixels unlike every known class become "unknown" (pipeline/prototypes.hpp).
+// The rule names ("none" switches rejection off).
+const std::vector<std::string>& open_set_rules();
+
+struct OpenSetSettings {
+  std::string rule = "none";  // none | mahalanobis | distance | softmax: the rule the trained model's maps use
+  double accept = 0.95;       // share of held-out known pixels each rule's threshold keeps
+};
+
 struct PredictSettings {
   int batch_size = 256;        // windows per batch on the patch route
   std::string route = "auto";  // auto | dense | patch
@@ -110,6 +119,7 @@ struct RunSettings {
   SelectSettings select;
   TrainSettings train;
   FinetuneSettings finetune;
+  OpenSetSettings open_set;
   PredictSettings predict;
   int seed = 0;
   int threads = 0;

@@ -155,6 +155,11 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("finetune.samples_per_class", FIELD(finetune.samples_per_class), "samples per class per batch (pairs need 2)", at_least(2)),
       entry("finetune.classifier", FIELD(finetune.classifier), "softmax | prototype", one_of({"softmax", "prototype"})),
 
+      entry("open_set.rule", FIELD(open_set.rule), "none | mahalanobis | distance | softmax: pixels the rule finds unlike every class are mapped 'unknown'",
+            one_of(open_set_rules())),
+      entry<double>("open_set.accept", FIELD(open_set.accept), "share of held-out known pixels each rule's threshold accepts",
+                    [](const double& v) { return v > 0 && v <= 1 ? std::string() : "must be within (0, 1], got " + number(v); }),
+
       entry("predict.batch_size", FIELD(predict.batch_size), "windows per batch (patch route)", at_least(1)),
       entry("predict.route", FIELD(predict.route), "auto | dense | patch", one_of({"auto", "dense", "patch"})),
       entry<int>("predict.tile", FIELD(predict.tile), "tile side (0 = from predict.ram_mb)",

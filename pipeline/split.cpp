@@ -48,7 +48,12 @@ void carve_validation(Split& split, double fraction, Rng& rng) {
   for (auto& [id, pixels] : pixels_by_class(split.train)) {
     const int64_t n = static_cast<int64_t>(pixels.size());
     const int64_t v = std::min<int64_t>(n - 1, static_cast<int64_t>(std::floor(fraction * static_cast<double>(n))));
-    if (v <= 0) continue;
+    if (v <= 0) {
+      // One pixel cannot both train and validate: training needs every class.
+      split.notes.push_back("class " + std::to_string(id) + ": " + std::to_string(n) + " training pixel(s), too few to hold " +
+                            format_fixed(100 * fraction, 0) + " % out for validation; all of them train");
+      continue;
+    }
     rng.shuffle(pixels);
     for (int64_t k = 0; k < v; ++k) {
       split.validation[pixels[k]] = id;

@@ -12,6 +12,7 @@
 #include "common/progress.hpp"
 #include "pipeline/patches.hpp"
 #include "pipeline/predict.hpp"
+#include "pipeline/prototypes.hpp"
 #include "pipeline/scene.hpp"
 
 namespace hsi {
@@ -140,35 +141,47 @@ class TilePreparer {
   double first_distance_ = -2;
 };
 
-// How a tile with its halo becomes class probabilities [h*w, classes], row-major.
+// How a tile with its halo becomes class probabilities [h*w, classes], row-major, and (with an
+// open-set rule) each pixel's novelty score [h*w].
+struct TileScores {
+  torch::Tensor probabilities, novelty;
+};
+
 class TileClassifier {
  public:
-  TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, int batch_size)
-      : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), batch_size_(batch_size) {}
+  TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, const std::string& rule, int batch_size)
+      : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), rule_(rule), batch_size_(batch_size) {}
 
-  torch::Tensor probabilities(const torch::Tensor& tile, int64_t h, int64_t w) {
-    if (ck_.svm) return ck_.svm->vote_shares(tile.reshape({tile.size(1), h * w}).t());
+  TileScores scores(const torch::Tensor& tile, int64_t h, int64_t w) {
+    if (ck_.svm) return {ck_.svm->vote_shares(tile.reshape({tile.size(1), h * w}).t()), {}};
     HsiNet& net = ck_.net;
-    if (dense_) return class_probabilities(net, net->project(net->embed_dense(tile)), classifier_, ck_.prototypes);
+    if (dense_) return scores_of(net->project(net->embed_dense(tile)));
     // Patch route: every window cut out of the tile, a few tile rows per batch.
     const int64_t p = ck_.net_options.patch, rows_per_batch = std::max<int64_t>(1, batch_size_ / w);
-    std::vector<torch::Tensor> parts;
+    std::vector<torch::Tensor> probabilities, novelty;
     for (int64_t y = 0; y < h; y += rows_per_batch) {
       throw_if_stop_requested();
       const int64_t k = std::min(rows_per_batch, h - y);
       // [1, B, k+p-1, W] -> [1, B, k, w, p, p] -> [k*w, B, p, p]
       const torch::Tensor windows = tile.narrow(2, y, k + p - 1).unfold(2, p, 1).unfold(3, p, 1).permute({0, 2, 3, 1, 4, 5})
                                         .reshape({k * w, tile.size(1), p, p});
-      const torch::Tensor z = net->project(net->embed(windows));
-      parts.push_back(class_probabilities(net, z, classifier_, ck_.prototypes));
+      TileScores part = scores_of(net->project(net->embed(windows)));
+      probabilities.push_back(part.probabilities);
+      if (part.novelty.defined()) novelty.push_back(part.novelty);
     }
-    return torch::cat(parts, 0);
+    return {torch::cat(probabilities, 0), novelty.empty() ? torch::Tensor() : torch::cat(novelty, 0)};
   }
 
  private:
+  TileScores scores_of(const torch::Tensor& z) {
+    TileScores out{class_probabilities(ck_.net, z, classifier_, ck_.prototypes), {}};
+    if (rule_ != "none") out.novelty = novelty_scores(ck_.net, z, rule_, ck_.prototypes, ck_.metric_precision);
+    return out;
+  }
+
   Checkpoint& ck_;
   const bool dense_;  // spectral models: every pixel's spectrum is its whole "window"
-  const std::string classifier_;
+  const std::string classifier_, rule_;
   const int batch_size_;
 };
 
@@ -211,6 +224,23 @@ torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std
   return torch::softmax(net->classify(z), 1);
 }
 
+std::string open_set_rule(const Checkpoint& ck, const PredictOptions& o) {
+  const std::string rule = o.unknown.empty() ? ck.open_set : o.unknown;
+  if (rule == "none") return rule;
+  if (std::find(open_set_rules().begin(), open_set_rules().end(), rule) == open_set_rules().end()) {
+    usage_error("--unknown: unknown rule '" + rule + "' (use none, mahalanobis, distance or softmax)");
+  }
+  if (ck.svm) usage_error("an SVM checkpoint has no open-set rule (it learns no metric); use --unknown none");
+  if (rule == "softmax" && ck.enrolled_classes() > 0) {
+    usage_error("the softmax rule cannot judge the enrolled classes this checkpoint's head never saw; use --unknown mahalanobis or distance");
+  }
+  if (!ck.open_set_thresholds.count(rule) || !std::isfinite(ck.open_set_thresholds.at(rule))) {
+    throw Error(ErrorKind::Data, "the checkpoint holds no calibrated threshold for the " + rule +
+                                     " rule (trained without held-out pixels or before hsi had open-set rules); retrain it");
+  }
+  return rule;
+}
+
 PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const PredictOptions& o, const TileSink& sink, const Region& region_in) {
   const auto t0 = std::chrono::steady_clock::now();
   if (source.bands() != ck.preprocessor.input_bands()) {
@@ -232,6 +262,13 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   if (stats.classifier == "prototype" && !ck.prototypes.defined()) {
     throw Error(ErrorKind::Data, "the checkpoint asks for the prototype classifier but holds no prototypes");
   }
+  if (stats.classifier == "softmax" && ck.enrolled_classes() > 0) {
+    usage_error("the softmax head does not know the " + std::to_string(ck.enrolled_classes()) +
+                " enrolled class(es) of this checkpoint; use the prototype classifier");
+  }
+  stats.open_set = open_set_rule(ck, o);
+  const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);
+  const int32_t unknown_id = unknown_class_id(ck.classes);
   int T = o.tile > 0 ? o.tile : ck.svm ? svm_tile_for_budget(*ck.svm, source.bands(), o.ram_mb) : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
   // Align tiles with the file's blocks so every block is decoded once per tile row.
   if (o.tile <= 0 && source.block_width() > 1 && T > source.block_width()) T = T / source.block_width() * source.block_width();
@@ -249,9 +286,9 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   // Tiles are prepared and classified in turn. (Preparing the next tile on a second thread
   // while the network runs was measured slower on 2 cores: the threads only compete.)
   TilePreparer preparer(source, ck.preprocessor, r, o.nan_policy == "nodata");
-  TileClassifier classifier(ck, stats.route, stats.classifier, o.batch_size);
+  TileClassifier classifier(ck, stats.route, stats.classifier, stats.open_set, o.batch_size);
   std::vector<int32_t> ids;
-  std::vector<float> confidence;
+  std::vector<float> confidence, novelty;
   bool warned_scale = false;
   for (const auto& [y0, x0] : origins) {
     throw_if_stop_requested();
@@ -271,24 +308,34 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
     const auto start = std::chrono::steady_clock::now();
     ids.assign(static_cast<size_t>(tile.h * tile.w), 0);
     confidence.assign(static_cast<size_t>(tile.h * tile.w), 0.0f);
+    novelty.assign(stats.open_set == "none" ? 0 : static_cast<size_t>(tile.h * tile.w), 0.0f);
     ++stats.tiles;
     if (tile.input.defined()) {
-      const auto [best, index] = classifier.probabilities(tile.input, tile.h, tile.w).max(1);
+      const TileScores scores = classifier.scores(tile.input, tile.h, tile.w);
+      const auto [best, index] = scores.probabilities.max(1);
       const torch::Tensor bc = best.contiguous(), ic = index.contiguous();
       const int64_t* class_index = ic.data_ptr<int64_t>();
       const float* best_probability = bc.data_ptr<float>();
+      const torch::Tensor nc = scores.novelty.defined() ? scores.novelty.contiguous() : torch::Tensor();
       for (int64_t p = 0; p < tile.h * tile.w; ++p) {
         if (tile.missing[p]) continue;
         ids[p] = ck.classes.at(static_cast<size_t>(class_index[p])).id;
         confidence[p] = best_probability[p];
         ++stats.classified;
+        if (nc.defined()) {
+          novelty[p] = nc.data_ptr<float>()[p];
+          if (novelty[p] > threshold) {
+            ids[p] = unknown_id;
+            ++stats.unknown_pixels;
+          }
+        }
       }
     } else {
       ++stats.skipped_tiles;  // all-nodata window: the model does not run
     }
     stats.model_seconds += seconds_since(start);
     const auto write_start = std::chrono::steady_clock::now();
-    sink(TileResult{tile.y0 - region.y0, tile.x0 - region.x0, tile.h, tile.w, ids, confidence});
+    sink(TileResult{tile.y0 - region.y0, tile.x0 - region.x0, tile.h, tile.w, ids, confidence, novelty});
     stats.write_seconds += seconds_since(write_start);
     if (o.progress) bar.update(stats.tiles);
   }

@@ -10,6 +10,7 @@
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
 #include "pipeline/experiment.hpp"
+#include "pipeline/open_set_experiment.hpp"
 #include "support/synthetic.hpp"
 #include "test_paths.hpp"
 
@@ -62,6 +63,48 @@ TEST(Experiment, TableMatchesTheRunsAndARerunReusesThem) {
   size_t skips = 0;
   for (size_t at = again_log.str().find("[skip]"); at != std::string::npos; at = again_log.str().find("[skip]", at + 1)) ++skips;
   EXPECT_EQ(skips, 4u) << again_log.str();
+}
+
+TEST(Experiment, FewShotProtocolsDownToOnePixelMakeTheCurve) {
+  test::TempDir dir;
+  RunSettings base = tiny_base();
+  base.split.validation_fraction = 0.5;  // one pixel cannot be held out: it trains (said in the split's notes)
+  const Scene scene = load_scene(base);
+  const ExperimentPlan plan = plan_experiment(base, "ms2d,ms2d+dpp", "fixed:1,fixed:2", 1, 0, dir.path());
+  std::ostringstream log;
+  ASSERT_FALSE(run_experiment(scene, base, plan, log).interrupted);
+  const std::string csv = slurp(dir.file("curve.csv"));
+  EXPECT_NE(csv.find("ms2d,1,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("ms2d+dpp,2,1,"), std::string::npos) << csv;
+  EXPECT_NE(slurp(dir.file("curve.svg")).find("<polyline"), std::string::npos);
+  EXPECT_NE(slurp(dir.file("runs/ms2d_fixed_1_seed0/split/split.json")).find("too few to hold"), std::string::npos);
+}
+
+TEST(Experiment, OpenSetLeavesEachClassOutOnceAndScoresEveryRule) {
+  test::TempDir dir;
+  RunSettings base = tiny_base();
+  base.split.validation_fraction = 0.5;
+  const Scene scene = load_scene(base);
+  const ExperimentPlan plan = plan_experiment(base, "ms2d+dml", "fixed:4", 1, 0, dir.path());
+  std::ostringstream log;
+  const ExperimentResult result = run_open_set_experiment(scene, base, plan, log);
+  ASSERT_FALSE(result.interrupted);
+  // One trained run per class, each without it; three rules each.
+  const std::string csv = slurp(dir.file("open_set.csv"));
+  size_t rows = 0;
+  for (size_t at = csv.find("\nfixed:4,ms2d+dml,"); at != std::string::npos; at = csv.find("\nfixed:4,ms2d+dml,", at + 1)) ++rows;
+  EXPECT_EQ(rows, 3 * scene.classes.size()) << csv;
+  for (const auto& c : scene.classes.classes()) {
+    const std::string run = "runs/open_ms2d_dml_fixed_4_without" + std::to_string(c.id) + "_seed0";
+    const std::string labels_in_split = slurp(dir.file(run + "/report.md"));
+    EXPECT_EQ(labels_in_split.find("| " + c.name + " |"), std::string::npos) << c.name << " took part in training";
+  }
+  for (const std::string rule : {"softmax", "distance", "mahalanobis"})
+    EXPECT_NE(result.markdown.find("| ms2d+dml | " + rule + " |"), std::string::npos) << result.markdown;
+  // A rerun reuses every run.
+  std::ostringstream again;
+  EXPECT_EQ(run_open_set_experiment(scene, base, plan, again).markdown, result.markdown);
+  EXPECT_EQ(again.str(), "");
 }
 
 TEST(Experiment, BadOrRepeatedEntriesAreRefusedBeforeAnyWork) {

@@ -1,0 +1,98 @@
+// hsi enrol: new classes from a handful of labelled pixels, without retraining (pipeline/enrol).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/config.hpp"
+#include "cli/runtime.hpp"
+#include "common/atomic_file.hpp"
+#include "common/error.hpp"
+#include "common/text.hpp"
+#include "io/reader.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/enrol.hpp"
+
+namespace po = boost::program_options;
+
+namespace hsi::cli {
+namespace {
+
+// The class table of an INI file's [classes] section (a config, or a file holding only that).
+ClassTable classes_from_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) data_error(path, "cannot open the class table");
+  const RunSettings s = settings_from_ini(in, path);
+  if (s.classes.empty()) data_error(path, "holds no [classes] entries (class = ID | NAME | RRGGBB)");
+  return ClassTable::parse(s.classes, path);
+}
+
+// The value of "KEY = VALUE" among the settings lines a checkpoint stores ("" if absent).
+std::string stored_setting(const std::string& settings_text, const std::string& key) {
+  std::istringstream lines(settings_text);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos && trim(line.substr(0, eq)) == key) return trim(line.substr(eq + 1));
+  }
+  return "";
+}
+
+std::string ids_text(const std::map<int32_t, int64_t>& pixels) {
+  std::string out;
+  for (const auto& [id, n] : pixels) out += (out.empty() ? "" : ", ") + std::to_string(id) + " (" + std::to_string(n) + " px)";
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+int run_enrol(const std::vector<std::string>& args) {
+  std::string model, labels, input, classes, out, axis_order;
+  int threads = 0;
+  po::options_description desc("hsi enrol --model CKPT --labels LABELS --out ENROLLED.ckpt [options]");
+  desc.add_options()("help,h", "show this help")("model", po::value(&model), "trained checkpoint (best.ckpt of hsi train)")(
+      "labels", po::value(&labels), "label map FILE[:VARIABLE] on the cube's grid: new ids become classes, known ids refine theirs")(
+      "input", po::value(&input), "the cube the labels lie on (default: the training cube the checkpoint names)")(
+      "classes", po::value(&classes), "INI with a [classes] section naming (and colouring) the new ids")(
+      "out", po::value(&out), "the enrolled checkpoint")("axis-order", po::value(&axis_order), "roles of a .mat/HDF5 cube's dims (default: the checkpoint's)")(
+      "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
+  po::variables_map vm;
+  parse_or_usage_error(args, desc, {}, vm);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return 0;
+  }
+  if (model.empty() || labels.empty() || out.empty()) usage_error("--model, --labels and --out are required");
+  if (threads < 0) usage_error("--threads must be >= 0");
+  check_not_an_input(out, {model, parse_source(labels).path});
+  check_writable_target(out);
+  configure_threads(threads);
+  Checkpoint ck = load_checkpoint(model);
+  // The training cube and its axis order, from the settings stored in the checkpoint.
+  if (input.empty()) {
+    input = stored_setting(ck.settings_text, "data.cube");
+    if (input.empty()) usage_error("--input: the checkpoint names no training cube; give the cube the labels lie on");
+    const std::string path = parse_source(input).path;
+    if (!std::filesystem::exists(path) && path.rfind("/vsi", 0) != 0) {
+      usage_error("--input: the training cube the checkpoint names, " + input +
+                  ", is not found from here (relative paths are relative to where hsi train ran); give the cube with --input");
+    }
+  }
+  if (axis_order.empty()) axis_order = stored_setting(ck.settings_text, "data.axis_order");
+  if (axis_order.empty()) axis_order = "rcb";
+  if (!input.empty()) check_not_an_input(out, {parse_source(input).path});
+  const ClassTable names = classes.empty() ? ClassTable() : classes_from_file(classes);
+  ReadOptions read_options;
+  read_options.axis_order = axis_order;
+  const Cube cube = read_cube(input, read_options);
+  const LabelMap label_map = read_labels(labels);
+  const EnrolOutcome outcome = enrol_classes(ck, cube, label_map, names);
+  save_checkpoint(out, ck);
+  std::cout << "enrolled " << outcome.added.size() << " new class(es): " << ids_text(outcome.added) << "\nrefined " << outcome.refined.size()
+            << " known class(es): " << ids_text(outcome.refined) << "\n";
+  if (outcome.skipped_nodata) std::cout << outcome.skipped_nodata << " labelled pixels without data skipped\n";
+  std::cout << "classifier: prototype, " << ck.classes.size() << " classes; " << format_fixed(outcome.seconds, 3) << " s\nwrote " << out << "\n";
+  return 0;
+}
+
+}  // namespace hsi::cli

@@ -1,0 +1,79 @@
+#include "pipeline/enrol.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include "common/error.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/prototypes.hpp"
+
+namespace hsi {
+
+EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& labels, const ClassTable& names) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!ck.net) usage_error("an SVM checkpoint learns no metric: classes cannot be enrolled into it (train a network)");
+  if (labels.rows != cube.rows || labels.cols != cube.cols) {
+    data_error(labels.source, "labels are " + std::to_string(labels.rows) + " x " + std::to_string(labels.cols) + ", the cube " + cube.source +
+                                  " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
+  }
+  if (cube.bands != ck.preprocessor.input_bands()) {
+    data_error(cube.source, "has " + std::to_string(cube.bands) + " bands, the model was trained on " + std::to_string(ck.preprocessor.input_bands()));
+  }
+  // The class table grows by the new ids, in increasing order.
+  std::set<int32_t> new_ids;
+  for (int32_t id : labels.labels)
+    if (id != 0 && ck.classes.index_of(id) < 0) new_ids.insert(id);
+  std::vector<ClassInfo> table = ck.classes.classes();
+  for (int32_t id : new_ids) {
+    const int at = names.index_of(id);
+    table.push_back(at >= 0 ? names.at(static_cast<size_t>(at)) : ClassInfo{id, "class_" + std::to_string(id), distinct_colour(table.size())});
+  }
+  const ClassTable grown(table);
+
+  Cube prepared = cube;
+  ck.preprocessor.apply(prepared);
+  EnrolOutcome outcome;
+  Samples samples;
+  for (int64_t p = 0; p < static_cast<int64_t>(labels.labels.size()); ++p) {
+    const int32_t id = labels.labels[static_cast<size_t>(p)];
+    if (id == 0) continue;
+    bool finite = true;
+    for (int64_t b = 0; b < prepared.bands && finite; ++b) finite = std::isfinite(prepared.at(p / prepared.cols, p % prepared.cols, b));
+    if (!finite) {
+      ++outcome.skipped_nodata;
+      continue;
+    }
+    samples.pixels.push_back(p);
+    samples.targets.push_back(grown.index_of(id));
+  }
+  if (samples.size() == 0) data_error(labels.source, "holds no labelled pixel with data to enrol");
+
+  const int64_t classes = static_cast<int64_t>(grown.size());
+  const Prototypes fresh = class_prototypes(ck.net, BatchMaker(prepared, ck.net_options), samples, classes);
+  torch::Tensor means = torch::zeros({classes, ck.net_options.metric_dim});
+  torch::Tensor counts = torch::zeros({classes});
+  const int64_t known = static_cast<int64_t>(ck.classes.size());
+  if (ck.prototypes.defined()) {
+    means.narrow(0, 0, known).copy_(ck.prototypes);
+    // Checkpoints from before counts were stored weigh old and new pixels alike.
+    counts.narrow(0, 0, known).copy_(ck.prototype_counts.defined() ? ck.prototype_counts : fresh.counts.narrow(0, 0, known));
+  }
+  for (int64_t c = 0; c < classes; ++c) {
+    const double n_new = fresh.counts[c].item<double>();
+    if (n_new == 0) continue;
+    const double n_old = counts[c].item<double>();
+    means[c] = (means[c] * n_old + fresh.means[c] * n_new) / (n_old + n_new);
+    counts[c] = n_old + n_new;
+    (c < known ? outcome.refined : outcome.added)[grown.at(static_cast<size_t>(c)).id] = static_cast<int64_t>(n_new);
+  }
+  ck.prototypes = means;
+  ck.prototype_counts = counts;
+  ck.classes = grown;
+  ck.classifier = "prototype";
+  if (ck.enrolled_classes() > 0 && ck.open_set == "softmax") ck.open_set = "mahalanobis";  // the head cannot judge new classes
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return outcome;
+}
+
+}  // namespace hsi

@@ -1,0 +1,99 @@
+#include "pipeline/prototypes.hpp"
+
+#include <cmath>
+
+#include "common/error.hpp"
+#include "eval/open_set.hpp"
+#include "pipeline/checkpoint.hpp"
+
+namespace hsi {
+
+torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std::vector<int64_t>& pixels) {
+  torch::NoGradGuard no_grad;
+  net->eval();
+  std::vector<torch::Tensor> parts;
+  for (size_t s = 0; s < pixels.size(); s += 256) {
+    const std::vector<int64_t> chunk(pixels.begin() + static_cast<int64_t>(s), pixels.begin() + static_cast<int64_t>(std::min(pixels.size(), s + 256)));
+    parts.push_back(net->project(net->embed(batches.make(chunk))));
+  }
+  if (parts.empty()) return torch::zeros({0, net->options().metric_dim});
+  return torch::cat(parts, 0);
+}
+
+Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes) {
+  const torch::Tensor z = metric_features(net, batches, samples.pixels);
+  const torch::Tensor y = torch::tensor(samples.targets, torch::kLong);
+  Prototypes p{torch::zeros({classes, z.size(1)}), torch::zeros({classes}), torch::eye(z.size(1))};
+  if (z.size(0) == 0) return p;
+  p.means.index_add_(0, y, z);
+  p.counts.index_add_(0, y, torch::ones({z.size(0)}));
+  p.means /= p.counts.clamp_min(1).unsqueeze(1);
+  p.precision = tied_precision(z, y, p.means);
+  return p;
+}
+
+torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& means) {
+  const int64_t K = z.size(1);
+  const torch::Tensor centred = (z - means.index_select(0, targets)).to(torch::kDouble);
+  // Degrees of freedom: one mean per class present.
+  const double n = std::max(1.0, static_cast<double>(z.size(0)) - std::get<0>(at::_unique(targets)).numel());
+  const torch::Tensor S = torch::matmul(centred.t(), centred) / n;
+  const double p = static_cast<double>(K), tr = S.trace().item<double>(), tr2 = (S * S).sum().item<double>();
+  if (tr <= 0) return torch::eye(K);  // no spread at all: Euclidean
+  // Oracle-approximating shrinkage toward (tr S / p) I.
+  const double denominator = (n + 1 - 2 / p) * (tr2 - tr * tr / p);
+  const double rho = denominator > 0 ? std::min(1.0, ((1 - 2 / p) * tr2 + tr * tr) / denominator) : 1.0;
+  const torch::Tensor shrunk = (1 - rho) * S + rho * (tr / p) * torch::eye(K, torch::kDouble);
+  return torch::linalg_inv(shrunk).to(torch::kFloat);
+}
+
+torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::string& rule, const torch::Tensor& prototypes,
+                             const torch::Tensor& precision) {
+  if (rule == "distance" || rule == "mahalanobis") {
+    if (!prototypes.defined()) throw Error(ErrorKind::Data, "the " + rule + " rule needs class prototypes; the checkpoint holds none");
+    if (rule == "distance") return torch::cdist(z, prototypes).pow(2).amin(1);
+    if (!precision.defined()) throw Error(ErrorKind::Data, "the mahalanobis rule needs the metric's covariance; the checkpoint holds none");
+    // (z - p)^T P (z - p) = zPz - 2 zPp + pPp for every pixel and prototype at once.
+    const torch::Tensor zP = torch::matmul(z, precision);
+    const torch::Tensor d = (zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) +
+                            (torch::matmul(prototypes, precision) * prototypes).sum(1).unsqueeze(0);
+    return d.amin(1);
+  }
+  if (rule == "softmax") return 1.0 - std::get<0>(torch::softmax(net->classify(z), 1).max(1));
+  throw Error(ErrorKind::Internal, "unknown open-set rule '" + rule + "'");
+}
+
+int32_t unknown_class_id(const ClassTable& classes) { return classes.max_id() < 255 ? 255 : classes.max_id() + 1; }
+
+ClassTable with_unknown_class(const ClassTable& classes) {
+  std::vector<ClassInfo> all = classes.classes();
+  all.push_back({unknown_class_id(classes), "unknown", {64, 64, 64}});
+  return ClassTable(all);
+}
+
+void calibrate_open_set(Checkpoint& ck, const BatchMaker& batches, const Samples& calibration, double accept, bool training_pixels) {
+  ck.open_set_accept = accept;
+  ck.open_set_thresholds.clear();
+  if (!ck.net || calibration.size() == 0) return;
+  const torch::Tensor z = metric_features(ck.net, batches, calibration.pixels);
+  torch::NoGradGuard no_grad;
+  for (const std::string& rule : open_set_rules()) {
+    if (rule == "none") continue;
+    torch::Tensor scores = novelty_scores(ck.net, z, rule, ck.prototypes, ck.metric_precision);
+    if (rule == "distance" && training_pixels && ck.prototype_counts.defined()) {
+      // Without pixel i its class mean moves to (n p - z_i) / (n - 1), so its squared distance
+      // grows by (n / (n - 1))^2; a class of one pixel has no prototype left (infinite).
+      const torch::Tensor y = torch::tensor(calibration.targets, torch::kLong);
+      const torch::Tensor n = ck.prototype_counts.index_select(0, y);
+      torch::Tensor d = torch::cdist(z, ck.prototypes).pow(2);
+      const torch::Tensor own = d.gather(1, y.unsqueeze(1)).squeeze(1) * (n / (n - 1).clamp_min(1e-12)).pow(2);
+      d.scatter_(1, y.unsqueeze(1), torch::where(n > 1, own, torch::full_like(own, INFINITY)).unsqueeze(1));
+      scores = d.amin(1);
+    }
+    scores = scores.contiguous();
+    const std::vector<float> known(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+    ck.open_set_thresholds[rule] = acceptance_threshold(known, accept);
+  }
+}
+
+}  // namespace hsi

@@ -1,0 +1,60 @@
+#pragma once
+// What the learned metric is used for beyond the softmax head: class prototypes (mean metric
+// feature z = B f(x) of a class's pixels), nearest-prototype classification, enrolling classes
+// the network never saw, and open-set rejection ("unknown" instead of a wrong label).
+//
+// Rejection rules score each pixel's novelty (higher = less like any known class):
+//   mahalanobis: squared Mahalanobis distance to the nearest class prototype under the classes'
+//                pooled covariance of z (shrunk toward a multiple of I by the oracle-approximating
+//                shrinkage of Chen et al. 2010, so no constant is tuned); the best rule measured
+//                (bench/bench_open_set.cpp, README "Open set");
+//   distance:    squared Euclidean distance in the metric to the nearest class prototype;
+//   softmax:     1 - the softmax head's largest probability (the usual baseline).
+// A rule's threshold accepts a chosen share of known pixels (validation pixels, held out from
+// training), so "unknown" means: further out than 1 - accept of the known classes' own pixels.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "io/class_table.hpp"
+#include "models/hsi_net.hpp"
+#include "pipeline/batches.hpp"
+#include "pipeline/settings.hpp"  // open_set_rules
+
+namespace hsi {
+
+struct Checkpoint;
+
+// Metric features z = B f(x) of the samples' pixels, [N, K], in eval mode without gradients.
+torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std::vector<int64_t>& pixels);
+
+// Per-class means of z [C, K], the pixel count behind each [C] (float), and the precision
+// (inverse) of the pooled within-class covariance [K, K] with OAS shrinkage.
+struct Prototypes {
+  torch::Tensor means, counts, precision;
+};
+Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes);
+
+// The OAS-shrunk inverse of the pooled covariance of z [N, K] around each pixel's class mean
+// (`means` [C, K], `targets` [N]).
+torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& means);
+
+// Novelty scores [N] of metric features z [N, K] under `rule` (mahalanobis | distance | softmax).
+torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::string& rule, const torch::Tensor& prototypes,
+                             const torch::Tensor& precision);
+
+// The class id "unknown" pixels get in maps: 255 while every class id is below it (so byte maps
+// keep working), else one past the largest id.
+int32_t unknown_class_id(const ClassTable& classes);
+// The table with the "unknown" class appended (dark grey), for map colour tables and legends.
+ClassTable with_unknown_class(const ClassTable& classes);
+
+// Fits each rule's threshold on the known pixels `calibration` (its targets index ck.classes)
+// so that `accept` of them are kept; stores the thresholds in the checkpoint. With
+// `training_pixels` (no held-out pixels to spare) each pixel's own class prototype is taken
+// without it (leave-one-out), which removes the prototype's bias but not the network's: such
+// thresholds keep fewer unseen known pixels than `accept` says.
+void calibrate_open_set(Checkpoint& ck, const BatchMaker& batches, const Samples& calibration, double accept, bool training_pixels);
+
+}  // namespace hsi

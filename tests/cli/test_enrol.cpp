@@ -1,0 +1,94 @@
+// hsi enrol and hsi predict --unknown through the binary: a class the model never saw is added
+// from five pixels and mapped; what a checkpoint cannot do is refused with a clear message.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/reader.hpp"
+#include "io/writer.hpp"
+#include "support/run_cli.hpp"
+#include "support/synthetic.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hsi {
+namespace {
+
+TEST(Enrol, ANewClassFromFivePixelsThroughTheBinary) {
+  test::TempDir dir;
+  const test::SyntheticScene s = test::make_scene(40, 40, 12, 3, 9);
+  write_cube_geotiff(dir.file("scene.tif"), s.cube);
+  std::vector<int32_t> known = s.labels.labels, five(known.size(), 0);
+  int taken = 0;
+  for (size_t i = 0; i < known.size(); ++i) {
+    if (known[i] != 3) continue;
+    if (taken++ % 50 == 0 && taken <= 250) five[i] = 3;
+    known[i] = 0;
+  }
+  write_class_map(dir.file("gt.tif"), 40, 40, known, ClassTable::from_ids({1, 2}), s.cube.geo);
+  write_class_map(dir.file("new.tif"), 40, 40, five, ClassTable::from_ids({3}), s.cube.geo);
+  std::ofstream(dir.file("names.ini")) << "[classes]\nclass = 3 | Roof | ff0000\n";
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3",
+                                               "--model.width", "8", "--train.epochs", "6", "--train.min_steps", "60", "--out", dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+
+  // The output may not replace an input; nothing is written then.
+  const test::CliResult over = test::run_hsi({"enrol", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("new.tif"), "--out", dir.file("run/best.ckpt")});
+  EXPECT_EQ(over.exit_code, 4) << over.err;
+  const test::CliResult enrol = test::run_hsi({"enrol", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("new.tif"), "--classes",
+                                               dir.file("names.ini"), "--out", dir.file("enrolled.ckpt")});
+  ASSERT_EQ(enrol.exit_code, 0) << enrol.err;
+  EXPECT_NE(enrol.out.find("enrolled 1 new class(es): 3 (5 px)"), std::string::npos) << enrol.out;
+
+  const test::CliResult predict = test::run_hsi({"predict", "--model", dir.file("enrolled.ckpt"), "--input", dir.file("scene.tif"), "--out", dir.file("map.tif")});
+  ASSERT_EQ(predict.exit_code, 0) << predict.err;
+  const LabelMap map = read_labels(dir.file("map.tif"));
+  int64_t of_three = 0, right = 0;
+  for (size_t i = 0; i < map.labels.size(); ++i) {
+    if (s.labels.labels[i] != 3) continue;
+    ++of_three;
+    right += map.labels[i] == 3;
+  }
+  EXPECT_GE(static_cast<double>(right) / static_cast<double>(of_three), 0.9);
+  const test::CliResult info = test::run_hsi({"info", "--labels", dir.file("map.tif")});
+  EXPECT_NE(info.out.find("Roof"), std::string::npos) << info.out;
+
+  // The softmax head and the softmax rule cannot speak for the new class: refused, exit 2.
+  const test::CliResult softmax = test::run_hsi({"predict", "--model", dir.file("enrolled.ckpt"), "--input", dir.file("scene.tif"), "--out",
+                                                 dir.file("map2.tif"), "--classifier", "softmax"});
+  EXPECT_EQ(softmax.exit_code, 2);
+  EXPECT_NE(softmax.err.find("enrolled"), std::string::npos) << softmax.err;
+  EXPECT_FALSE(fs::exists(dir.file("map2.tif")));
+}
+
+TEST(Enrol, WhatACheckpointCannotDoIsRefused) {
+  test::TempDir dir;
+  const test::SyntheticScene s = test::make_scene(30, 30, 8, 3, 4);
+  write_cube_geotiff(dir.file("scene.tif"), s.cube);
+  write_class_map(dir.file("gt.tif"), 30, 30, s.labels.labels, ClassTable::from_ids({1, 2, 3}), s.cube.geo);
+  const test::CliResult svm = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--model.name", "svm",
+                                             "--out", dir.file("svm")});
+  ASSERT_EQ(svm.exit_code, 0) << svm.err;
+  const test::CliResult enrol = test::run_hsi({"enrol", "--model", dir.file("svm/best.ckpt"), "--labels", dir.file("gt.tif"), "--out", dir.file("e.ckpt")});
+  EXPECT_EQ(enrol.exit_code, 2);
+  EXPECT_NE(enrol.err.find("SVM"), std::string::npos) << enrol.err;
+  EXPECT_FALSE(fs::exists(dir.file("e.ckpt")));
+  const test::CliResult unknown = test::run_hsi({"predict", "--model", dir.file("svm/best.ckpt"), "--input", dir.file("scene.tif"), "--out",
+                                                 dir.file("m.tif"), "--unknown", "distance"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("open-set"), std::string::npos) << unknown.err;
+  const test::CliResult bad_rule = test::run_hsi({"predict", "--model", dir.file("svm/best.ckpt"), "--input", dir.file("scene.tif"), "--out",
+                                                  dir.file("m.tif"), "--unknown", "far"});
+  EXPECT_EQ(bad_rule.exit_code, 2);
+  EXPECT_NE(bad_rule.err.find("--unknown"), std::string::npos) << bad_rule.err;
+  EXPECT_FALSE(fs::exists(dir.file("m.tif")));
+  // A rule in the config for the SVM is refused before any work.
+  const test::CliResult config = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--model.name", "svm",
+                                                "--open_set.rule", "distance", "--out", dir.file("svm2")});
+  EXPECT_EQ(config.exit_code, 2);
+  EXPECT_FALSE(fs::exists(dir.file("svm2")));
+}
+
+}  // namespace
+}  // namespace hsi

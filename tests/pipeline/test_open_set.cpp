@@ -1,0 +1,253 @@
+// Open-set rejection and enrolment on a synthetic scene where the right answers are known: class
+// 4's spectra lie far from classes 1-3, the model is trained on classes 1-3 only.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "eval/open_set.hpp"
+#include "pipeline/checkpoint.hpp"
+#include "pipeline/enrol.hpp"
+#include "pipeline/predict.hpp"
+#include "pipeline/prototypes.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/scene.hpp"
+#include "support/synthetic.hpp"
+
+namespace hsi {
+namespace {
+
+constexpr int32_t kFarClass = 4;
+
+Scene scene_of(const test::SyntheticScene& s, const std::vector<int32_t>& ids) {
+  Scene scene;
+  scene.name = "open-set test";
+  scene.cube = s.cube;
+  scene.labels = s.labels;
+  scene.classes = ClassTable::from_ids(ids);
+  scene.nodata.assign(static_cast<size_t>(s.cube.pixels()), 0);
+  return scene;
+}
+
+struct Fixture {
+  test::TempDir dir;
+  Scene full, known;
+  RunResult result;
+  Checkpoint ck;
+  Fixture() {
+    test::SyntheticScene s = test::make_scene(32, 48, 16, 4, 5);
+    for (int64_t p = 0; p < s.cube.pixels(); ++p) {
+      const int64_t col = p % s.cube.cols;
+      if (col * 4 / s.cube.cols + 1 != kFarClass) continue;  // the stripe of class 4, labelled or not
+      for (int64_t b = 0; b < s.cube.bands; ++b) s.cube.data[static_cast<size_t>(p * s.cube.bands + b)] += 1.5f;
+    }
+    full = scene_of(s, {1, 2, 3, 4});
+    known = scene_of(s, {1, 2, 3});
+    for (int32_t& label : known.labels.labels)
+      if (label == kFarClass) label = 0;
+    RunSettings rs;
+    rs.model.name = "ms2d";
+    rs.model.patch = 3;
+    rs.model.width = 8;
+    rs.model.embedding = 16;
+    rs.model.metric_dim = 8;
+    rs.train.epochs = 20;
+    rs.train.min_steps = 200;
+    rs.split.per_class = 40;
+    rs.split.validation_fraction = 0.5;
+    rs.open_set.rule = "mahalanobis";
+    rs.threads = 2;
+    rs.out = dir.file("run");
+    RunOptions o;
+    o.verbose = false;
+    o.write_maps = false;
+    result = run_training(known, rs, o);
+    ck = load_checkpoint(dir.file("run/best.ckpt"));
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+PredictOptions quiet(const std::string& unknown) {
+  PredictOptions o;
+  o.progress = false;
+  o.unknown = unknown;
+  return o;
+}
+
+// Share of `ids` equal to `wanted` over the pixels where `where` holds `id` (0: any non-zero).
+double share(const std::vector<int32_t>& ids, const std::vector<int32_t>& where, int32_t id, int32_t wanted) {
+  int64_t n = 0, hit = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (id ? where[i] != id : where[i] == 0) continue;
+    ++n;
+    hit += ids[i] == wanted;
+  }
+  return n ? static_cast<double>(hit) / static_cast<double>(n) : -1;
+}
+
+TEST(OpenSet, AFarClassIsRejectedAndKnownPixelsAreNot) {
+  Fixture& f = fixture();
+  EXPECT_EQ(f.ck.open_set, "mahalanobis");
+  const ScenePrediction p = predict_cube(f.ck, f.full.cube, &f.full.nodata, quiet(""));
+  const int32_t unknown = unknown_class_id(f.ck.classes);
+  EXPECT_EQ(unknown, 255);
+  EXPECT_GE(share(p.ids, f.full.labels.labels, kFarClass, unknown), 0.9);
+  // Known test pixels: about 1 - accept of them are rejected, and those kept are right.
+  int64_t rejected = 0, tested = 0, right = 0;
+  for (size_t i = 0; i < p.ids.size(); ++i) {
+    if (!f.result.split.test[i]) continue;
+    ++tested;
+    rejected += p.ids[i] == unknown;
+    right += p.ids[i] == f.result.split.test[i];
+  }
+  EXPECT_LE(static_cast<double>(rejected) / static_cast<double>(tested), 0.15) << "closed-set OA " << f.result.accuracy.overall;
+  EXPECT_GE(static_cast<double>(right) / static_cast<double>(tested), 0.8) << "closed-set OA " << f.result.accuracy.overall;
+  // Without a rule nothing is rejected, and the far class gets some known label.
+  const ScenePrediction closed = predict_cube(f.ck, f.full.cube, &f.full.nodata, quiet("none"));
+  EXPECT_EQ(closed.stats.unknown_pixels, 0);
+  EXPECT_EQ(share(closed.ids, f.full.labels.labels, kFarClass, unknown), 0.0);
+  // The novelty map orders the far class above the known test pixels.
+  std::vector<float> known_scores, far_scores;
+  for (size_t i = 0; i < p.ids.size(); ++i) {
+    if (f.result.split.test[i]) known_scores.push_back(p.novelty[i]);
+    if (f.full.labels.labels[i] == kFarClass) far_scores.push_back(p.novelty[i]);
+  }
+  EXPECT_GE(auroc(known_scores, far_scores), 0.95);
+}
+
+TEST(OpenSet, ThresholdsAcceptTheConfiguredShareOfValidationPixels) {
+  Fixture& f = fixture();
+  Cube cube = f.known.cube;
+  f.ck.preprocessor.apply(cube);
+  const BatchMaker batches(cube, f.ck.net_options);
+  const Samples validation = samples_of(f.result.split.validation, f.ck.classes);
+  ASSERT_GT(validation.size(), 10u);
+  const torch::Tensor z = metric_features(f.ck.net, batches, validation.pixels);
+  ASSERT_EQ(f.ck.open_set_thresholds.size(), 3u);
+  for (const std::string rule : {"mahalanobis", "distance", "softmax"}) {
+    const torch::Tensor scores = novelty_scores(f.ck.net, z, rule, f.ck.prototypes, f.ck.metric_precision).contiguous();
+    const std::vector<float> v(scores.data_ptr<float>(), scores.data_ptr<float>() + scores.numel());
+    EXPECT_LE(rejected_share(v, f.ck.open_set_thresholds.at(rule)), 0.05 + 1e-9) << rule;
+    EXPECT_GT(rejected_share(v, f.ck.open_set_thresholds.at(rule) - 1e-6), 0.0) << rule << ": the threshold is the tightest that accepts 95 %";
+  }
+}
+
+TEST(OpenSet, DistanceIsToTheNearestPrototype) {
+  Fixture& f = fixture();
+  const torch::Tensor prototypes = torch::tensor({{0.0f, 0.0f}, {3.0f, 4.0f}});
+  const torch::Tensor z = torch::tensor({{0.0f, 1.0f}, {3.0f, 3.0f}, {30.0f, 40.0f}});
+  const torch::Tensor d = novelty_scores(f.ck.net, z, "distance", prototypes, {});
+  EXPECT_NEAR(d[0].item<float>(), 1.0f, 1e-5);
+  EXPECT_NEAR(d[1].item<float>(), 1.0f, 1e-5);
+  EXPECT_NEAR(d[2].item<float>(), 27.0f * 27 + 36.0f * 36, 1e-2);
+  // Mahalanobis: the identity precision is the Euclidean rule; a precision that shrinks the
+  // second axis 100-fold makes the first pixel (off along it) nearer than the second.
+  EXPECT_TRUE(torch::allclose(novelty_scores(f.ck.net, z, "mahalanobis", prototypes, torch::eye(2)), d, 1e-4, 1e-3));
+  const torch::Tensor m = novelty_scores(f.ck.net, z, "mahalanobis", prototypes, torch::diag(torch::tensor({1.0f, 0.01f})));
+  EXPECT_NEAR(m[0].item<float>(), 0.01f, 1e-5);                      // (0,1) from (0,0)
+  EXPECT_NEAR(m[1].item<float>(), 0.01f, 1e-5);                      // (3,3) from (3,4)
+  EXPECT_NEAR(m[2].item<float>(), 27.0f * 27 + 0.36f * 36, 1e-2);   // (30,40) from (3,4)
+}
+
+TEST(OpenSet, TiedPrecisionApproachesTheInverseCovarianceWithManyPixels) {
+  // Two classes around different means with one shared, strongly anisotropic covariance.
+  torch::manual_seed(1);
+  const int64_t n = 20000;
+  const torch::Tensor cov = torch::tensor({{4.0, 1.0, 0.0}, {1.0, 1.0, 0.0}, {0.0, 0.0, 0.25}}, torch::kDouble);
+  const torch::Tensor L = torch::linalg_cholesky(cov);
+  const torch::Tensor y = torch::cat({torch::zeros({n}, torch::kLong), torch::ones({n}, torch::kLong)});
+  const torch::Tensor means = torch::tensor({{0.0, 0.0, 0.0}, {5.0, -2.0, 1.0}}, torch::kDouble);
+  const torch::Tensor z = (torch::matmul(torch::randn({2 * n, 3}, torch::kDouble), L.t()) + means.index_select(0, y)).to(torch::kFloat);
+  const torch::Tensor precision = tied_precision(z, y, means.to(torch::kFloat));
+  EXPECT_TRUE(torch::allclose(precision.to(torch::kDouble), torch::linalg_inv(cov), 0.05, 0.05)) << precision;
+  // Fewer pixels than dimensions: still invertible (shrunk toward a multiple of I), finite.
+  const torch::Tensor few = torch::randn({4, 16});
+  const torch::Tensor few_y = torch::tensor({0, 0, 1, 1}, torch::kLong);
+  const torch::Tensor few_means = torch::stack({few.narrow(0, 0, 2).mean(0), few.narrow(0, 2, 2).mean(0)});
+  EXPECT_TRUE(torch::isfinite(tied_precision(few, few_y, few_means)).all().item<bool>());
+}
+
+TEST(OpenSet, LeaveOneOutCalibrationEqualsRecomputedPrototypes) {
+  Fixture& f = fixture();
+  Cube cube = f.known.cube;
+  f.ck.preprocessor.apply(cube);
+  const BatchMaker batches(cube, f.ck.net_options);
+  const Samples train = samples_of(f.result.split.train, f.ck.classes);
+  Checkpoint ck = f.ck;
+  calibrate_open_set(ck, batches, train, 0.9, true);
+  // Naive: every training pixel against prototypes recomputed without it.
+  const torch::Tensor z = metric_features(f.ck.net, batches, train.pixels);
+  std::vector<float> scores;
+  for (int64_t i = 0; i < z.size(0); ++i) {
+    float best = INFINITY;
+    for (int64_t c = 0; c < f.ck.prototypes.size(0); ++c) {
+      torch::Tensor sum = torch::zeros({z.size(1)});
+      int n = 0;
+      for (int64_t j = 0; j < z.size(0); ++j)
+        if (j != i && train.targets[static_cast<size_t>(j)] == c) sum += z[j], ++n;
+      if (n == 0) continue;
+      best = std::min(best, (z[i] - sum / n).pow(2).sum().item<float>());
+    }
+    scores.push_back(best);
+  }
+  EXPECT_NEAR(ck.open_set_thresholds.at("distance"), acceptance_threshold(scores, 0.9), 1e-3 * ck.open_set_thresholds.at("distance"));
+}
+
+TEST(Enrol, ACopyOfAClassGetsItsPrototypeAndKnownIdsRefineTheirs) {
+  Fixture& f = fixture();
+  const int64_t c2 = f.ck.classes.index_of(2);
+  // The training pixels of class 2 under a new id, 9.
+  LabelMap copy = f.known.labels;
+  for (size_t i = 0; i < copy.labels.size(); ++i) copy.labels[i] = f.result.split.train[i] == 2 ? 9 : 0;
+  Checkpoint ck = f.ck;
+  const EnrolOutcome added = enrol_classes(ck, f.known.cube, copy, ClassTable());
+  ASSERT_EQ(added.added.size(), 1u);
+  EXPECT_EQ(ck.classes.size(), 4u);
+  EXPECT_EQ(ck.classifier, "prototype");
+  EXPECT_EQ(ck.enrolled_classes(), 1);
+  EXPECT_TRUE(torch::allclose(ck.prototypes[3], f.ck.prototypes[c2], 1e-4, 1e-5));
+  EXPECT_EQ(ck.prototype_counts[3].item<float>(), f.ck.prototype_counts[c2].item<float>());
+  // The same pixels under their own id: the running mean stays, the count doubles.
+  for (int32_t& label : copy.labels)
+    if (label == 9) label = 2;
+  const EnrolOutcome refined = enrol_classes(ck, f.known.cube, copy, ClassTable());
+  EXPECT_EQ(refined.refined.size(), 1u);
+  EXPECT_TRUE(torch::allclose(ck.prototypes[c2], f.ck.prototypes[c2], 1e-4, 1e-5));
+  EXPECT_EQ(ck.prototype_counts[c2].item<float>(), 2 * f.ck.prototype_counts[c2].item<float>());
+}
+
+TEST(Enrol, FivePixelsOfANewClassAreEnoughAndTheCheckpointKeepsThem) {
+  Fixture& f = fixture();
+  LabelMap five = f.full.labels;
+  int taken = 0;
+  for (int32_t& label : five.labels) label = label == kFarClass && taken++ % 37 == 0 && taken <= 5 * 37 ? kFarClass : 0;
+  Checkpoint ck = f.ck;
+  const EnrolOutcome outcome = enrol_classes(ck, f.full.cube, five, ClassTable::parse({"4 | Roof | ff0000"}, "test"));
+  ASSERT_EQ(outcome.added.at(kFarClass), 5);
+  EXPECT_EQ(ck.classes.at(3).name, "Roof");
+  EXPECT_LT(outcome.seconds, 1.0);
+  const std::string path = fixture().dir.file("enrolled.ckpt");
+  save_checkpoint(path, ck);
+  Checkpoint loaded = load_checkpoint(path);
+  ASSERT_EQ(loaded.classes.size(), 4u);
+  EXPECT_TRUE(torch::equal(loaded.prototypes, ck.prototypes));
+  const ScenePrediction p = predict_cube(loaded, f.full.cube, &f.full.nodata, quiet("none"));
+  EXPECT_GE(share(p.ids, f.full.labels.labels, kFarClass, kFarClass), 0.9);
+  int64_t right = 0, tested = 0;
+  for (size_t i = 0; i < p.ids.size(); ++i)
+    if (f.result.split.test[i]) ++tested, right += p.ids[i] == f.result.split.test[i];
+  EXPECT_GE(static_cast<double>(right) / static_cast<double>(tested), 0.8);
+  // The softmax head never saw the new class: asking for it is refused, not silently wrong.
+  PredictOptions softmax = quiet("none");
+  softmax.classifier = "softmax";
+  EXPECT_THROW(predict_cube(loaded, f.full.cube, &f.full.nodata, softmax), Error);
+  EXPECT_THROW(predict_cube(loaded, f.full.cube, &f.full.nodata, quiet("softmax")), Error);
+}
+
+}  // namespace
+}  // namespace hsi
