@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   for (const auto& entry : fs::directory_iterator(fs::path(argv[2]) / "runs")) {
     std::smatch m;
     const std::string folder = entry.path().filename().string();
-    if (!std::regex_match(folder, m, name) || !fs::exists(entry.path() / "best.ckpt")) continue;
+    if (!std::regex_match(folder, m, name) || !fs::exists(entry.path() / "open_set.tsv")) continue;  // finished runs only
     const std::string model = m[1];
     const int left_out = std::stoi(m[2]);
     Checkpoint ck = load_checkpoint((entry.path() / "best.ckpt").string());

@@ -91,7 +91,7 @@ int run_enrol(const std::vector<std::string>& args) {
   std::cout << "enrolled " << outcome.added.size() << " new class(es): " << ids_text(outcome.added) << "\nrefined " << outcome.refined.size()
             << " known class(es): " << ids_text(outcome.refined) << "\n";
   if (outcome.skipped_nodata) std::cout << outcome.skipped_nodata << " labelled pixels without data skipped\n";
-  std::cout << "classifier: prototype, " << ck.classes.size() << " classes; " << format_fixed(outcome.seconds, 3) << " s\nwrote " << out << "\n";
+  std::cout << "classifier: " << ck.classifier << ", " << ck.classes.size() << " classes; " << format_fixed(outcome.seconds, 3) << " s\nwrote " << out << "\n";
   return 0;
 }
 

@@ -236,7 +236,7 @@ Checkpoint load_checkpoint(const std::string& path) {
                                            std::stoi(kv.at("pre_pca")), to_vector(basis));
     // Enrolled classes (hsi enrol) lengthen the class table past the softmax head.
     if (c.preprocessor.output_bands() != n.in_bands || static_cast<int>(c.classes.size()) < n.classes ||
-        (c.enrolled_classes() > 0 && (!n.network() || c.classifier != "prototype"))) {
+        (c.enrolled_classes() > 0 && (!n.network() || c.classifier == "softmax"))) {
       data_error(path, "checkpoint is inconsistent (preprocessing, model and class table disagree)");
     }
     c.selection = raw.selection;

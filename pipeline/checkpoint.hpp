@@ -25,7 +25,7 @@ struct Checkpoint {
   ClassTable classes;
   std::string scene;
   std::string settings_text;
-  std::string classifier = "softmax";   // softmax | prototype
+  std::string classifier = "softmax";   // softmax | prototype | mahalanobis
   torch::Tensor prototypes;             // [C, K] class means in the metric space (networks)
   torch::Tensor prototype_counts;       // [C] pixels behind each prototype (enrolment refines by them)
   torch::Tensor metric_precision;       // [K, K] inverse of the classes' pooled (tied) covariance of z, shrunk

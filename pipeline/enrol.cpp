@@ -49,28 +49,35 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
   }
   if (samples.size() == 0) data_error(labels.source, "holds no labelled pixel with data to enrol");
 
+  // The class table keeps ids in order, so new ids may fall between known ones: every row is
+  // placed by id. (The softmax head keeps its own order; an enrolled checkpoint never uses it.)
   const int64_t classes = static_cast<int64_t>(grown.size());
   const Prototypes fresh = class_prototypes(ck.net, BatchMaker(prepared, ck.net_options), samples, classes);
   torch::Tensor means = torch::zeros({classes, ck.net_options.metric_dim});
   torch::Tensor counts = torch::zeros({classes});
-  const int64_t known = static_cast<int64_t>(ck.classes.size());
-  if (ck.prototypes.defined()) {
-    means.narrow(0, 0, known).copy_(ck.prototypes);
+  for (int64_t g = 0; g < classes; ++g) {
+    const int32_t id = grown.at(static_cast<size_t>(g)).id;
+    const int old = ck.classes.index_of(id);
+    if (old < 0 || !ck.prototypes.defined()) continue;
+    means[g] = ck.prototypes[old];
     // Checkpoints from before counts were stored weigh old and new pixels alike.
-    counts.narrow(0, 0, known).copy_(ck.prototype_counts.defined() ? ck.prototype_counts : fresh.counts.narrow(0, 0, known));
+    counts[g] = ck.prototype_counts.defined() ? ck.prototype_counts[old] : fresh.counts[g];
   }
-  for (int64_t c = 0; c < classes; ++c) {
-    const double n_new = fresh.counts[c].item<double>();
+  for (int64_t g = 0; g < classes; ++g) {
+    const double n_new = fresh.counts[g].item<double>();
     if (n_new == 0) continue;
-    const double n_old = counts[c].item<double>();
-    means[c] = (means[c] * n_old + fresh.means[c] * n_new) / (n_old + n_new);
-    counts[c] = n_old + n_new;
-    (c < known ? outcome.refined : outcome.added)[grown.at(static_cast<size_t>(c)).id] = static_cast<int64_t>(n_new);
+    const double n_old = counts[g].item<double>();
+    means[g] = (means[g] * n_old + fresh.means[g] * n_new) / (n_old + n_new);
+    counts[g] = n_old + n_new;
+    const int32_t id = grown.at(static_cast<size_t>(g)).id;
+    (ck.classes.index_of(id) >= 0 ? outcome.refined : outcome.added)[id] = static_cast<int64_t>(n_new);
   }
   ck.prototypes = means;
   ck.prototype_counts = counts;
   ck.classes = grown;
-  ck.classifier = "prototype";
+  // Nearest prototype under the classes' pooled covariance when the checkpoint has it: measured
+  // better than the Euclidean one for classes enrolled from 5 pixels (README, "Enrolment").
+  ck.classifier = ck.metric_precision.defined() ? "mahalanobis" : "prototype";
   if (ck.enrolled_classes() > 0 && ck.open_set == "softmax") ck.open_set = "mahalanobis";  // the head cannot judge new classes
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return outcome;

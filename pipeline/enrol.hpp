@@ -23,7 +23,8 @@ struct EnrolOutcome {
 // `labels` is the cube's size (0 = unlabelled). `names` names and colours new ids (missing
 // ones get generated names and distinct colours). A usage error for an SVM checkpoint; a data
 // error for labels of another size or without any labelled pixel. The checkpoint switches to
-// the prototype classifier.
+// the mahalanobis classifier (nearest prototype under the pooled covariance; the Euclidean
+// prototype classifier for checkpoints without it).
 EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& labels, const ClassTable& names);
 
 }  // namespace hsi

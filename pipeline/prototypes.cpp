@@ -47,17 +47,20 @@ torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& target
   return torch::linalg_inv(shrunk).to(torch::kFloat);
 }
 
+torch::Tensor prototype_distances(const torch::Tensor& z, const torch::Tensor& prototypes, const torch::Tensor& precision) {
+  // (z - p)^T P (z - p) = zPz - 2 zPp + pPp for every pixel and prototype at once.
+  const torch::Tensor zP = torch::matmul(z, precision);
+  return ((zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) + (torch::matmul(prototypes, precision) * prototypes).sum(1).unsqueeze(0))
+      .clamp_min(0);
+}
+
 torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::string& rule, const torch::Tensor& prototypes,
                              const torch::Tensor& precision) {
   if (rule == "distance" || rule == "mahalanobis") {
     if (!prototypes.defined()) throw Error(ErrorKind::Data, "the " + rule + " rule needs class prototypes; the checkpoint holds none");
     if (rule == "distance") return torch::cdist(z, prototypes).pow(2).amin(1);
     if (!precision.defined()) throw Error(ErrorKind::Data, "the mahalanobis rule needs the metric's covariance; the checkpoint holds none");
-    // (z - p)^T P (z - p) = zPz - 2 zPp + pPp for every pixel and prototype at once.
-    const torch::Tensor zP = torch::matmul(z, precision);
-    const torch::Tensor d = (zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) +
-                            (torch::matmul(prototypes, precision) * prototypes).sum(1).unsqueeze(0);
-    return d.amin(1);
+    return prototype_distances(z, prototypes, precision).amin(1);
   }
   if (rule == "softmax") return 1.0 - std::get<0>(torch::softmax(net->classify(z), 1).max(1));
   throw Error(ErrorKind::Internal, "unknown open-set rule '" + rule + "'");

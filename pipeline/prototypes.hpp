@@ -40,6 +40,9 @@ Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Sample
 // (`means` [C, K], `targets` [N]).
 torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& means);
 
+// Squared Mahalanobis distances [N, C] of z [N, K] to every prototype under `precision`.
+torch::Tensor prototype_distances(const torch::Tensor& z, const torch::Tensor& prototypes, const torch::Tensor& precision);
+
 // Novelty scores [N] of metric features z [N, K] under `rule` (mahalanobis | distance | softmax).
 torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::string& rule, const torch::Tensor& prototypes,
                              const torch::Tensor& precision);

@@ -174,7 +174,7 @@ class TileClassifier {
 
  private:
   TileScores scores_of(const torch::Tensor& z) {
-    TileScores out{class_probabilities(ck_.net, z, classifier_, ck_.prototypes), {}};
+    TileScores out{class_probabilities(ck_.net, z, classifier_, ck_.prototypes, ck_.metric_precision), {}};
     if (rule_ != "none") out.novelty = novelty_scores(ck_.net, z, rule_, ck_.prototypes, ck_.metric_precision);
     return out;
   }
@@ -216,11 +216,13 @@ int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) 
   return side_for_budget(per_pixel, net.patch_used() / 2, ram_mb);
 }
 
-torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes) {
+torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes,
+                                  const torch::Tensor& precision) {
   if (classifier == "prototype") {
     const torch::Tensor d = (z.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1);
     return torch::softmax(-d, 1);
   }
+  if (classifier == "mahalanobis") return torch::softmax(-0.5 * prototype_distances(z, prototypes, precision), 1);
   return torch::softmax(net->classify(z), 1);
 }
 
@@ -259,12 +261,15 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   stats.cols = region.cols;
   stats.route = window_model && o.route != "patch" ? "dense" : "patch";
   stats.classifier = ck.svm ? "svm" : o.classifier.empty() ? ck.classifier : o.classifier;
-  if (stats.classifier == "prototype" && !ck.prototypes.defined()) {
-    throw Error(ErrorKind::Data, "the checkpoint asks for the prototype classifier but holds no prototypes");
+  if ((stats.classifier == "prototype" || stats.classifier == "mahalanobis") && !ck.prototypes.defined()) {
+    throw Error(ErrorKind::Data, "the checkpoint asks for the " + stats.classifier + " classifier but holds no prototypes");
+  }
+  if (stats.classifier == "mahalanobis" && !ck.metric_precision.defined()) {
+    throw Error(ErrorKind::Data, "the checkpoint holds no metric covariance for the mahalanobis classifier (trained before hsi had it); retrain it");
   }
   if (stats.classifier == "softmax" && ck.enrolled_classes() > 0) {
     usage_error("the softmax head does not know the " + std::to_string(ck.enrolled_classes()) +
-                " enrolled class(es) of this checkpoint; use the prototype classifier");
+                " enrolled class(es) of this checkpoint; use the mahalanobis or prototype classifier");
   }
   stats.open_set = open_set_rule(ck, o);
   const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);

@@ -91,7 +91,7 @@ Reference reference_prediction(Checkpoint& ck, Cube cube, const std::vector<uint
   for (size_t s = 0; s < pixels.size(); s += 512) {
     const std::vector<int64_t> chunk(pixels.begin() + static_cast<int64_t>(s), pixels.begin() + static_cast<int64_t>(std::min(pixels.size(), s + 512)));
     const torch::Tensor z = ck.net->project(ck.net->embed(batches.make(chunk)));
-    const auto [best, index] = class_probabilities(ck.net, z, ck.classifier, ck.prototypes).max(1);
+    const auto [best, index] = class_probabilities(ck.net, z, ck.classifier, ck.prototypes, ck.metric_precision).max(1);
     for (size_t k = 0; k < chunk.size(); ++k) {
       out.ids[chunk[k]] = ck.classes.at(static_cast<size_t>(index[static_cast<int64_t>(k)].item<int64_t>())).id;
       out.confidence[chunk[k]] = best[static_cast<int64_t>(k)].item<float>();
