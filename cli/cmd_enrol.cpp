@@ -28,16 +28,6 @@ ClassTable classes_from_file(const std::string& path) {
   return ClassTable::parse(s.classes, path);
 }
 
-// The value of "KEY = VALUE" among the settings lines a checkpoint stores ("" if absent).
-std::string stored_setting(const std::string& settings_text, const std::string& key) {
-  std::istringstream lines(settings_text);
-  for (std::string line; std::getline(lines, line);) {
-    const size_t eq = line.find('=');
-    if (eq != std::string::npos && trim(line.substr(0, eq)) == key) return trim(line.substr(eq + 1));
-  }
-  return "";
-}
-
 std::string ids_text(const std::map<int32_t, int64_t>& pixels) {
   std::string out;
   for (const auto& [id, n] : pixels) out += (out.empty() ? "" : ", ") + std::to_string(id) + " (" + std::to_string(n) + " px)";
@@ -69,8 +59,9 @@ int run_enrol(const std::vector<std::string>& args) {
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
   // The training cube and its axis order, from the settings stored in the checkpoint.
+  std::map<std::string, std::string> trained = stored_settings(ck.settings_text);
   if (input.empty()) {
-    input = stored_setting(ck.settings_text, "data.cube");
+    input = trained["data.cube"];
     if (input.empty()) usage_error("--input: the checkpoint names no training cube; give the cube the labels lie on");
     const std::string path = parse_source(input).path;
     if (!std::filesystem::exists(path) && path.rfind("/vsi", 0) != 0) {
@@ -78,7 +69,7 @@ int run_enrol(const std::vector<std::string>& args) {
                   ", is not found from here (relative paths are relative to where hsi train ran); give the cube with --input");
     }
   }
-  if (axis_order.empty()) axis_order = stored_setting(ck.settings_text, "data.axis_order");
+  if (axis_order.empty()) axis_order = trained["data.axis_order"];
   if (axis_order.empty()) axis_order = "rcb";
   if (!input.empty()) check_not_an_input(out, {parse_source(input).path});
   const ClassTable names = classes.empty() ? ClassTable() : classes_from_file(classes);

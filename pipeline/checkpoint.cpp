@@ -198,6 +198,16 @@ SvmModel read_svm(torch::serialize::InputArchive& archive, const std::map<std::s
 
 }  // namespace
 
+std::map<std::string, std::string> stored_settings(const std::string& settings_text) {
+  std::map<std::string, std::string> out;
+  std::istringstream lines(settings_text);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos) out[trim(line.substr(0, eq))] = trim(line.substr(eq + 1));
+  }
+  return out;
+}
+
 CheckpointInfo peek_checkpoint(const std::string& path) {
   torch::serialize::InputArchive archive;
   return info_from(read_meta(path, archive), path);

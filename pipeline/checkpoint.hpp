@@ -56,6 +56,9 @@ struct CheckpointInfo {
 };
 CheckpointInfo peek_checkpoint(const std::string& path);
 
+// The "key = value" settings lines a checkpoint stores (Checkpoint::settings_text), by key.
+std::map<std::string, std::string> stored_settings(const std::string& settings_text);
+
 // Reads and rebuilds the model; every inconsistency is a data error naming the file.
 Checkpoint load_checkpoint(const std::string& path);
 // Restores an optimiser (built on the loaded model's parameters) from the file; false if it

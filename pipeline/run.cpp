@@ -246,6 +246,22 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
   result.seconds_finetune = seconds_since(t0);
 }
 
+// A resumed run must continue the same run: the data, split, preprocessing, model and selection
+// settings (and the seed) must be those last.ckpt was trained with. Epochs, learning rates and
+// the like may change (e.g. more epochs).
+void check_resume_settings(const Checkpoint& last, const RunSettings& s, const std::string& last_path) {
+  const std::map<std::string, std::string> before = stored_settings(last.settings_text), now = stored_settings(s.config_text);
+  for (const std::string prefix : {"data.", "classes.", "split.", "preprocess.", "model.", "select.", "seed"}) {
+    for (const auto& [key, value] : now) {
+      if (key.rfind(prefix, 0) != 0) continue;
+      const auto it = before.find(key);
+      if (it == before.end() || it->second == value) continue;  // keys older checkpoints did not store pass
+      usage_error("--resume: " + last_path + " was trained with " + key + " = " + it->second + ", the settings now say " + value +
+                  "; resume with the same settings, or train into a new --out folder");
+    }
+  }
+}
+
 }  // namespace
 
 int window_radius(const RunSettings& s) {
@@ -273,6 +289,12 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   if (ec || !fs::is_directory(s0.out)) output_error(s0.out, "cannot create the output folder");
   const std::string last_path = path_in(s0.out, "last.ckpt");
   const bool resuming = o.resume && fs::exists(last_path);
+  if (o.resume && !resuming) std::fprintf(stderr, "hsi: warning: --resume: %s holds no last.ckpt; training from the start\n", s0.out.c_str());
+  Checkpoint last;
+  if (resuming) {
+    last = load_checkpoint(last_path);
+    check_resume_settings(last, s0, last_path);
+  }
 
   auto t0 = std::chrono::steady_clock::now();
   result.split = split_for(scene, s0);
@@ -283,8 +305,6 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   const Samples train = samples_of(result.split.train, scene.classes);
   const Samples validation = samples_of(result.split.validation, scene.classes);
   Checkpoint ck;
-  Checkpoint last;
-  if (resuming) last = load_checkpoint(last_path);
   const RunSettings s = resolve_auto(scene, s0, o, resuming ? &last : nullptr, ck, result);
   result.model = Candidate{s.model.name, s.model.patch}.label();
   if (resuming) {

@@ -372,3 +372,34 @@ TEST(Questionable, CasesThatRunButAreSaid) {
 
 }  // namespace
 }  // namespace hsi
+
+namespace hsi {
+namespace {
+
+// --resume continues the run last.ckpt holds: other data, split, preprocessing or model settings
+// are refused before anything is written; a folder without last.ckpt is said, then trained.
+TEST(Resume, OtherSettingsAreRefusedAndAMissingCheckpointIsSaid) {
+  test::TempDir dir;
+  const test::SyntheticScene s = test::make_scene(24, 24, 6, 2, 3);
+  write_cube_geotiff(dir.file("cube.tif"), s.cube);
+  write_class_map(dir.file("gt.tif"), 24, 24, s.labels.labels, ClassTable::from_ids({1, 2}), s.cube.geo);
+  const auto train = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("gt.tif"), "--model.width", "4",
+                                     "--train.min_steps", "4", "--out", dir.file("run")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return test::run_hsi(args);
+  };
+  const test::CliResult fresh = train({"--patch", "3", "--train.epochs", "2", "--resume"});
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_NE(fresh.err.find("holds no last.ckpt"), std::string::npos) << fresh.err;
+  const auto written = fs::last_write_time(dir.file("run/report.md"));
+  const test::CliResult other = train({"--patch", "5", "--train.epochs", "2", "--resume"});
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("model.patch = 3"), std::string::npos) << other.err;
+  EXPECT_EQ(fs::last_write_time(dir.file("run/report.md")), written);
+  const test::CliResult more = train({"--patch", "3", "--train.epochs", "3", "--resume"});
+  EXPECT_EQ(more.exit_code, 0) << more.err;  // more epochs: the same run, continued
+}
+
+}  // namespace
+}  // namespace hsi

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 
 #include "common/error.hpp"
 #include "eval/open_set.hpp"
@@ -66,7 +67,16 @@ struct Fixture {
     o.write_maps = false;
     result = run_training(known, rs, o);
     ck = load_checkpoint(dir.file("run/best.ckpt"));
+    prepared = known.cube;
+    ck.preprocessor.apply(prepared);
   }
+  // Windows of the preprocessed scene, as training cut them.
+  const BatchMaker& batches() {
+    if (!batch_maker) batch_maker = std::make_unique<BatchMaker>(prepared, ck.net_options);
+    return *batch_maker;
+  }
+  Cube prepared;
+  std::unique_ptr<BatchMaker> batch_maker;
 };
 
 Fixture& fixture() {
@@ -124,9 +134,7 @@ TEST(OpenSet, AFarClassIsRejectedAndKnownPixelsAreNot) {
 
 TEST(OpenSet, ThresholdsAcceptTheConfiguredShareOfValidationPixels) {
   Fixture& f = fixture();
-  Cube cube = f.known.cube;
-  f.ck.preprocessor.apply(cube);
-  const BatchMaker batches(cube, f.ck.net_options);
+  const BatchMaker& batches = f.batches();
   const Samples validation = samples_of(f.result.split.validation, f.ck.classes);
   ASSERT_GT(validation.size(), 10u);
   const torch::Tensor z = metric_features(f.ck.net, batches, validation.pixels);
@@ -176,9 +184,7 @@ TEST(OpenSet, TiedPrecisionApproachesTheInverseCovarianceWithManyPixels) {
 
 TEST(OpenSet, LeaveOneOutCalibrationEqualsRecomputedPrototypes) {
   Fixture& f = fixture();
-  Cube cube = f.known.cube;
-  f.ck.preprocessor.apply(cube);
-  const BatchMaker batches(cube, f.ck.net_options);
+  const BatchMaker& batches = f.batches();
   const Samples train = samples_of(f.result.split.train, f.ck.classes);
   Checkpoint ck = f.ck;
   calibrate_open_set(ck, batches, train, 0.9, true);
