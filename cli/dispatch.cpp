@@ -1,5 +1,6 @@
 #include "cli/dispatch.hpp"
 
+#include <filesystem>
 #include <iostream>
 #include <map>
 
@@ -57,6 +58,12 @@ int run_command(const std::vector<std::string>& all_args) {
   } catch (const std::bad_alloc&) {
     std::cerr << "hsi " << verb << ": error: out of memory\n";
     return 5;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the file system refused (a symlink loop, a permission, a vanished folder): the path
+    // and the reason, as a data problem, not an internal one.
+    std::cerr << "hsi " << verb << ": error: " << (e.path1().empty() ? std::string("(a path)") : e.path1().string()) << ": "
+              << e.code().message() << " (file system)\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "hsi " << verb << ": error: " << e.what() << "\n";
     return 5;

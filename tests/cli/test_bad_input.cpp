@@ -401,5 +401,17 @@ TEST(Resume, OtherSettingsAreRefusedAndAMissingCheckpointIsSaid) {
   EXPECT_EQ(more.exit_code, 0) << more.err;  // more epochs: the same run, continued
 }
 
+// File-system failures (here a symlink loop) name the path and the reason, exit 3, not the
+// catch-all internal error.
+TEST(FileSystem, ASymlinkLoopIsNamedWithItsReason) {
+  test::TempDir dir;
+  fs::create_symlink(dir.file("b.tif"), dir.file("a.tif"));
+  fs::create_symlink(dir.file("a.tif"), dir.file("b.tif"));
+  const test::CliResult r = test::run_hsi({"info", dir.file("a.tif")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find(dir.file("a.tif")), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("symbolic links"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace hsi
