@@ -33,8 +33,8 @@ std::map<std::string, torch::Tensor> candidate_scores(HsiNet& net, const torch::
   torch::NoGradGuard no_grad;
   std::map<std::string, torch::Tensor> out;
   const int64_t C = prototypes.size(0);
-  const torch::Tensor d = torch::cdist(z, prototypes).pow(2);  // [N, C]
-  out["distance (hsi rule)"] = d.amin(1);
+  const torch::Tensor d = prototype_distances(z, prototypes, {});  // [N, C]
+  out["distance (hsi rule)"] = novelty_scores(net, z, "distance", prototypes, {});
   out["softmax (hsi rule)"] = novelty_scores(net, z, "softmax", prototypes, {});
   out["mahalanobis (hsi rule: tied covariance, OAS shrinkage)"] = novelty_scores(net, z, "mahalanobis", prototypes, tied_precision(zt, yt, prototypes));
   // Each class's spread: mean squared distance of its training pixels to the prototype.
@@ -58,13 +58,7 @@ std::map<std::string, torch::Tensor> candidate_scores(HsiNet& net, const torch::
   // Fixed shrinkages toward (tr S / p) I, against the data-driven OAS of the hsi rule.
   for (double shrink : {0.05, 0.2, 0.5}) {
     const torch::Tensor shrunk = (1 - shrink) * cov + shrink * cov.diagonal().mean() * torch::eye(cov.size(0));
-    const torch::Tensor inv = torch::linalg_inv(shrunk);
-    torch::Tensor maha = torch::empty({z.size(0), C});
-    for (int64_t c = 0; c < C; ++c) {
-      const torch::Tensor diff = z - prototypes[c];
-      maha.select(1, c).copy_((torch::matmul(diff, inv) * diff).sum(1));
-    }
-    out["Mahalanobis, tied, shrinkage " + format_fixed(shrink, 2)] = maha.amin(1);
+    out["Mahalanobis, tied, shrinkage " + format_fixed(shrink, 2)] = prototype_distances(z, prototypes, torch::linalg_inv(shrunk)).amin(1);
   }
   return out;
 }

@@ -48,6 +48,7 @@ torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& target
 }
 
 torch::Tensor prototype_distances(const torch::Tensor& z, const torch::Tensor& prototypes, const torch::Tensor& precision) {
+  if (!precision.defined()) return (z.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1);
   // (z - p)^T P (z - p) = zPz - 2 zPp + pPp for every pixel and prototype at once.
   const torch::Tensor zP = torch::matmul(z, precision);
   return ((zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) + (torch::matmul(prototypes, precision) * prototypes).sum(1).unsqueeze(0))
@@ -58,7 +59,7 @@ torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::str
                              const torch::Tensor& precision) {
   if (rule == "distance" || rule == "mahalanobis") {
     if (!prototypes.defined()) throw Error(ErrorKind::Data, "the " + rule + " rule needs class prototypes; the checkpoint holds none");
-    if (rule == "distance") return torch::cdist(z, prototypes).pow(2).amin(1);
+    if (rule == "distance") return prototype_distances(z, prototypes, {}).amin(1);
     if (!precision.defined()) throw Error(ErrorKind::Data, "the mahalanobis rule needs the metric's covariance; the checkpoint holds none");
     return prototype_distances(z, prototypes, precision).amin(1);
   }
@@ -88,7 +89,7 @@ void calibrate_open_set(Checkpoint& ck, const BatchMaker& batches, const Samples
       // grows by (n / (n - 1))^2; a class of one pixel has no prototype left (infinite).
       const torch::Tensor y = torch::tensor(calibration.targets, torch::kLong);
       const torch::Tensor n = ck.prototype_counts.index_select(0, y);
-      torch::Tensor d = torch::cdist(z, ck.prototypes).pow(2);
+      torch::Tensor d = prototype_distances(z, ck.prototypes, {});
       const torch::Tensor own = d.gather(1, y.unsqueeze(1)).squeeze(1) * (n / (n - 1).clamp_min(1e-12)).pow(2);
       d.scatter_(1, y.unsqueeze(1), torch::where(n > 1, own, torch::full_like(own, INFINITY)).unsqueeze(1));
       scores = d.amin(1);

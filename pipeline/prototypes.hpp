@@ -40,7 +40,8 @@ Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Sample
 // (`means` [C, K], `targets` [N]).
 torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& means);
 
-// Squared Mahalanobis distances [N, C] of z [N, K] to every prototype under `precision`.
+// Squared distances [N, C] of z [N, K] to every prototype: Mahalanobis under `precision`, or
+// Euclidean when it is undefined. The one distance the classifiers, rules and calibration use.
 torch::Tensor prototype_distances(const torch::Tensor& z, const torch::Tensor& prototypes, const torch::Tensor& precision);
 
 // Novelty scores [N] of metric features z [N, K] under `rule` (mahalanobis | distance | softmax).

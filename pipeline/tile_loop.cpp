@@ -218,10 +218,7 @@ int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) 
 
 torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes,
                                   const torch::Tensor& precision) {
-  if (classifier == "prototype") {
-    const torch::Tensor d = (z.unsqueeze(1) - prototypes.unsqueeze(0)).pow(2).sum(-1);
-    return torch::softmax(-d, 1);
-  }
+  if (classifier == "prototype") return torch::softmax(-prototype_distances(z, prototypes, {}), 1);
   if (classifier == "mahalanobis") return torch::softmax(-0.5 * prototype_distances(z, prototypes, precision), 1);
   return torch::softmax(net->classify(z), 1);
 }
