@@ -24,6 +24,7 @@ const char* kUsage =
     "  enrol        add classes to a trained model from a few labelled pixels, without retraining\n"
     "  evaluate     accuracy of a classification map against a reference map\n"
     "  experiment   repeat split/train/predict/evaluate over seeds and models, aggregate a table\n"
+    "  fetch        download a standard scene's cube into the cache and verify its checksum\n"
     "  model-info   print an architecture, its parameters and multiply-accumulates\n"
     "  version      versions, BLAS and thread counts in use\n";
 
@@ -39,7 +40,7 @@ int run_command(const std::vector<std::string>& all_args) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
       {"info", run_info},         {"split", run_split},       {"select", run_select},     {"train", run_train},
       {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
-      {"model-info", run_model_info}, {"enrol", run_enrol}, {"experiment", run_experiment}, {"version", run_version},
+      {"model-info", run_model_info}, {"enrol", run_enrol}, {"fetch", run_fetch}, {"experiment", run_experiment}, {"version", run_version},
       {"--version", run_version}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {

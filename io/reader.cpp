@@ -1,4 +1,5 @@
 #include "io/reader.hpp"
+#include "io/fetch.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -124,6 +125,7 @@ Cube read_any(const std::string& source, const ReadOptions& options, detail::Wan
 }  // namespace
 
 SourceSpec parse_source(const std::string& source) {
+  if (is_fetch_source(source)) return parse_source(resolve_fetch_source(source));
   // "path:variable" only when the part before the colon is an existing file, so that paths
   // containing colons (and GDAL's "NETCDF:..." style names) keep working.
   SourceSpec spec{source, ""};

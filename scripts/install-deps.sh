@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev
   libopenblas0-openmp
-  libgdal-dev gdal-bin
+  libgdal-dev gdal-bin libcurl4-gnutls-dev
   libhdf5-dev
   libmatio-dev
   libeigen3-dev
