@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/reader.hpp"
+#include "io/writer.hpp"
 #include "pipeline/batch_predict.hpp"
 #include "pipeline/settings.hpp"
 
@@ -57,8 +58,8 @@ int run_predict(const std::vector<std::string>& args) {
   int threads = 0;
   po::options_description desc("hsi predict --model CKPT --input CUBE --out MAP.tif [options]");
   desc.add_options()("help,h", "show this help")("model", po::value(&model), "checkpoint (best.ckpt of hsi train)")(
-      "input", po::value(&input), "cube to classify, FILE or FILE:VARIABLE")("out", po::value(&out), "classification map (GeoTIFF)")(
-      "confidence", po::value(&confidence), "confidence map (Float32 GeoTIFF); default OUT with _confidence")(
+      "input", po::value(&input), "cube to classify, FILE or FILE:VARIABLE")("out", po::value(&out), "classification map (in --format)")(
+      "confidence", po::value(&confidence), "confidence map (Float32, in --format); default OUT with _confidence")(
       "png", po::value(&png), "PNG quick-look; default OUT with .png")(
       "axis-order", po::value(&axis_order)->default_value("rcb"), "roles of the variable's dims")(
       "nan-policy", po::value(&options.nan_policy)->default_value("error"), "NaN/Inf in the cube: error | nodata")(
@@ -70,6 +71,8 @@ int run_predict(const std::vector<std::string>& args) {
       "batch-size", po::value(&options.batch_size)->default_value(defaults.batch_size), "windows per batch (patch route)")(
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)")(
       "ram", po::value(&options.ram_mb)->default_value(defaults.ram_mb), "memory budget in MB for the tiles of every route")(
+      "format", po::value(&options.format)->default_value(defaults.format),
+      "map files: GTiff | COG (Cloud-Optimized GeoTIFF, overviews) | ENVI (classification header with class names and colours)")(
       "inputs", po::value(&inputs), "batch: a glob ('tiles/*.tif') or @list.txt of inputs")(
       "out-dir", po::value(&out_dir), "batch: folder for one map per input, mosaic.vrt and summary.csv")(
       "seamless", po::value(&options.seamless)->default_value(true),
@@ -100,7 +103,10 @@ int run_predict(const std::vector<std::string>& args) {
   MapOutputs outputs = outputs_beside(out);
   if (!confidence.empty()) outputs.confidence = confidence;
   if (!png.empty()) outputs.png = png;
-  check_distinct_outputs({outputs.map, outputs.confidence, outputs.png}, {parse_source(input).path, model});
+  std::vector<std::string> written = {outputs.map, outputs.confidence, outputs.png};
+  if (parse_map_format(options.format) == MapFormat::ENVI)  // and their headers (map.img -> map.hdr)
+    for (const std::string& data : {outputs.map, outputs.confidence}) written.push_back(envi_header_path(data));
+  check_distinct_outputs(written, {parse_source(input).path, model});
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
   print_stats(predict_file(ck, input, axis_order, outputs, options), outputs);

@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "io/reader.hpp"
+#include "io/writer.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/split.hpp"
@@ -37,7 +38,10 @@ void check_run_outputs_spare_inputs(const RunSettings& s, const std::string& che
   if (!s.split.test_map.empty()) inputs.push_back(parse_source(s.split.test_map).path);
   for (const char* f : {"train.tif", "test.tif", "validation.tif"})
     if (!s.split.load.empty()) inputs.push_back((fs::path(s.split.load) / f).string());
-  for (const char* name : {"best.ckpt", "last.ckpt", "map.tif", "confidence.tif", "map.png", "map.svg", "map_masked.svg", "report.json",
+  const std::string ext = map_extension(parse_map_format(s.predict.format));
+  for (const std::string& name : {std::string("map") + ext, "confidence" + ext, envi_header_path("map" + ext), envi_header_path("confidence" + ext)})
+    check_not_an_input((fs::path(s.out) / name).string(), inputs);
+  for (const char* name : {"best.ckpt", "last.ckpt", "map.png", "map.svg", "map_masked.svg", "report.json",
                            "report.md", "confusion.csv", "settings.ini", "selection.md", "selection.json", "split/train.tif", "split/test.tif",
                            "split/validation.tif", "split/split.json"}) {
     check_not_an_input((fs::path(s.out) / name).string(), inputs);
@@ -112,7 +116,8 @@ int run_train(const std::vector<std::string>& args) {
               << " (continue with --resume)\n";
     return 130;
   }
-  std::cout << "outputs in " << s.out << ": best.ckpt, last.ckpt, map.tif, confidence.tif, map.png, report.{json,md}, confusion.csv, split/\n";
+  const std::string ext = map_extension(parse_map_format(s.predict.format));
+  std::cout << "outputs in " << s.out << ": best.ckpt, last.ckpt, map" << ext << ", confidence" << ext << ", map.png, report.{json,md}, confusion.csv, split/\n";
   return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <tuple>
 #include <utility>
@@ -134,17 +135,64 @@ RawWindow CubeWindowSource::read_raw(int64_t y0, int64_t x0, int64_t h, int64_t 
 }
 
 struct TiledMapWriter::Impl {
+  MapFormat format;
   AtomicOutput map_out, conf_out;
+  // Other formats than GTiff: the tiled GeoTIFFs the tiles go to, converted at commit (never
+  // committed themselves, so they are removed however the run ends).
+  std::unique_ptr<AtomicOutput> map_scratch, conf_scratch;
   detail::GdalDatasetPtr map, conf;
-  Impl(const std::string& m, const std::string& c) : map_out(m), conf_out(c) {}
+  Impl(const std::string& m, const std::string& c, MapFormat f) : format(f), map_out(m), conf_out(c) {
+    if (format != MapFormat::GTiff) {
+      map_scratch = std::make_unique<AtomicOutput>(m + ".scratch.tif");
+      conf_scratch = std::make_unique<AtomicOutput>(c + ".scratch.tif");
+    }
+  }
+  const std::string& map_target() const { return map_scratch ? map_scratch->temp_path() : map_out.temp_path(); }
+  const std::string& conf_target() const { return conf_scratch ? conf_scratch->temp_path() : conf_out.temp_path(); }
 };
 
+namespace {
+
+// A finished scratch GeoTIFF copied into `out`'s temporary file in `format`, then committed
+// (an ENVI header first, so that the data file's presence means both are complete).
+void convert_and_commit(const std::string& scratch, AtomicOutput& out, MapFormat format, bool classes) {
+  detail::GdalDatasetPtr src = detail::open_gdal_dataset(scratch);
+  src->GetMetadata();  // GDAL 3.6 loads GeoTIFF category names (the .aux.xml) only after this
+  const bool cog = format == MapFormat::COG;
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(cog ? "COG" : "ENVI");
+  if (!driver) output_error(out.final_path(), std::string("GDAL has no ") + (cog ? "COG" : "ENVI") + " driver");
+  CPLStringList options;
+  if (cog) {
+    options.SetNameValue("COMPRESS", "DEFLATE");
+    options.SetNameValue("BIGTIFF", "IF_SAFER");
+    // Overviews of a class map must hold classes, not averages of ids.
+    options.SetNameValue("OVERVIEW_RESAMPLING", classes ? "NEAREST" : "AVERAGE");
+  }
+  CPLErrorReset();
+  detail::GdalDatasetPtr copy(driver->CreateCopy(out.temp_path().c_str(), src.get(), FALSE, options.List(), nullptr, nullptr));
+  if (!copy) output_error(out.final_path(), "cannot write: " + detail::last_gdal_error("GDAL refused"));
+  // ENVI's header describes the file by the dataset's description, else the temporary name.
+  if (format == MapFormat::ENVI) copy->SetDescription(std::filesystem::path(out.final_path()).filename().c_str());
+  copy.reset();
+  if (CPLGetLastErrorType() >= CE_Failure) output_error(out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
+  if (format == MapFormat::ENVI) {
+    AtomicOutput header(envi_header_path(out.final_path()));
+    std::error_code ec;
+    std::filesystem::rename(envi_header_path(out.temp_path()), header.temp_path(), ec);
+    if (ec) output_error(out.final_path(), "GDAL wrote no ENVI header (" + ec.message() + ")");
+    header.commit();
+  }
+  out.commit();
+}
+
+}  // namespace
+
 TiledMapWriter::TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
-                               const ClassTable& classes, const GeoInfo& geo)
-    : impl_(std::make_unique<Impl>(map_path, confidence_path)) {
+                               const ClassTable& classes, const GeoInfo& geo, MapFormat format)
+    : impl_(std::make_unique<Impl>(map_path, confidence_path, format)) {
   const bool byte = classes.max_id() <= 255;
-  impl_->map = detail::create_tiled_geotiff(impl_->map_out.temp_path(), map_path, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
-  impl_->conf = detail::create_tiled_geotiff(impl_->conf_out.temp_path(), confidence_path, rows, cols, 1, GDT_Float32);
+  impl_->map = detail::create_tiled_geotiff(impl_->map_target(), map_path, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
+  impl_->conf = detail::create_tiled_geotiff(impl_->conf_target(), confidence_path, rows, cols, 1, GDT_Float32);
   detail::write_georeferencing(*impl_->map, geo);
   detail::write_georeferencing(*impl_->conf, geo);
   detail::style_class_band(*impl_->map->GetRasterBand(1), classes, classes.max_id(), byte);
@@ -170,8 +218,13 @@ void TiledMapWriter::commit() {
   impl_->map.reset();
   impl_->conf.reset();
   if (CPLGetLastErrorType() >= CE_Failure) output_error(impl_->map_out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
-  impl_->conf_out.commit();
-  impl_->map_out.commit();  // the map last: its presence means the job is complete
+  if (impl_->format == MapFormat::GTiff) {
+    impl_->conf_out.commit();
+    impl_->map_out.commit();  // the map last: its presence means the job is complete
+    return;
+  }
+  convert_and_commit(impl_->conf_scratch->temp_path(), impl_->conf_out, impl_->format, false);
+  convert_and_commit(impl_->map_scratch->temp_path(), impl_->map_out, impl_->format, true);
 }
 
 bool write_png_from_map(const std::string& map_path, const std::string& png_path) {

@@ -9,6 +9,7 @@
 
 #include "io/class_table.hpp"
 #include "io/raster.hpp"
+#include "io/writer.hpp"
 
 namespace hsi {
 
@@ -122,8 +123,10 @@ class TiledMapWriter {
  public:
   // Creates both outputs under temporary names (tiled, DEFLATE, the input's geo-referencing;
   // the class map with colour table, category names and nodata 0).
+  // Other formats than GTiff are written as a scratch GeoTIFF tile by tile and converted by
+  // GDAL at commit (COG and ENVI drivers write whole files only).
   TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
-                 const ClassTable& classes, const GeoInfo& geo);
+                 const ClassTable& classes, const GeoInfo& geo, MapFormat format = MapFormat::GTiff);
   ~TiledMapWriter();  // without commit(), both temporary files are removed
   TiledMapWriter(const TiledMapWriter&) = delete;
   TiledMapWriter& operator=(const TiledMapWriter&) = delete;

@@ -1,6 +1,7 @@
 #include "io/writer.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -31,6 +32,24 @@ void close_and_commit(GdalDatasetPtr& ds, AtomicOutput& out) {
 }
 
 }  // namespace
+
+const std::vector<std::string>& map_format_names() {
+  static const std::vector<std::string> names = {"GTiff", "COG", "ENVI"};
+  return names;
+}
+
+MapFormat parse_map_format(const std::string& name) {
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  if (upper == "GTIFF" || upper == "GEOTIFF") return MapFormat::GTiff;
+  if (upper == "COG") return MapFormat::COG;
+  if (upper == "ENVI") return MapFormat::ENVI;
+  usage_error("map format '" + name + "' is not one of GTiff, COG, ENVI");
+}
+
+std::string map_extension(MapFormat format) { return format == MapFormat::ENVI ? ".img" : ".tif"; }
+
+std::string envi_header_path(const std::string& data_path) { return std::filesystem::path(data_path).replace_extension(".hdr").string(); }
 
 void write_class_map(const std::string& path, int64_t rows, int64_t cols, const std::vector<int32_t>& ids,
                      const ClassTable& classes, const GeoInfo& geo) {

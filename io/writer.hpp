@@ -10,6 +10,17 @@
 
 namespace hsi {
 
+// Formats of the maps `hsi predict` writes: GeoTIFF (tiled, DEFLATE), Cloud-Optimized GeoTIFF
+// (overviews made by nearest neighbour for classes, average for confidence) for web maps, and
+// ENVI (the header's classes, class names and class lookup give ENVI its legend).
+enum class MapFormat { GTiff, COG, ENVI };
+MapFormat parse_map_format(const std::string& name);  // usage error naming the choices
+const std::vector<std::string>& map_format_names();
+// The file extension the default output names use: .tif (GTiff, COG) or .img (ENVI).
+std::string map_extension(MapFormat format);
+// ENVI's header beside a data file, as GDAL looks for it (map.img -> map.hdr).
+std::string envi_header_path(const std::string& data_path);
+
 // Classification map: GeoTIFF, Byte (UInt16 when an id exceeds 255), colour table and category
 // names from `classes`, nodata 0, the input's geotransform and projection, tiled + DEFLATE.
 // `ids` are original class ids (0 = unclassified), row-major.

@@ -14,6 +14,7 @@
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
 #include "io/mosaic.hpp"
+#include "io/writer.hpp"
 #include "io/reader.hpp"
 #include "io/window_io.hpp"
 
@@ -53,7 +54,8 @@ std::vector<BatchRow> decode_rows(const std::string& text) {
 }
 
 std::string stem_of(const std::string& input) { return fs::path(parse_source(input).path).stem().string(); }
-std::string map_name(const std::string& input) { return stem_of(input) + "_map.tif"; }
+// STEM_map.tif (or .img for ENVI maps), and STEM_confidence beside it.
+std::string map_name(const std::string& input, const std::string& ext) { return stem_of(input) + "_map" + ext; }
 
 // Rank 0: summary.csv (every input, in input order) and mosaic.vrt of the maps there are.
 size_t write_batch_description(const std::vector<BatchRow>& all, const std::string& out_dir) {
@@ -128,7 +130,7 @@ std::vector<std::string> expand_batch_inputs(const std::string& spec) {
   if (files.empty()) usage_error("--inputs '" + spec + "' matches no file");
   std::map<std::string, std::string> first_with;
   for (const std::string& f : files) {
-    const auto [at, fresh] = first_with.emplace(map_name(f), f);
+    const auto [at, fresh] = first_with.emplace(map_name(f, ""), f);
     if (!fresh) usage_error("--inputs: " + at->second + " and " + f + " would both be mapped to " + at->first + "; give them distinct file names");
   }
   return files;
@@ -144,14 +146,15 @@ BatchOutcome predict_batch(Checkpoint& ck, const std::vector<std::string>& files
   SeamlessInputs seamless(files, options.seamless, team.rank() == 0, log);
   for (size_t i = static_cast<size_t>(team.rank()); i < files.size() && !stop_requested(); i += static_cast<size_t>(team.size())) {
     const std::string& file = files[i];
-    BatchRow row{i, file, (fs::path(out_dir) / map_name(file)).string(), "", "", "", team.rank()};
+    const std::string ext = map_extension(parse_map_format(options.format));
+    BatchRow row{i, file, (fs::path(out_dir) / map_name(file, ext)).string(), "", "", "", team.rank()};
     if (fs::exists(row.map)) {
       row.status = "done earlier";
       log << who << "[skip] " << file << " (" << row.map << " exists)" << std::endl;
     } else {
       try {
         // No PNG: the mosaic is the quick-look of a batch.
-        const MapOutputs outputs{row.map, (fs::path(out_dir) / (stem_of(file) + "_confidence.tif")).string(), ""};
+        const MapOutputs outputs{row.map, (fs::path(out_dir) / (stem_of(file) + "_confidence" + ext)).string(), ""};
         PredictionStats r;
         if (!seamless.predict(i, ck, outputs, options, r)) r = predict_file(ck, file, axis_order, outputs, options);
         row.pixels = std::to_string(r.rows * r.cols);

@@ -35,7 +35,8 @@ PredictionStats predict_to_maps(Checkpoint& ck, const WindowSource& source, cons
   const int64_t rows = whole ? source.rows() : region.rows, cols = whole ? source.cols() : region.cols;
   // Rejected pixels get their own class in the colour table and legend.
   const ClassTable legend = open_set_rule(ck, options) == "none" ? ck.classes : with_unknown_class(ck.classes);
-  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, legend, region_geo ? *region_geo : source.geo());
+  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, legend, region_geo ? *region_geo : source.geo(),
+                        parse_map_format(options.format));
   if (ids) ids->assign(static_cast<size_t>(rows * cols), 0);
   PredictionStats stats = predict_tiles(
       ck, source, options,
@@ -67,7 +68,8 @@ PredictionStats predict_file(Checkpoint& ck, const std::string& input, const std
 
 MapOutputs outputs_beside(const std::string& map_path) {
   const fs::path p(map_path);
-  return {map_path, (p.parent_path() / (p.stem().string() + "_confidence.tif")).string(),
+  // The confidence map in the map's format, under the map's extension.
+  return {map_path, (p.parent_path() / (p.stem().string() + "_confidence" + p.extension().string())).string(),
           (p.parent_path() / (p.stem().string() + ".png")).string()};
 }
 

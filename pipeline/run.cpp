@@ -15,6 +15,7 @@
 #include "common/version.hpp"
 #include "eval/figure.hpp"
 #include "eval/report.hpp"
+#include "io/writer.hpp"
 #include "metric/losses.hpp"
 #include "pipeline/batches.hpp"
 #include "pipeline/checkpoint.hpp"
@@ -110,7 +111,8 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   std::vector<int32_t> ids;
   PredictionStats prediction;
   if (o.write_maps) {
-    const MapOutputs outputs{path_in(result.out_dir, "map.tif"), path_in(result.out_dir, "confidence.tif"), path_in(result.out_dir, "map.png")};
+    const std::string ext = map_extension(parse_map_format(s.predict.format));
+    const MapOutputs outputs{path_in(result.out_dir, "map" + ext), path_in(result.out_dir, "confidence" + ext), path_in(result.out_dir, "map.png")};
     prediction = predict_to_maps(ck, source, outputs, po, &ids);
   } else {
     ScenePrediction p = predict_cube(ck, scene.cube, &scene.nodata, po);

@@ -105,6 +105,7 @@ struct PredictSettings {
   std::string route = "auto";  // auto | dense | patch
   int tile = 0;                // tile side; 0 = the largest that fits ram_mb
   int64_t ram_mb = 512;        // memory budget of the prediction tiles
+  std::string format = "GTiff";  // map files: GTiff | COG | ENVI (io/writer.hpp)
 
   // Option names as `hsi predict` spells them (--tile) or as settings keys (predict.tile).
   void validate(bool predict_verb_names) const;

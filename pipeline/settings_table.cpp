@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/text.hpp"
+#include "io/writer.hpp"
 #include "metric/loss_names.hpp"
 #include "pipeline/candidates.hpp"
 
@@ -166,6 +167,8 @@ const std::vector<SettingEntry>& setting_entries() {
       entry<int>("predict.tile", FIELD(predict.tile), "tile side (0 = from predict.ram_mb)",
                  [](const int& v) { return v == 0 || v >= 8 ? std::string() : "must be 0 (from the memory budget) or at least 8"; }),
       entry("predict.ram_mb", FIELD(predict.ram_mb), "memory budget in MB of the prediction tiles", within(64, 1 << 30)),
+      entry("predict.format", FIELD(predict.format), "map file format: GTiff | COG (Cloud-Optimized GeoTIFF) | ENVI",
+            one_of(map_format_names())),
   };
   return table;
 }

@@ -186,6 +186,43 @@ TEST(BatchPredict, SeamlessTilesEqualTheWholeSceneMap) {
   }
 }
 
+// --format / predict.format: the same map as ENVI (header with the legend) or COG, from hsi
+// predict, batch mode and hsi train alike.
+TEST(BatchPredict, MapsInEnviAndCogFormats) {
+  CutScene cut;
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", cut.dir.file("scene.tif"), "--data.labels", cut.dir.file("gt.tif"), "--model",
+                                               "ms2d", "--patch", "7", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4",
+                                               "--predict.format", "ENVI", "--out", cut.dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  for (const char* f : {"map.img", "map.hdr", "confidence.img", "confidence.hdr", "map.png"}) EXPECT_TRUE(fs::exists(cut.dir.file("run/") + f)) << f;
+  EXPECT_FALSE(fs::exists(cut.dir.file("run/map.tif")));
+  const std::string ckpt = cut.dir.file("run/best.ckpt");
+  const test::CliResult tif = test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("whole.tif")});
+  ASSERT_EQ(tif.exit_code, 0) << tif.err;
+  const test::CliResult envi =
+      test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("whole.img"), "--format", "ENVI"});
+  ASSERT_EQ(envi.exit_code, 0) << envi.err;
+  const LabelMap a = read_labels(cut.dir.file("whole.tif")), b = read_labels(cut.dir.file("whole.img"));
+  EXPECT_EQ(a.labels, b.labels);
+  EXPECT_EQ(a.geo.geotransform, b.geo.geotransform);
+  EXPECT_EQ(read_labels(cut.dir.file("run/map.img")).labels, a.labels);
+  EXPECT_EQ(read_class_table(cut.dir.file("whole.img")).size(), 3u);
+  EXPECT_TRUE(fs::exists(cut.dir.file("whole_confidence.img")));
+  EXPECT_NE(test::slurp(cut.dir.file("whole.hdr")).find("class names = {"), std::string::npos);
+
+  const test::CliResult cog =
+      test::run_hsi({"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir", cut.dir.file("cog"), "--format", "COG"});
+  ASSERT_EQ(cog.exit_code, 0) << cog.err;
+  EXPECT_EQ(cut.assembled("cog"), a.labels);
+  EXPECT_TRUE(fs::exists(cut.dir.file("cog/mosaic.vrt")));
+  EXPECT_NE(test::slurp(cut.dir.file("cog/r0c0_map.tif")).find("LAYOUT=IFDS_BEFORE_DATA"), std::string::npos) << "COG ghost header";
+
+  const test::CliResult bad = test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("x.jpg"), "--format", "JPEG"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--format"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(cut.dir.file("x.jpg")));
+}
+
 // Inputs that do not share the grid are classified alone, said in the log.
 TEST(BatchPredict, InputsOffTheGridAreClassifiedAlone) {
   CutScene cut;
