@@ -2,15 +2,18 @@
 #include <omp.h>
 
 #include <boost/program_options.hpp>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/cube_stats.hpp"
 #include "io/reader.hpp"
+#include "pipeline/bands.hpp"
 
 namespace po = boost::program_options;
 
@@ -23,18 +26,40 @@ std::string format_nodata(double v) {
   return o.str();
 }
 
+// The bands a config's [data] drops, and for each wavelength range which bands it caught.
+void print_dropped_bands(const DataSettings& d, const Cube& cube) {
+  const std::vector<int> dropped = dropped_bands(d, cube);
+  std::cout << "bands used:  " << cube.bands - static_cast<int64_t>(dropped.size()) << " of " << cube.bands << " (dropped: "
+            << (dropped.empty() ? std::string("none") : band_ranges_text(dropped)) << ")\n";
+  if (!d.drop_bands.empty()) std::cout << "  data.drop_bands = " << d.drop_bands << "\n";
+  if (d.drop_wavelengths.empty()) return;
+  std::string note;
+  const std::vector<double> nm = band_centres_nm(cube.geo, &note);
+  if (!note.empty()) std::cout << "  note: " << note << "\n";
+  for (const auto& [lo, hi] : parse_wavelength_ranges(d.drop_wavelengths, "data.drop_wavelengths")) {
+    std::vector<int> caught;
+    for (size_t b = 0; b < nm.size(); ++b)
+      if (nm[b] >= lo && nm[b] <= hi) caught.push_back(static_cast<int>(b + 1));
+    std::cout << "  data.drop_wavelengths " << format_fixed(lo, 1) << "-" << format_fixed(hi, 1) << " nm: bands " << band_ranges_text(caught)
+              << " (" << format_fixed(nm[static_cast<size_t>(caught.front() - 1)], 1) << "-"
+              << format_fixed(nm[static_cast<size_t>(caught.back() - 1)], 1) << " nm)\n";
+  }
+}
+
 }  // namespace
 
-
 int run_info(const std::vector<std::string>& args) {
-  std::string source, axis_order = "rcb";
+  std::string source, axis_order = "rcb", config;
   bool band_stats = false, labels = false;
-  po::options_description desc("hsi info CUBE [options]\n\nDescribes a cube (or, with --labels, a label map)");
+  po::options_description desc(
+      "hsi info CUBE [options]  |  hsi info --config SCENE.ini\n\nDescribes a cube (or, with --labels, a label map); with --config, the "
+      "config's cube and the bands its [data] drops");
   desc.add_options()("help,h", "show this help")(
       "axis-order", po::value(&axis_order)->default_value("rcb"),
       "roles of the variable's dims as listed (MATLAB size() / HDF5 dims): permutation of r,c,b")(
       "band-stats", po::bool_switch(&band_stats), "print per-band mean and population std")(
-      "labels", po::bool_switch(&labels), "read as a label map and print the class counts");
+      "labels", po::bool_switch(&labels), "read as a label map and print the class counts")(
+      "config", po::value(&config), "describe this config's cube (data.cube) and which bands drop_bands / drop_wavelengths drop");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&source));
   po::positional_options_description pos;
@@ -47,7 +72,16 @@ int run_info(const std::vector<std::string>& args) {
     std::cout << desc << "\n";
     return 0;
   }
-  if (source.empty()) usage_error("no input given (hsi info FILE[:VARIABLE])");
+  RunSettings settings;
+  if (!config.empty()) {
+    std::ifstream in(config);
+    if (!in) usage_error(config + ": cannot open the config");
+    settings = settings_from_ini(in, config);
+    if (labels) usage_error("--labels describes a label map; --config describes the config's cube");
+    if (source.empty()) source = settings.data.cube;
+    if (vm["axis-order"].defaulted()) axis_order = settings.data.axis_order;
+  }
+  if (source.empty()) usage_error(config.empty() ? "no input given (hsi info FILE[:VARIABLE])" : config + " names no data.cube");
   ReadOptions options;
   options.axis_order = axis_order;
 
@@ -103,6 +137,7 @@ int run_info(const std::vector<std::string>& args) {
   } else {
     std::cout << "wavelengths: unknown\n";
   }
+  if (!config.empty()) print_dropped_bands(settings.data, cube);
   if (band_stats) {
     std::cout << "band  mean  std\n";
     for (size_t b = 0; b < stats.band_mean.size(); ++b) {

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "pipeline/bands.hpp"
 
 namespace hsi {
 namespace {
@@ -130,9 +131,9 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
   }
 }
 
-PreprocessSpec preprocess_spec(const RunSettings& s) {
+PreprocessSpec preprocess_spec(const RunSettings& s, const Cube& cube) {
   PreprocessSpec spec;
-  spec.drop_bands = parse_index_ranges(s.data.drop_bands, "data.drop_bands");
+  spec.drop_bands = dropped_bands(s.data, cube);
   spec.standardize = s.preprocess.standardize;
   spec.pca = s.preprocess.pca;
   return spec;

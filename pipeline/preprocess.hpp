@@ -18,7 +18,8 @@ struct PreprocessSpec {
 };
 
 // The transform the settings ask for ([data] drop_bands, [preprocess]).
-PreprocessSpec preprocess_spec(const RunSettings& settings);
+// `cube` resolves data.drop_wavelengths against its band wavelengths.
+PreprocessSpec preprocess_spec(const RunSettings& settings, const Cube& cube);
 
 class Preprocessor {
  public:

@@ -312,7 +312,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   if (resuming) {
     ck.preprocessor = last.preprocessor;
   } else {
-    const PreprocessSpec spec = preprocess_spec(s);
+    const PreprocessSpec spec = preprocess_spec(s, scene.cube);
     std::vector<int64_t> fit_pixels = train.pixels;
     ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
     if (spec.pca > 0 && static_cast<int64_t>(fit_pixels.size()) <= spec.pca) {

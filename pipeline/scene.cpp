@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "pipeline/bands.hpp"
 #include "io/reader.hpp"
 
 namespace hsi {
@@ -115,14 +116,7 @@ Scene load_scene(const RunSettings& settings) {
     }
   }
   scene.name = d.name.empty() ? std::filesystem::path(parse_source(d.cube).path).stem().string() : d.name;
-  for (int band : parse_index_ranges(d.drop_bands, "data.drop_bands")) {
-    if (band > scene.cube.bands) {
-      usage_error("data.drop_bands: band " + std::to_string(band) + " does not exist; " + scene.cube.source + " has " +
-                  std::to_string(scene.cube.bands) + " bands");
-    }
-  }
-  scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels,
-                             kept_band_flags(scene.cube.bands, parse_index_ranges(d.drop_bands, "data.drop_bands")));
+  scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels, kept_band_flags(scene.cube.bands, dropped_bands(d, scene.cube)));
   // The label raster's own nodata value marks pixels without a label, like data.unlabelled.
   const std::optional<double> label_nodata = scene.labels.geo.nodata;
   std::set<int32_t> ids;

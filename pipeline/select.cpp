@@ -60,7 +60,7 @@ struct FoldScore {
 // One candidate trained on one fold's pixels and scored on the held-out ones.
 FoldScore score_fold(const Cube& cube, const RunSettings& s, const Candidate& candidate, const Samples& train, const Samples& held,
                      int classes, uint64_t seed) {
-  const Preprocessor pre = Preprocessor::fit(cube, train.pixels, preprocess_spec(s));
+  const Preprocessor pre = Preprocessor::fit(cube, train.pixels, preprocess_spec(s, cube));
   Cube x = cube;
   pre.apply(x);
   if (candidate.model == "svm") {

@@ -16,6 +16,7 @@ struct DataSettings {
   std::string axis_order = "rcb";
   int unlabelled = 0;
   std::string drop_bands;     // 1-based ranges, "108-112,154-167,224"
+  std::string drop_wavelengths;  // "1340-1450, 1790-1960 nm" (pipeline/bands.hpp)
   std::string nan_policy = "error";  // error | nodata
   std::string name;           // scene name for reports
 };

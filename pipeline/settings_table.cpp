@@ -6,6 +6,7 @@
 
 #include "common/text.hpp"
 #include "io/writer.hpp"
+#include "pipeline/bands.hpp"
 #include "metric/loss_names.hpp"
 #include "pipeline/candidates.hpp"
 
@@ -81,6 +82,12 @@ const std::vector<SettingEntry>& setting_entries() {
       entry<std::string>("data.drop_bands", FIELD(data.drop_bands), "1-based band ranges to drop, e.g. 108-112,154-167,224",
                          [](const std::string& v) {
                            parse_index_ranges(v, "data.drop_bands");  // throws a usage error naming the key
+                           return std::string();
+                         }),
+      entry<std::string>("data.drop_wavelengths", FIELD(data.drop_wavelengths),
+                         "wavelength ranges to drop, unit stated, e.g. '1340-1450, 1790-1960 nm' (needs a cube with wavelengths)",
+                         [](const std::string& v) {
+                           parse_wavelength_ranges(v, "data.drop_wavelengths");
                            return std::string();
                          }),
       entry("data.nan_policy", FIELD(data.nan_policy), "NaN/Inf in the cube: error | nodata", one_of({"error", "nodata"})),
