@@ -111,7 +111,7 @@ class SeamlessInputs {
 
 }  // namespace
 
-std::vector<std::string> expand_batch_inputs(const std::string& spec) {
+std::vector<std::string> expand_batch_inputs(const std::string& spec, const std::string& map_ext) {
   std::vector<std::string> files;
   if (!spec.empty() && spec[0] == '@') {
     std::ifstream list(spec.substr(1));
@@ -130,7 +130,7 @@ std::vector<std::string> expand_batch_inputs(const std::string& spec) {
   if (files.empty()) usage_error("--inputs '" + spec + "' matches no file");
   std::map<std::string, std::string> first_with;
   for (const std::string& f : files) {
-    const auto [at, fresh] = first_with.emplace(map_name(f, ""), f);
+    const auto [at, fresh] = first_with.emplace(map_name(f, map_ext), f);
     if (!fresh) usage_error("--inputs: " + at->second + " and " + f + " would both be mapped to " + at->first + "; give them distinct file names");
   }
   return files;

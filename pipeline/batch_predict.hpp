@@ -26,8 +26,9 @@ class ProcessTeam {
 };
 
 // GLOB or @LIST (one path a line, # comments): the inputs of a batch, in order. A usage error
-// when nothing matches or two inputs would write the same map (same file name in two folders).
-std::vector<std::string> expand_batch_inputs(const std::string& spec);
+// when nothing matches or two inputs would write the same map (same file name in two folders;
+// `map_ext` is the maps' extension, for the message).
+std::vector<std::string> expand_batch_inputs(const std::string& spec, const std::string& map_ext);
 
 struct BatchOutcome {
   size_t inputs = 0, classified = 0;
