@@ -12,6 +12,7 @@
 #include "cli/config.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
+#include "common/thread_governor.hpp"
 #include "common/version.hpp"
 
 namespace hsi::cli {
@@ -26,10 +27,20 @@ int configure_threads(int requested) {
   const int threads = requested > 0 ? requested : cores;
   // Debian's LibTorch starts with one thread; both pools are set so ATen, OpenMP loops and
   // OpenBLAS agree.
-  torch::set_num_threads(threads);
-  omp_set_num_threads(threads);
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+  const auto set_all = [](int n) {
+    torch::set_num_threads(n);
+    omp_set_num_threads(n);
+    using SetThreads = void (*)(int);
+    if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
+  };
+  set_all(threads);
+  // All cores by default, fewer while other jobs use some of them (common/thread_governor.hpp);
+  // an explicit count stays fixed.
+  if (requested > 0) {
+    remove_thread_governor();
+  } else {
+    install_thread_governor(threads, set_all);
+  }
   return threads;
 }
 

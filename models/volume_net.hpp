@@ -6,6 +6,10 @@
 //   fold spectra into channels -> Conv1x1 -> 2w, BN, ReLU, then as ms2d's second block and head.
 //   "cnn3d": single 7x3x3 bank.
 // Spatially unpadded like the 2-D form, so dense tiles equal per-window results too.
+// The 3-D convolutions run as 2-D ones (conv3d_as_2d in volume_net.cpp: the spectral taps of
+// each output band become input channels, the output bands join the batch), the same
+// arithmetic on oneDNN's tuned 2-D kernels; parameters are still the Conv3d modules' weights,
+// so checkpoints are unchanged.
 #include "models/window_net.hpp"
 
 namespace hsi {
@@ -13,6 +17,11 @@ namespace hsi {
 class VolumeNetImpl : public WindowNetImpl {
  public:
   explicit VolumeNetImpl(const NetOptions& options);
+
+ public:
+  // The Conv3d modules' own forward instead of the 2-D formulation: the reference the tests
+  // compare against.
+  void use_conv3d_reference(bool on) { conv3d_reference_ = on; }
 
  protected:
   // [N, bands, p, p] -> volume [N, 1, bands, p, p] -> 3-D layers -> [N, folded channels, p', p']
@@ -25,6 +34,7 @@ class VolumeNetImpl : public WindowNetImpl {
   torch::nn::BatchNorm3d bank3d_bn_{nullptr};
   std::vector<int> kernels3d_;
   int kmax3d_ = 1;
+  bool conv3d_reference_ = false;
 };
 
 }  // namespace hsi

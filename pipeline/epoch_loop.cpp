@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
+#include "common/thread_governor.hpp"
 #include "common/progress.hpp"
 #include "pipeline/trainer.hpp"
 
@@ -47,6 +48,7 @@ TrainOutcome run_epochs(HsiNet& net, torch::optim::Optimizer& optimizer, const S
     ProgressBar bar(schedule.label + " " + std::to_string(epoch + 1), schedule.steps_per_epoch);
     for (int64_t step = 0; step < schedule.steps_per_epoch && !stop_requested(); ++step) {
       set_learning_rate(optimizer, scheduled_lr(schedule.lr_schedule, schedule.lr, epoch * schedule.steps_per_epoch + step, total_steps));
+      share_cores_at_safe_point();
       const StepFigures figures = stage.step(rng);
       loss_sum += figures.loss * static_cast<double>(figures.seen);
       correct += figures.correct;

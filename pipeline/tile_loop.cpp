@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
+#include "common/thread_governor.hpp"
 #include "common/progress.hpp"
 #include "pipeline/patches.hpp"
 #include "pipeline/predict.hpp"
@@ -294,6 +295,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   bool warned_scale = false;
   for (const auto& [y0, x0] : origins) {
     throw_if_stop_requested();
+    share_cores_at_safe_point();
     const ReadyTile tile = preparer.prepare(y0, x0, T, region.y0 + region.rows, region.x0 + region.cols);
     if (!warned_scale && preparer.first_distance() > 20) {
       // Standardised training pixels lie about 0.8 from the mean: far beyond that, the input is

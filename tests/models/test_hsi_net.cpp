@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "models/hsi_net.hpp"
+#include "models/volume_net.hpp"
 
 namespace hsi {
 namespace {
@@ -132,6 +133,43 @@ TEST_P(DenseModels, DenseTileEqualsWindowEmbeddings) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "cnn2d", "ms3d", "cnn3d", "ms1d2d"));
+
+// The 3-D banks run as 2-D convolutions over unfolded spectra: on random weights (and trained
+// BatchNorm statistics) they give what the Conv3d modules themselves give, forward and backward,
+// for windows and dense tiles, odd and even band counts.
+TEST(HsiNet, VolumeBanksAs2dConvolutionsEqualConv3d) {
+  for (const std::string name : {"ms3d", "cnn3d"})
+    for (int bands : {10, 13, 30}) {
+      torch::manual_seed(7);
+      const NetOptions o = options(name, bands, 7);
+      HsiNet net = make_hsi_net(o);
+      auto* volume = dynamic_cast<VolumeNetImpl*>(net.get());
+      ASSERT_NE(volume, nullptr);
+      net->train();
+      const torch::Tensor x = input_for(o, 6) * 2 + 1;
+      const auto loss_and_grads = [&](bool reference) {
+        volume->use_conv3d_reference(reference);
+        net->zero_grad();
+        torch::manual_seed(11);  // the same batch statistics path on both
+        const torch::Tensor loss = net->forward(x).pow(2).sum();
+        loss.backward();
+        std::vector<torch::Tensor> grads = {loss.detach().clone()};
+        for (const auto& p : net->parameters()) grads.push_back(p.grad().clone());
+        return grads;
+      };
+      const std::vector<torch::Tensor> reference = loss_and_grads(true), as_2d = loss_and_grads(false);
+      for (size_t i = 0; i < reference.size(); ++i)
+        EXPECT_TRUE(torch::allclose(as_2d[i], reference[i], 1e-4, 1e-5)) << name << " bands " << bands << " tensor " << i << ": "
+                                                                          << (as_2d[i] - reference[i]).abs().max().item<float>();
+      net->eval();
+      torch::NoGradGuard g;
+      const torch::Tensor tile = torch::randn({1, bands, 12, 11});
+      volume->use_conv3d_reference(true);
+      const torch::Tensor dense_reference = net->embed_dense(tile);
+      volume->use_conv3d_reference(false);
+      EXPECT_TRUE(torch::allclose(net->embed_dense(tile), dense_reference, 1e-4, 1e-5)) << name << " bands " << bands;
+    }
+}
 
 // The spectral-spatial network can lean on either input: its spectral branch sees the centre
 // spectrum alone, its spatial branch the window. Changing only the neighbours moves only the

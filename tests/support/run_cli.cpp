@@ -15,6 +15,11 @@ namespace hsi::test {
 
 namespace {
 
+// Tests compare runs bit for bit while ctest runs other tests beside them: the thread governor
+// (common/thread_governor.hpp), which would follow that load, is off in every test process and
+// every hsi they start, except where a test turns it on.
+const bool kGovernorOff = [] { return setenv("HSI_ADAPTIVE_THREADS", "0", 1) == 0; }();
+
 // Starts program (searched on PATH) with args, stdout/stderr to the given files.
 int spawn(const std::string& program, const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
   const pid_t pid = fork();
