@@ -39,7 +39,7 @@ int predict_batch_verb(const std::string& model, const std::string& inputs, cons
 }
 
 void print_stats(const PredictionStats& r, const MapOutputs& outputs) {
-  std::cout << "classified " << r.rows << " x " << r.cols << " pixels (" << r.route << " route, " << r.classifier << " classifier, "
+  std::cout << "classified " << r.rows << " x " << r.cols << " pixels (" << r.route << " route, " << r.classifier << " classifier, " << r.precision << ", "
             << r.tile << "x" << r.tile << " tiles, " << r.skipped_tiles << " of " << r.tiles << " tiles without data skipped) in "
             << format_fixed(r.seconds, 3) << " s, " << static_cast<int64_t>(static_cast<double>(r.rows * r.cols) / r.seconds)
             << " pixels/s (read " << format_fixed(r.read_seconds, 2) << " s, preprocess " << format_fixed(r.prepare_seconds, 2)
@@ -71,6 +71,8 @@ int run_predict(const std::vector<std::string>& args) {
       "batch-size", po::value(&options.batch_size)->default_value(defaults.batch_size), "windows per batch (patch route)")(
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)")(
       "ram", po::value(&options.ram_mb)->default_value(defaults.ram_mb), "memory budget in MB for the tiles of every route")(
+      "precision", po::value(&options.precision)->default_value(defaults.precision),
+      "network arithmetic: auto (bf16 where the CPU has it natively, see hsi version) | fp32 | bf16")(
       "format", po::value(&options.format)->default_value(defaults.format),
       "map files: GTiff | COG (Cloud-Optimized GeoTIFF, overviews) | ENVI (classification header with class names and colours)")(
       "inputs", po::value(&inputs), "batch: a glob ('tiles/*.tif') or @list.txt of inputs")(

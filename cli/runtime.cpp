@@ -10,6 +10,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "common/cpu_features.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/thread_governor.hpp"
@@ -78,7 +79,11 @@ int run_version(const std::vector<std::string>& args) {
             << "LibTorch " << TORCH_VERSION << "\n"
             << "BLAS: " << blas_description() << "\n"
             << "threads: " << used << " (torch " << torch::get_num_threads() << ", OpenMP " << omp_get_max_threads()
-            << ", cores " << std::thread::hardware_concurrency() << ")\n";
+            << ", cores " << std::thread::hardware_concurrency() << (threads > 0 ? ", fixed" : ", fewer while other jobs use some") << ")\n"
+            << "bfloat16: " << (cpu_has_native_bf16() ? "native (" + cpu_bf16_features() + "); --precision auto predicts in bf16"
+                                                      : std::string("not native (no AVX512-BF16 or AMX-BF16; emulated bf16 is slower); "
+                                                                    "--precision auto predicts in fp32"))
+            << "\n";
   return 0;
 }
 

@@ -39,7 +39,7 @@ struct PredictionStats {
   int64_t rows = 0, cols = 0, classified = 0, nodata_pixels = 0, tiles = 0, skipped_tiles = 0;
   int64_t unknown_pixels = 0;  // classified pixels the open-set rule rejected (counted in classified)
   int tile = 0;
-  std::string route, classifier, open_set;  // what was actually used
+  std::string route, classifier, open_set, precision;  // what was actually used
   double seconds = 0;
   // Where the time went: reading windows, masking + preprocessing, the network, the sink.
   double read_seconds = 0, prepare_seconds = 0, model_seconds = 0, write_seconds = 0;

@@ -23,7 +23,7 @@ NetOptions ModelSettings::net_options(int in_bands, int classes) const {
 void PredictSettings::validate(bool verb_names) const {
   // `hsi predict` spells these as its own flags.
   static const std::map<std::string, std::string> flags = {
-      {"predict.batch_size", "--batch-size"}, {"predict.route", "--route"}, {"predict.tile", "--tile"}, {"predict.ram_mb", "--ram"}, {"predict.format", "--format"}};
+      {"predict.batch_size", "--batch-size"}, {"predict.route", "--route"}, {"predict.tile", "--tile"}, {"predict.ram_mb", "--ram"}, {"predict.format", "--format"}, {"predict.precision", "--precision"}};
   RunSettings s;
   s.predict = *this;
   for (const SettingEntry& e : setting_entries()) {

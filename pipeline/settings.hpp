@@ -107,6 +107,7 @@ struct PredictSettings {
   int tile = 0;                // tile side; 0 = the largest that fits ram_mb
   int64_t ram_mb = 512;        // memory budget of the prediction tiles
   std::string format = "GTiff";  // map files: GTiff | COG | ENVI (io/writer.hpp)
+  std::string precision = "auto";  // network arithmetic: auto (bf16 where the CPU has it natively) | fp32 | bf16
 
   // Option names as `hsi predict` spells them (--tile) or as settings keys (predict.tile).
   void validate(bool predict_verb_names) const;

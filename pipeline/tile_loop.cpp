@@ -1,5 +1,7 @@
 // The one prediction loop (see predict.hpp): tiles read from a WindowSource, masked,
 // preprocessed with a mirrored halo, classified on the dense or the patch route, handed to a sink.
+#include <ATen/autocast_mode.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -7,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/cpu_features.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/thread_governor.hpp"
@@ -142,6 +145,28 @@ class TilePreparer {
   double first_distance_ = -2;
 };
 
+// bfloat16 arithmetic for the network while it lives (LibTorch's CPU autocast: convolutions
+// and matrix products in bf16, reductions and normalisation kept in float32 where autocast
+// says so); the embeddings come back as float32 for the classifier.
+class AutocastBf16 {
+ public:
+  explicit AutocastBf16(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+  }
+  ~AutocastBf16() {
+    if (!on_) return;
+    at::autocast::set_cpu_enabled(false);
+    at::autocast::clear_cache();
+  }
+  AutocastBf16(const AutocastBf16&) = delete;
+  AutocastBf16& operator=(const AutocastBf16&) = delete;
+
+ private:
+  bool on_;
+};
+
 // How a tile with its halo becomes class probabilities [h*w, classes], row-major, and (with an
 // open-set rule) each pixel's novelty score [h*w].
 struct TileScores {
@@ -150,13 +175,13 @@ struct TileScores {
 
 class TileClassifier {
  public:
-  TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, const std::string& rule, int batch_size)
-      : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), rule_(rule), batch_size_(batch_size) {}
+  TileClassifier(Checkpoint& ck, const std::string& route, const std::string& classifier, const std::string& rule, int batch_size, bool bf16)
+      : ck_(ck), dense_(route == "dense" || !ck.net_options.window_model()), classifier_(classifier), rule_(rule), batch_size_(batch_size),
+        bf16_(bf16) {}
 
   TileScores scores(const torch::Tensor& tile, int64_t h, int64_t w) {
     if (ck_.svm) return {ck_.svm->vote_shares(tile.reshape({tile.size(1), h * w}).t()), {}};
-    HsiNet& net = ck_.net;
-    if (dense_) return scores_of(net->project(net->embed_dense(tile)));
+    if (dense_) return scores_of(metric_embedding([&] { return ck_.net->embed_dense(tile); }));
     // Patch route: every window cut out of the tile, a few tile rows per batch.
     const int64_t p = ck_.net_options.patch, rows_per_batch = std::max<int64_t>(1, batch_size_ / w);
     std::vector<torch::Tensor> probabilities, novelty;
@@ -166,7 +191,7 @@ class TileClassifier {
       // [1, B, k+p-1, W] -> [1, B, k, w, p, p] -> [k*w, B, p, p]
       const torch::Tensor windows = tile.narrow(2, y, k + p - 1).unfold(2, p, 1).unfold(3, p, 1).permute({0, 2, 3, 1, 4, 5})
                                         .reshape({k * w, tile.size(1), p, p});
-      TileScores part = scores_of(net->project(net->embed(windows)));
+      TileScores part = scores_of(metric_embedding([&] { return ck_.net->embed(windows); }));
       probabilities.push_back(part.probabilities);
       if (part.novelty.defined()) novelty.push_back(part.novelty);
     }
@@ -174,6 +199,13 @@ class TileClassifier {
   }
 
  private:
+  // z = B f(x) of the network's embedding, computed in the chosen precision, as float32.
+  template <typename Embed>
+  torch::Tensor metric_embedding(const Embed& embed) {
+    const AutocastBf16 autocast(bf16_);
+    return ck_.net->project(embed()).to(torch::kFloat);
+  }
+
   TileScores scores_of(const torch::Tensor& z) {
     TileScores out{class_probabilities(ck_.net, z, classifier_, ck_.prototypes, ck_.metric_precision), {}};
     if (rule_ != "none") out.novelty = novelty_scores(ck_.net, z, rule_, ck_.prototypes, ck_.metric_precision);
@@ -184,6 +216,7 @@ class TileClassifier {
   const bool dense_;  // spectral models: every pixel's spectrum is its whole "window"
   const std::string classifier_, rule_;
   const int batch_size_;
+  const bool bf16_;
 };
 
 }  // namespace
@@ -270,6 +303,9 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
                 " enrolled class(es) of this checkpoint; use the mahalanobis or prototype classifier");
   }
   stats.open_set = open_set_rule(ck, o);
+  // bf16 only where the CPU computes it natively, unless asked for (emulated it is slower).
+  const bool bf16 = !ck.svm && (o.precision == "bf16" || (o.precision == "auto" && cpu_has_native_bf16()));
+  stats.precision = ck.svm ? "fp32 (svm)" : bf16 ? "bf16" : "fp32";
   const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);
   const int32_t unknown_id = unknown_class_id(ck.classes);
   int T = o.tile > 0 ? o.tile : ck.svm ? svm_tile_for_budget(*ck.svm, source.bands(), o.ram_mb) : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
@@ -289,7 +325,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   // Tiles are prepared and classified in turn. (Preparing the next tile on a second thread
   // while the network runs was measured slower on 2 cores: the threads only compete.)
   TilePreparer preparer(source, ck.preprocessor, r, o.nan_policy == "nodata");
-  TileClassifier classifier(ck, stats.route, stats.classifier, stats.open_set, o.batch_size);
+  TileClassifier classifier(ck, stats.route, stats.classifier, stats.open_set, o.batch_size, bf16);
   std::vector<int32_t> ids;
   std::vector<float> confidence, novelty;
   bool warned_scale = false;
