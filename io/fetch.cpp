@@ -124,7 +124,8 @@ Outcome transfer(const std::string& url, const std::string& part, int64_t expect
     if (status >= 400 && failure->find(std::to_string(status)) == std::string::npos) *failure += " (HTTP " + std::to_string(status) + ")";
     return Outcome::Failed;
   }
-  // A server that ignores the range sends the whole file again with status 200.
+  // A server that ignores the range sends the whole file again with status 200 (libcurl 7.88
+  // reports that as a range error itself; this keeps other versions from appending it).
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   if (offset > 0 && status == 200) return Outcome::RangeRefused;
