@@ -29,6 +29,28 @@ void check_output_folder(const std::string& out) {
   check_writable_target(((fs::exists(abs) ? abs : abs.parent_path()) / "probe").string());
 }
 
+// A run that fails leaves no half-made folder: the output folder this command created is removed
+// again unless the run completed or left a checkpoint to resume from (a folder that existed
+// before is the user's, and left as it is).
+class OutputFolderGuard {
+ public:
+  explicit OutputFolderGuard(const std::string& out) : out_(out), created_here_(!fs::exists(out)) {}
+  ~OutputFolderGuard() {
+    if (kept_ || !created_here_) return;
+    std::error_code ec;
+    if (fs::exists(fs::path(out_) / "last.ckpt", ec)) return;
+    fs::remove_all(out_, ec);
+  }
+  OutputFolderGuard(const OutputFolderGuard&) = delete;
+  OutputFolderGuard& operator=(const OutputFolderGuard&) = delete;
+  void keep() { kept_ = true; }
+
+ private:
+  std::string out_;
+  bool created_here_;
+  bool kept_ = false;
+};
+
 // Every file a training run writes into its folder must spare its inputs (a cube or label map
 // kept in the output folder under an output's name would be overwritten mid-run): checked
 // before anything is read.
@@ -61,9 +83,11 @@ int run_split(const std::vector<std::string>& args) {
     check_not_an_input((fs::path(s.out) / name).string(), {parse_source(s.data.cube).path, parse_source(s.data.labels).path, s.config_file});
   }
   configure_threads(s.threads);
+  OutputFolderGuard folder(s.out);
   const Scene scene = load_scene(s);
   const Split split = split_for(scene, s);
   save_split(split, s.out, scene.classes, scene.cube.geo);
+  folder.keep();
   std::cout << "split of " << scene.name << " (" << split.mode << ", seed " << s.seed << ", patch " << s.model.patch << ") -> " << s.out << "\n"
             << split_table(split, scene.classes);
   return 0;
@@ -107,10 +131,12 @@ int run_train(const std::vector<std::string>& args) {
   check_run_outputs_spare_inputs(s);
   const int threads = configure_threads(s.threads);
   std::cout << "hsi train: " << threads << " threads, BLAS: " << blas_description() << "\n";
+  OutputFolderGuard folder(s.out);
   const Scene scene = load_scene(s);
   RunOptions options;
   options.resume = sc.resume;
   const RunResult result = run_training(scene, s, options);
+  folder.keep();
   if (result.interrupted) {
     std::cerr << "hsi train: interrupted; the last completed epoch is in " << (fs::path(s.out) / "last.ckpt").string()
               << " (continue with --resume)\n";
@@ -134,8 +160,10 @@ int run_finetune(const std::vector<std::string>& args) {
   check_output_folder(s.out);
   check_run_outputs_spare_inputs(s, from);
   configure_threads(s.threads);
+  OutputFolderGuard folder(s.out);
   const Scene scene = load_scene(s);
   const RunResult result = run_finetune_from(scene, s, from, RunOptions{});
+  folder.keep();
   return result.interrupted ? 130 : 0;
 }
 

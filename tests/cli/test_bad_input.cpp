@@ -132,6 +132,22 @@ TEST(BadInput, TrainingOutputsOverItsOwnInputsAreRefused) {
   EXPECT_EQ(test::file_size(dir.file("test.tif")), test::file_size(kGt));
 }
 
+// A training that fails after it started writing (here the loss diverges in the first epoch)
+// leaves no half-made output folder behind, unless the folder was there before.
+TEST(BadInput, AFailedRunRemovesTheFolderItCreated) {
+  test::TempDir dir;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt) + "lr = 1e30\n");
+  const test::CliResult r = test::run_hsi({"train", "--config", ini, "--out", dir.file("run")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("finite"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("run"))) << "split/ and settings of a run that never trained were left";
+  fs::create_directories(dir.file("mine"));
+  std::ofstream(dir.file("mine/notes.txt")) << "the user's";
+  const test::CliResult again = test::run_hsi({"train", "--config", ini, "--out", dir.file("mine")});
+  EXPECT_EQ(again.exit_code, 3) << again.err;
+  EXPECT_TRUE(fs::exists(dir.file("mine/notes.txt")));
+}
+
 TEST(BadInput, UnwritableOutputFolder) {
   test::TempDir dir;
   const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
