@@ -1,9 +1,11 @@
 #include "common/atomic_file.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -106,14 +108,28 @@ void check_writable_target(const std::string& path) {
 
 void write_text_file(const std::string& path, const std::string& content) {
   AtomicOutput out(path);
-  {
-    std::ofstream f(out.temp_path(), std::ios::binary);
-    if (!f) output_error(path, "cannot open for writing");
-    f << content;
-    f.flush();
-    if (!f) output_error(path, "write failed");
-  }
+  write_bytes_checked(out.temp_path(), content, path);
   out.commit();
+}
+
+void write_bytes_checked(const std::string& file, const std::string& bytes, const std::string& reported_as) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) output_error(reported_as, std::string("cannot open for writing: ") + std::strerror(errno));
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int why = n < 0 ? errno : ENOSPC;
+      ::close(fd);
+      output_error(reported_as, std::string("write failed after ") + std::to_string(done) + " of " + std::to_string(bytes.size()) +
+                                    " bytes: " + std::strerror(why));
+    }
+    done += static_cast<size_t>(n);
+  }
+  // Some file systems (NFS) report a full disk only when the file is closed. (No fsync: a
+  // checkpoint an epoch would wait for the device every time.)
+  if (::close(fd) != 0) output_error(reported_as, std::string("write failed: ") + std::strerror(errno));
 }
 
 namespace {

@@ -26,6 +26,9 @@ class AtomicOutput {
 
 // Writes text atomically.
 void write_text_file(const std::string& path, const std::string& content);
+// Writes `bytes` to `file` and flushes them to the device, checking every step: a full disk or a
+// file-size limit is an output error naming `reported_as` and the system's reason.
+void write_bytes_checked(const std::string& file, const std::string& bytes, const std::string& reported_as);
 // Fails with a clear error when the folder of `path` does not exist or is not writable.
 void check_writable_target(const std::string& path);
 bool same_file(const std::string& a, const std::string& b);

@@ -40,6 +40,9 @@ void throw_if_stop_requested() {
 void install_stop_signals(double grace_seconds) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  // A file-size limit (ulimit -f) then fails the write that crosses it (EFBIG), reported like a
+  // full disk, instead of killing the process mid-output.
+  std::signal(SIGXFSZ, SIG_IGN);
   std::thread([grace_seconds] {
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::this_thread::sleep_for(std::chrono::duration<double>(grace_seconds));

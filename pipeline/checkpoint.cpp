@@ -116,11 +116,16 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
     optimizer->save(opt);
     archive.write("optimizer", opt);
   }
+  // Serialised in memory first: LibTorch's file writer reports a failed write (a full disk) from
+  // a destructor, which ends the process; here every write is checked and fails as one line,
+  // with the previous checkpoint left intact under its name.
+  std::ostringstream bytes;
   try {
-    archive.save_to(out.temp_path());
+    archive.save_to(bytes);
   } catch (const c10::Error& e) {
-    output_error(path, std::string("cannot write the checkpoint: ") + e.what_without_backtrace());
+    output_error(path, std::string("cannot serialise the checkpoint: ") + e.what_without_backtrace());
   }
+  write_bytes_checked(out.temp_path(), bytes.str(), path);
   out.commit();
 }
 

@@ -148,6 +148,26 @@ TEST(BadInput, AFailedRunRemovesTheFolderItCreated) {
   EXPECT_TRUE(fs::exists(dir.file("mine/notes.txt")));
 }
 
+// A disk that fills up while training (here: a file-size limit the checkpoint crosses) is one
+// line, exit 4, no temporary file, and the checkpoints of the previous run in the folder intact.
+TEST(BadInput, ADiskFullWhileTrainingKeepsThePreviousCheckpoint) {
+  test::TempDir dir;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
+  const test::CliResult first = test::run_hsi({"train", "--config", ini, "--out", dir.file("run"), "--finetune.enabled", "false"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const std::string before = test::slurp(dir.file("run/best.ckpt"));
+  ASSERT_GT(before.size(), 300000u);
+  const test::CliResult full = test::run_hsi_with_file_size_limit(
+      200000, {"train", "--config", ini, "--out", dir.file("run"), "--finetune.enabled", "false", "--seed", "7"});
+  EXPECT_EQ(full.exit_code, 4) << full.err;
+  EXPECT_EQ(std::count(full.err.begin(), full.err.end(), '\n'), 1) << full.err;
+  EXPECT_NE(full.err.find("ckpt"), std::string::npos) << full.err;
+  EXPECT_NE(full.err.find("File too large"), std::string::npos) << full.err;
+  EXPECT_EQ(test::slurp(dir.file("run/best.ckpt")), before);
+  for (const auto& e : fs::recursive_directory_iterator(dir.file("run")))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
 TEST(BadInput, UnwritableOutputFolder) {
   test::TempDir dir;
   const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));

@@ -1,5 +1,6 @@
 #include "support/run_cli.hpp"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,12 +21,18 @@ namespace {
 // every hsi they start, except where a test turns it on.
 const bool kGovernorOff = [] { return setenv("HSI_ADAPTIVE_THREADS", "0", 1) == 0; }();
 
-// Starts program (searched on PATH) with args, stdout/stderr to the given files.
-int spawn(const std::string& program, const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path) {
+// Starts program (searched on PATH) with args, stdout/stderr to the given files; a positive
+// max_file_bytes limits the size of any file it writes (RLIMIT_FSIZE, as `ulimit -f`).
+int spawn(const std::string& program, const std::vector<std::string>& args, const std::string& out_path, const std::string& err_path,
+          int64_t max_file_bytes = 0) {
   const pid_t pid = fork();
   if (pid == 0) {
     std::freopen(out_path.c_str(), "w", stdout);
     std::freopen(err_path.c_str(), "w", stderr);
+    if (max_file_bytes > 0) {
+      const rlimit limit{static_cast<rlim_t>(max_file_bytes), static_cast<rlim_t>(max_file_bytes)};
+      setrlimit(RLIMIT_FSIZE, &limit);
+    }
     std::vector<std::string> copy = args;
     copy.insert(copy.begin(), program);
     std::vector<char*> argv;
@@ -37,11 +44,11 @@ int spawn(const std::string& program, const std::vector<std::string>& args, cons
   return pid;
 }
 
-CliResult run(const std::string& program, const std::vector<std::string>& args) {
+CliResult run(const std::string& program, const std::vector<std::string>& args, int64_t max_file_bytes = 0) {
   TempDir capture;
   const std::string out_path = capture.file("stdout"), err_path = capture.file("stderr");
   CliResult r;
-  r.exit_code = wait_hsi(spawn(program, args, out_path, err_path));
+  r.exit_code = wait_hsi(spawn(program, args, out_path, err_path, max_file_bytes));
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;
@@ -60,6 +67,10 @@ int wait_hsi(int pid) {
 }
 
 CliResult run_hsi(const std::vector<std::string>& args) { return run(HSI_BINARY, args); }
+
+CliResult run_hsi_with_file_size_limit(int64_t max_file_bytes, const std::vector<std::string>& args) {
+  return run(HSI_BINARY, args, max_file_bytes);
+}
 
 CliResult run_hsi_under_mpirun(int ranks, const std::vector<std::string>& args) {
   setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);

@@ -1,5 +1,6 @@
 #pragma once
 // Runs the real hsi binary and captures what a user would see.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@ struct CliResult {
 };
 
 CliResult run_hsi(const std::vector<std::string>& args);
+// hsi unable to write a file larger than max_file_bytes: what a full disk does to its writes.
+CliResult run_hsi_with_file_size_limit(int64_t max_file_bytes, const std::vector<std::string>& args);
 // The same verb run in this process through the CLI library (hsi::cli::run_command), for logic
 // that is not about the process (option and config checking): no LibTorch start-up per call.
 CliResult run_hsi_in_process(const std::vector<std::string>& args);
