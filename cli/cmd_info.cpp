@@ -37,9 +37,7 @@ void print_dropped_bands(const DataSettings& d, const Cube& cube) {
   const std::vector<double> nm = band_centres_nm(cube.geo, &note);
   if (!note.empty()) std::cout << "  note: " << note << "\n";
   for (const auto& [lo, hi] : parse_wavelength_ranges(d.drop_wavelengths, "data.drop_wavelengths")) {
-    std::vector<int> caught;
-    for (size_t b = 0; b < nm.size(); ++b)
-      if (nm[b] >= lo && nm[b] <= hi) caught.push_back(static_cast<int>(b + 1));
+    const std::vector<int> caught = bands_within(nm, lo, hi);
     std::cout << "  data.drop_wavelengths " << format_fixed(lo, 1) << "-" << format_fixed(hi, 1) << " nm: bands " << band_ranges_text(caught)
               << " (" << format_fixed(nm[static_cast<size_t>(caught.front() - 1)], 1) << "-"
               << format_fixed(nm[static_cast<size_t>(caught.back() - 1)], 1) << " nm)\n";

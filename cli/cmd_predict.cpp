@@ -25,7 +25,7 @@ namespace {
 int predict_batch_verb(const std::string& model, const std::string& inputs, const std::string& out_dir, const std::string& axis_order,
                        const PredictOptions& options, int threads) {
   const ProcessGroup group;
-  const std::vector<std::string> files = expand_batch_inputs(inputs, map_extension(parse_map_format(options.format)));
+  const std::vector<std::string> files = expand_batch_inputs(inputs, map_extension(options.format));
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   check_writable_target((fs::path(out_dir) / "summary.csv").string());

@@ -60,7 +60,7 @@ void check_run_outputs_spare_inputs(const RunSettings& s, const std::string& che
   if (!s.split.test_map.empty()) inputs.push_back(parse_source(s.split.test_map).path);
   for (const char* f : {"train.tif", "test.tif", "validation.tif"})
     if (!s.split.load.empty()) inputs.push_back((fs::path(s.split.load) / f).string());
-  const std::string ext = map_extension(parse_map_format(s.predict.format));
+  const std::string ext = map_extension(s.predict.format);
   for (const std::string& name : {std::string("map") + ext, "confidence" + ext, envi_header_path("map" + ext), envi_header_path("confidence" + ext)})
     check_not_an_input((fs::path(s.out) / name).string(), inputs);
   for (const char* name : {"best.ckpt", "last.ckpt", "map.png", "map.svg", "map_masked.svg", "report.json",
@@ -142,7 +142,7 @@ int run_train(const std::vector<std::string>& args) {
               << " (continue with --resume)\n";
     return 130;
   }
-  const std::string ext = map_extension(parse_map_format(s.predict.format));
+  const std::string ext = map_extension(s.predict.format);
   std::cout << "outputs in " << s.out << ": best.ckpt, last.ckpt, map" << ext << ", confidence" << ext << ", map.png, report.{json,md}, confusion.csv, split/\n";
   return 0;
 }

@@ -32,6 +32,12 @@ std::string file_url(const RemoteFile& file, const FetchOptions& options) {
   return mirror + "/" + file.name;
 }
 
+// Size of a regular file, 0 when there is none.
+int64_t file_bytes(const std::string& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) ? static_cast<int64_t>(fs::file_size(path, ec)) : 0;
+}
+
 std::string megabytes(int64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / 1e6);
@@ -84,8 +90,7 @@ enum class Outcome { Done, RangeRefused, Failed, Interrupted };
 // One transfer into `part`, appending from its current size.
 Outcome transfer(const std::string& url, const std::string& part, int64_t expected, std::string* failure) {
   static CurlGlobal global;
-  std::error_code ec;
-  const int64_t offset = fs::exists(part, ec) ? static_cast<int64_t>(fs::file_size(part, ec)) : 0;
+  const int64_t offset = file_bytes(part);
   std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(part.c_str(), offset > 0 ? "ab" : "wb"), &std::fclose);
   if (!out) output_error(part, "cannot be written (is the cache folder writable?)");
   ProgressBar bar("download " + fs::path(part).stem().string(), expected);
@@ -147,16 +152,9 @@ std::string cached_file_path(const RemoteFile& file, const std::string& cache_di
 CacheState cache_state(const RemoteFile& file, const std::string& cache_dir, int64_t* bytes_here) {
   std::error_code ec;
   const std::string path = cached_file_path(file, cache_dir);
-  if (fs::is_regular_file(path, ec)) {
-    if (bytes_here) *bytes_here = static_cast<int64_t>(fs::file_size(path, ec));
-    return CacheState::Present;
-  }
-  if (fs::is_regular_file(path + ".part", ec)) {
-    if (bytes_here) *bytes_here = static_cast<int64_t>(fs::file_size(path + ".part", ec));
-    return CacheState::Partial;
-  }
-  if (bytes_here) *bytes_here = 0;
-  return CacheState::Missing;
+  const bool present = fs::is_regular_file(path, ec), partial = !present && fs::is_regular_file(path + ".part", ec);
+  if (bytes_here) *bytes_here = file_bytes(present ? path : path + ".part");
+  return present ? CacheState::Present : partial ? CacheState::Partial : CacheState::Missing;
 }
 
 FetchResult fetch_file(const RemoteFile& file, const FetchOptions& options, std::ostream& log) {
@@ -182,8 +180,8 @@ FetchResult fetch_file(const RemoteFile& file, const FetchOptions& options, std:
   }
 
   const std::string url = file_url(file, options);
-  if (fs::exists(part, ec) && static_cast<int64_t>(fs::file_size(part, ec)) >= file.bytes) fs::remove(part, ec);  // nothing left to resume
-  result.resumed_from = fs::exists(part, ec) ? static_cast<int64_t>(fs::file_size(part, ec)) : 0;
+  if (file_bytes(part) >= file.bytes) fs::remove(part, ec);  // nothing left to resume
+  result.resumed_from = file_bytes(part);
   log << file.name << ": " << (result.resumed_from > 0 ? "resuming at " + megabytes(result.resumed_from) + " of " : "downloading ")
       << megabytes(file.bytes) << " from " << url << std::endl;
   std::string failure;
@@ -197,17 +195,16 @@ FetchResult fetch_file(const RemoteFile& file, const FetchOptions& options, std:
   if (outcome == Outcome::Interrupted) {
     throw Error(ErrorKind::Interrupted, file.name + ": download interrupted; " + part + " is kept and the next hsi fetch resumes it");
   }
-  const int64_t got = fs::exists(part, ec) ? static_cast<int64_t>(fs::file_size(part, ec)) : 0;
-  if (outcome == Outcome::Failed) {
-    const std::string html = got > 0 ? html_instead_of_data(part) : "";
-    if (got == 0 || !html.empty()) fs::remove(part, ec);
-    if (!html.empty()) data_error(url, "the server sent an HTML page (\"" + html + "\") instead of " + file.name);
-    data_error(url, "download of " + file.name + " failed: " + failure +
-                        (got > 0 ? "; " + megabytes(got) + " kept in " + part + ", run hsi fetch again to resume" : std::string()));
-  }
-  if (const std::string html = html_instead_of_data(part); !html.empty()) {
+  const int64_t got = file_bytes(part);
+  // An error or login page is never worth resuming, whether the transfer failed or not.
+  if (const std::string html = got > 0 ? html_instead_of_data(part) : ""; !html.empty()) {
     fs::remove(part, ec);
     data_error(url, "the server sent an HTML page (\"" + html + "\") instead of " + file.name + "; nothing was kept");
+  }
+  if (outcome == Outcome::Failed) {
+    if (got == 0) fs::remove(part, ec);
+    data_error(url, "download of " + file.name + " failed: " + failure +
+                        (got > 0 ? "; " + megabytes(got) + " kept in " + part + ", run hsi fetch again to resume" : std::string()));
   }
   if (got != file.bytes) {
     fs::remove(part, ec);

@@ -47,7 +47,7 @@ MapFormat parse_map_format(const std::string& name) {
   usage_error("map format '" + name + "' is not one of GTiff, COG, ENVI");
 }
 
-std::string map_extension(MapFormat format) { return format == MapFormat::ENVI ? ".img" : ".tif"; }
+std::string map_extension(const std::string& format) { return parse_map_format(format) == MapFormat::ENVI ? ".img" : ".tif"; }
 
 std::string envi_header_path(const std::string& data_path) { return std::filesystem::path(data_path).replace_extension(".hdr").string(); }
 

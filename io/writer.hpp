@@ -16,8 +16,9 @@ namespace hsi {
 enum class MapFormat { GTiff, COG, ENVI };
 MapFormat parse_map_format(const std::string& name);  // usage error naming the choices
 const std::vector<std::string>& map_format_names();
-// The file extension the default output names use: .tif (GTiff, COG) or .img (ENVI).
-std::string map_extension(MapFormat format);
+// The file extension the default output names use for a format name (predict.format): .tif
+// (GTiff, COG) or .img (ENVI); a usage error for an unknown name.
+std::string map_extension(const std::string& format);
 // ENVI's header beside a data file, as GDAL looks for it (map.img -> map.hdr).
 std::string envi_header_path(const std::string& data_path);
 

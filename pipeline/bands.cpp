@@ -80,6 +80,13 @@ std::vector<double> band_centres_nm(const GeoInfo& geo, std::string* note) {
   return nm;
 }
 
+std::vector<int> bands_within(const std::vector<double>& centres_nm, double low, double high) {
+  std::vector<int> bands;
+  for (size_t b = 0; b < centres_nm.size(); ++b)
+    if (centres_nm[b] >= low && centres_nm[b] <= high) bands.push_back(static_cast<int>(b + 1));
+  return bands;
+}
+
 std::vector<int> dropped_bands(const DataSettings& data, const Cube& cube) {
   std::set<int> dropped;
   for (int band : parse_index_ranges(data.drop_bands, "data.drop_bands")) {
@@ -98,10 +105,9 @@ std::vector<int> dropped_bands(const DataSettings& data, const Cube& cube) {
     }
     if (static_cast<int64_t>(nm.size()) != cube.bands) usage_error("data.drop_wavelengths: " + cube.source + " lists wavelengths for some bands only");
     for (const auto& [lo, hi] : ranges) {
-      bool any = false;
-      for (size_t b = 0; b < nm.size(); ++b)
-        if (nm[b] >= lo && nm[b] <= hi) dropped.insert(static_cast<int>(b + 1)), any = true;
-      if (!any) {
+      const std::vector<int> caught = bands_within(nm, lo, hi);
+      dropped.insert(caught.begin(), caught.end());
+      if (caught.empty()) {
         usage_error("data.drop_wavelengths: no band of " + cube.source + " lies within " + format_fixed(lo, 1) + "-" + format_fixed(hi, 1) +
                     " nm (its bands span " + format_fixed(nm.front(), 1) + "-" + format_fixed(nm.back(), 1) + " nm)");
       }

@@ -20,6 +20,9 @@ std::vector<std::pair<double, double>> parse_wavelength_ranges(const std::string
 // the cube carries no wavelengths.
 std::vector<double> band_centres_nm(const GeoInfo& geo, std::string* note = nullptr);
 
+// 1-based bands whose centre (nm, as band_centres_nm gives them) lies within [low, high].
+std::vector<int> bands_within(const std::vector<double>& centres_nm, double low, double high);
+
 // 1-based bands dropped by data.drop_bands and data.drop_wavelengths together (sorted, unique).
 // Usage errors name the key: a band beyond the cube, wavelengths asked of a cube without them,
 // a range that matches no band.

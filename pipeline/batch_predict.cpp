@@ -144,9 +144,9 @@ BatchOutcome predict_batch(Checkpoint& ck, const std::vector<std::string>& files
   std::vector<BatchRow> rows;
   // Every rank builds the same mosaics from the input files: no messages between ranks.
   SeamlessInputs seamless(files, options.seamless, team.rank() == 0, log);
+  const std::string ext = map_extension(options.format);
   for (size_t i = static_cast<size_t>(team.rank()); i < files.size() && !stop_requested(); i += static_cast<size_t>(team.size())) {
     const std::string& file = files[i];
-    const std::string ext = map_extension(parse_map_format(options.format));
     BatchRow row{i, file, (fs::path(out_dir) / map_name(file, ext)).string(), "", "", "", team.rank()};
     if (fs::exists(row.map)) {
       row.status = "done earlier";

@@ -111,7 +111,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   std::vector<int32_t> ids;
   PredictionStats prediction;
   if (o.write_maps) {
-    const std::string ext = map_extension(parse_map_format(s.predict.format));
+    const std::string ext = map_extension(s.predict.format);
     const MapOutputs outputs{path_in(result.out_dir, "map" + ext), path_in(result.out_dir, "confidence" + ext), path_in(result.out_dir, "map.png")};
     prediction = predict_to_maps(ck, source, outputs, po, &ids);
   } else {
