@@ -99,6 +99,10 @@ void AtomicOutput::commit() {
 }
 
 void check_writable_target(const std::string& path) {
+  // "--out results/" or "--out results/.tif" would write hidden files nobody finds.
+  const std::string name = fs::path(path).filename().string();
+  if (name.empty() || name == "." || name == "..") output_error(path, "names a folder, not a file: give the output a file name (e.g. results/map.tif)");
+  if (name[0] == '.') output_error(path, "would be a hidden file ('" + name + "' has no name before its extension): give the output a file name");
   fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) parent = ".";
   if (!fs::is_directory(parent)) output_error(path, "output folder '" + parent.string() + "' does not exist");

@@ -25,6 +25,7 @@ std::vector<std::string> list_matio(const std::string& path);
 // A candidate variable found while scanning a file.
 struct VariableInfo {
   std::string name;
+  std::vector<std::string> aliases;  // other names of the same dataset (HDF5 hard or soft links)
   int rank = 0;
   std::vector<int64_t> dims;
   std::string type;

@@ -84,17 +84,73 @@ VariableInfo describe_dataset(hid_t dataset, const std::string& name, bool matla
   return v;
 }
 
+// One dataset can be reached under several names (hard links, soft links): it is one variable,
+// listed under the name of its hard link (or the first name met), so an alias does not make
+// the only cube "ambiguous".
+struct DatasetIdentity {
+  unsigned long fileno = 0;
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_token_t token{};
+#else
+  haddr_t address = 0;
+#endif
+  bool same_as(const DatasetIdentity& o) const {
+#if H5_VERSION_GE(1, 12, 0)
+    int cmp = 1;
+    return fileno == o.fileno && H5Otoken_cmp(H5I_INVALID_HID, &token, &o.token, &cmp) >= 0 && cmp == 0;
+#else
+    return fileno == o.fileno && address == o.address;
+#endif
+  }
+};
+
+bool identify(hid_t object, DatasetIdentity& id) {
+#if H5_VERSION_GE(1, 12, 0)
+  H5O_info2_t info;
+  if (H5Oget_info3(object, &info, H5O_INFO_BASIC) < 0) return false;
+  id.token = info.token;
+#else
+  H5O_info_t info;
+  if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0) return false;
+  id.address = info.addr;
+#endif
+  id.fileno = info.fileno;
+  return true;
+}
+
 struct ScanState {
   bool matlab;
   std::vector<VariableInfo>* vars;
+  std::vector<DatasetIdentity> identities;  // parallel to *vars
+  std::vector<bool> named_by_hard_link;
 };
 
-herr_t visit_link(hid_t group, const char* name, const H5L_info_t*, void* data) {
+herr_t visit_link(hid_t group, const char* name, const H5L_info_t* link, void* data) {
   auto* state = static_cast<ScanState*>(data);
   // MATLAB keeps cell contents under "#refs#"; those are not user variables.
   if (std::string(name).rfind("#refs#", 0) == 0 || std::string(name).rfind("#subsystem#", 0) == 0) return 0;
   Handle dataset(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose);
-  if (dataset.valid()) state->vars->push_back(describe_dataset(dataset.get(), state->matlab ? name : "/" + std::string(name), state->matlab));
+  if (!dataset.valid()) return 0;
+  const std::string variable = state->matlab ? name : "/" + std::string(name);
+  const bool hard = link && link->type == H5L_TYPE_HARD;
+  DatasetIdentity id;
+  if (identify(dataset.get(), id)) {
+    for (size_t i = 0; i < state->identities.size(); ++i) {
+      if (!state->identities[i].same_as(id)) continue;
+      VariableInfo& known = (*state->vars)[i];
+      if (hard && !state->named_by_hard_link[i]) {
+        known.aliases.push_back(known.name);
+        known.name = variable;
+        state->named_by_hard_link[i] = true;
+      } else {
+        known.aliases.push_back(variable);
+      }
+      return 0;
+    }
+  }
+  state->vars->push_back(describe_dataset(dataset.get(), variable, state->matlab));
+  state->identities.push_back(id);
+  state->named_by_hard_link.push_back(hard);
   return 0;
 }
 
@@ -107,7 +163,7 @@ Handle open_file(const std::string& path) {
 
 std::vector<VariableInfo> scan(hid_t file, const std::string& path, bool matlab) {
   std::vector<VariableInfo> vars;
-  ScanState state{matlab, &vars};
+  ScanState state{matlab, &vars, {}, {}};
   if (H5Lvisit(file, H5_INDEX_NAME, H5_ITER_NATIVE, visit_link, &state) < 0 && vars.empty()) {
     data_error(path, "cannot list the file's datasets (truncated or corrupt)");
   }

@@ -19,7 +19,9 @@ namespace detail {
 std::string VariableInfo::describe() const {
   std::string shape;
   for (size_t i = 0; i < dims.size(); ++i) shape += (i ? "x" : "") + std::to_string(dims[i]);
-  return name + " (" + (shape.empty() ? "scalar" : shape) + " " + type + ")";
+  std::string also;
+  for (const std::string& alias : aliases) also += ", also " + alias;
+  return name + " (" + (shape.empty() ? "scalar" : shape) + " " + type + also + ")";
 }
 
 const VariableInfo& choose_variable(const std::vector<VariableInfo>& vars, const SourceSpec& spec, Want want) {
@@ -28,7 +30,7 @@ const VariableInfo& choose_variable(const std::vector<VariableInfo>& vars, const
   const VariableInfo* chosen = nullptr;
   if (!spec.variable.empty()) {
     for (const auto& v : vars) {
-      if (v.name == spec.variable) chosen = &v;
+      if (v.name == spec.variable || std::find(v.aliases.begin(), v.aliases.end(), spec.variable) != v.aliases.end()) chosen = &v;
     }
     if (!chosen) data_error(spec.path, "no variable '" + spec.variable + "'; the file holds: " + listing);
   } else {

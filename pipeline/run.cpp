@@ -34,7 +34,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::string path_in(const std::string& dir, const std::string& name) { return (fs::path(dir) / name).string(); }
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -52,7 +51,8 @@ ReportSection selection_section(const RunResult& result) {
     return section;
   }
   std::error_code ec;
-  const std::string md = path_in(result.out_dir, "selection.md"), json = path_in(result.out_dir, "selection.json");
+  const std::string& md = result.files.selection_md;
+  const std::string& json = result.files.selection_json;
   section.markdown = fs::exists(md, ec) ? read_text(md) : "(not recorded)\n";
   if (fs::exists(json, ec)) section.json = read_text(json);
   return section;
@@ -70,9 +70,9 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
   spec.panels = {{"Classification map", ids, false},
                  {"Ground truth", scene.labels.labels, false},
                  {"Test pixels: correct / wrong", error_codes(result.split.test, ids), true}};
-  write_text_file(path_in(result.out_dir, "map.svg"), render_svg(spec));
+  write_text_file(result.files.svg, render_svg(spec));
   spec.panels = {{"Classification map, labelled pixels", masked(ids, scene.labels.labels), false}};
-  write_text_file(path_in(result.out_dir, "map_masked.svg"), render_svg(spec));
+  write_text_file(result.files.svg_masked, render_svg(spec));
 }
 
 // Everything after training: prototypes, open-set thresholds, the final checkpoint, the maps and
@@ -100,7 +100,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   } else {
     ck.classifier = "svm";
   }
-  save_checkpoint(path_in(result.out_dir, "best.ckpt"), ck);
+  save_checkpoint(result.files.best_checkpoint, ck);
 
   // The scene as read, with the mask made when it was loaded: the same tile loop as `hsi predict`.
   PredictOptions po;
@@ -111,8 +111,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   std::vector<int32_t> ids;
   PredictionStats prediction;
   if (o.write_maps) {
-    const std::string ext = map_extension(s.predict.format);
-    const MapOutputs outputs{path_in(result.out_dir, "map" + ext), path_in(result.out_dir, "confidence" + ext), path_in(result.out_dir, "map.png")};
+    const MapOutputs outputs{result.files.map, result.files.confidence, result.files.png};
     prediction = predict_to_maps(ck, source, outputs, po, &ids);
   } else {
     ScenePrediction p = predict_cube(ck, scene.cube, &scene.nodata, po);
@@ -160,10 +159,10 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
   report.accuracy = result.accuracy;
   if (!ck.selection.empty()) report.sections.push_back(selection_section(result));
-  write_text_file(path_in(result.out_dir, "report.json"), report_json(report));
-  write_text_file(path_in(result.out_dir, "report.md"), report_markdown(report));
-  write_text_file(path_in(result.out_dir, "confusion.csv"), confusion_csv(result.accuracy, report.class_names));
-  write_text_file(path_in(result.out_dir, "settings.ini"), s.config_text);
+  write_text_file(result.files.report_json, report_json(report));
+  write_text_file(result.files.report_md, report_markdown(report));
+  write_text_file(result.files.confusion_csv, confusion_csv(result.accuracy, report.class_names));
+  write_text_file(result.files.settings_ini, s.config_text);
   if (o.verbose) {
     const auto shown = [](double v) { return std::isfinite(v) ? format_fixed(v, 4) : std::string("undefined"); };
     if (result.accuracy.total == 0) {
@@ -191,8 +190,8 @@ RunSettings resolve_auto(const Scene& scene, const RunSettings& s, const RunOpti
   result.selected = true;
   result.seconds_select = seconds_since(t0);
   ck.selection = selection_lines(result.selection);
-  write_text_file(path_in(result.out_dir, "selection.md"), selection_markdown(result.selection));
-  write_text_file(path_in(result.out_dir, "selection.json"), selection_json(result.selection) + "\n");
+  write_text_file(result.files.selection_md, selection_markdown(result.selection));
+  write_text_file(result.files.selection_json, selection_json(result.selection) + "\n");
   return with_candidate(s, result.selection.chosen);
 }
 
@@ -217,20 +216,20 @@ void train_svm(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const 
   }
 }
 
-EpochCallback checkpointing(Checkpoint& ck, const std::string& dir) {
-  return [&ck, dir](const EpochLog& log, const StageProgress& progress, bool is_best, torch::optim::Optimizer& optimizer) {
+EpochCallback checkpointing(Checkpoint& ck, const RunLayout& files) {
+  return [&ck, files](const EpochLog& log, const StageProgress& progress, bool is_best, torch::optim::Optimizer& optimizer) {
     ck.progress = progress;
     ck.validation_oa = log.validation_oa;
-    save_checkpoint(path_in(dir, "last.ckpt"), ck, &optimizer);
-    if (is_best) save_checkpoint(path_in(dir, "best.ckpt"), ck);
+    save_checkpoint(files.last_checkpoint, ck, &optimizer);
+    if (is_best) save_checkpoint(files.best_checkpoint, ck);
   };
 }
 
 // Reloads the best weights after a stage that tracked validation OA.
-void restore_best(Checkpoint& ck, const std::string& dir, const TrainOutcome& outcome) {
+void restore_best(Checkpoint& ck, const RunLayout& files, const TrainOutcome& outcome) {
   const StageProgress& p = outcome.progress;
   if (p.best_epoch == p.epoch || p.best_validation_oa < 0) return;
-  Checkpoint best = load_checkpoint(path_in(dir, "best.ckpt"));
+  Checkpoint best = load_checkpoint(files.best_checkpoint);
   ck.net = best.net;
   ck.validation_oa = best.validation_oa;
 }
@@ -242,9 +241,9 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
   auto optimizer = make_optimizer(ck.net, "adam", s.finetune.lr, 0.0, s.train.weight_decay);
   if (!resume_from.empty()) load_optimizer_state(resume_from, *optimizer);
   const TrainOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed, progress,
-                                        checkpointing(ck, result.out_dir), o.verbose);
+                                        checkpointing(ck, result.files), o.verbose);
   result.interrupted = result.interrupted || outcome.interrupted;
-  if (!outcome.interrupted) restore_best(ck, result.out_dir, outcome);
+  if (!outcome.interrupted) restore_best(ck, result.files, outcome);
   result.seconds_finetune = seconds_since(t0);
 }
 
@@ -285,11 +284,11 @@ Split split_for(const Scene& scene, const RunSettings& s) {
 RunResult run_training(const Scene& scene, const RunSettings& settings, const RunOptions& o) {
   RunResult result;
   const RunSettings& s0 = settings;
-  result.out_dir = s0.out;
+  result.files = RunLayout(s0.out, s0.predict.format);
   std::error_code ec;
   fs::create_directories(s0.out, ec);
   if (ec || !fs::is_directory(s0.out)) output_error(s0.out, "cannot create the output folder");
-  const std::string last_path = path_in(s0.out, "last.ckpt");
+  const std::string last_path = result.files.last_checkpoint;
   const bool resuming = o.resume && fs::exists(last_path);
   if (o.resume && !resuming) std::fprintf(stderr, "hsi: warning: --resume: %s holds no last.ckpt; training from the start\n", s0.out.c_str());
   Checkpoint last;
@@ -300,7 +299,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
 
   auto t0 = std::chrono::steady_clock::now();
   result.split = split_for(scene, s0);
-  save_split(result.split, path_in(s0.out, "split"), scene.classes, scene.cube.geo);
+  save_split(result.split, result.files.split_dir, scene.classes, scene.cube.geo);
   result.seconds_split = seconds_since(t0);
   if (o.verbose) std::printf("split (%s, seed %d):\n%s", result.split.mode.c_str(), s0.seed, split_table(result.split, scene.classes).c_str());
 
@@ -354,11 +353,11 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
       if (o.verbose) std::printf("resuming pretraining after epoch %d\n", progress.epoch);
     }
     const TrainOutcome outcome = pretrain(ck.net, *optimizer, batches, train, validation, s.train, s.seed, progress,
-                                          checkpointing(ck, s.out), o.verbose);
+                                          checkpointing(ck, result.files), o.verbose);
     result.seconds_pretrain = seconds_since(t0);
     result.interrupted = outcome.interrupted;
     if (outcome.interrupted) return result;
-    restore_best(ck, s.out, outcome);
+    restore_best(ck, result.files, outcome);
   }
   if (s.finetune.enabled) {
     StageProgress progress;
@@ -376,7 +375,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
 
 RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std::string& checkpoint, const RunOptions& o) {
   RunResult result;
-  result.out_dir = s.out;
+  result.files = RunLayout(s.out, s.predict.format);
   std::error_code ec;
   fs::create_directories(s.out, ec);
   if (ec || !fs::is_directory(s.out)) output_error(s.out, "cannot create the output folder");
@@ -388,7 +387,7 @@ RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std:
   }
   auto t0 = std::chrono::steady_clock::now();
   result.split = split_for(scene, s);
-  save_split(result.split, path_in(s.out, "split"), scene.classes, scene.cube.geo);
+  save_split(result.split, result.files.split_dir, scene.classes, scene.cube.geo);
   result.seconds_split = seconds_since(t0);
   const Samples train = samples_of(result.split.train, ck.classes);
   const Samples validation = samples_of(result.split.validation, ck.classes);

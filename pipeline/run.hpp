@@ -5,6 +5,7 @@
 #include <string>
 
 #include "eval/accuracy.hpp"
+#include "pipeline/run_layout.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/select.hpp"
 #include "pipeline/settings.hpp"
@@ -21,7 +22,7 @@ struct RunOptions {
 struct RunResult {
   AccuracyReport accuracy;
   Split split;
-  std::string out_dir;
+  RunLayout files{"", "GTiff"};  // set from the settings when the run starts
   double seconds_split = 0, seconds_select = 0, seconds_pretrain = 0, seconds_finetune = 0, seconds_predict = 0;
   std::string model;  // the model trained, "ms2d:5" / "svm" (with model.name = auto: the one chosen)
   bool selected = false;  // model.name = auto ran a selection in this run (`selection` holds it)

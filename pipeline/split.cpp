@@ -12,6 +12,7 @@
 #include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "pipeline/random.hpp"
+#include "pipeline/run_layout.hpp"
 
 namespace fs = std::filesystem;
 
@@ -266,9 +267,10 @@ void save_split(const Split& split, const std::string& dir, const ClassTable& cl
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) output_error(dir, "cannot create the folder: " + ec.message());
-  write_class_map((fs::path(dir) / "train.tif").string(), split.rows, split.cols, split.train, classes, geo);
-  write_class_map((fs::path(dir) / "test.tif").string(), split.rows, split.cols, split.test, classes, geo);
-  write_class_map((fs::path(dir) / "validation.tif").string(), split.rows, split.cols, split.validation, classes, geo);
+  const SplitFiles files(dir);
+  write_class_map(files.train, split.rows, split.cols, split.train, classes, geo);
+  write_class_map(files.test, split.rows, split.cols, split.test, classes, geo);
+  write_class_map(files.validation, split.rows, split.cols, split.validation, classes, geo);
   std::ostringstream json;
   json << "{\n  \"mode\": \"" << json_escape(split.mode) << "\",\n  \"seed\": " << split.seed << ",\n  \"rows\": " << split.rows
        << ",\n  \"cols\": " << split.cols << ",\n  \"classes\": [\n";
@@ -282,17 +284,16 @@ void save_split(const Split& split, const std::string& dir, const ClassTable& cl
   json << "  ],\n  \"notes\": [";
   for (size_t i = 0; i < split.notes.size(); ++i) json << (i ? ", " : "") << "\"" << json_escape(split.notes[i]) << "\"";
   json << "]\n}\n";
-  write_text_file((fs::path(dir) / "split.json").string(), json.str());
+  write_text_file(files.json, json.str());
 }
 
 Split load_split(const std::string& dir, int64_t rows, int64_t cols) {
-  const fs::path base(dir);
+  const SplitFiles files(dir);
   Split split;
   split.rows = rows;
   split.cols = cols;
   split.mode = "loaded";
-  auto load = [&](const char* name, bool required) -> std::vector<int32_t> {
-    const std::string path = (base / name).string();
+  auto load = [&](const std::string& path, bool required) -> std::vector<int32_t> {
     if (!fs::exists(path)) {
       if (required) data_error(path, "split file not found");
       return std::vector<int32_t>(static_cast<size_t>(rows * cols), 0);
@@ -304,9 +305,9 @@ Split load_split(const std::string& dir, int64_t rows, int64_t cols) {
     }
     return m.labels;
   };
-  split.train = load("train.tif", true);
-  split.test = load("test.tif", true);
-  split.validation = load("validation.tif", false);
+  split.train = load(files.train, true);
+  split.test = load(files.test, true);
+  split.validation = load(files.validation, false);
   std::vector<int32_t> truth(split.train.size());
   for (size_t i = 0; i < truth.size(); ++i) {
     const int set_count = (split.train[i] != 0) + (split.test[i] != 0) + (split.validation[i] != 0);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "io/reader.hpp"
 #include "io/writer.hpp"
@@ -143,9 +144,14 @@ TEST(BadInput, AFailedRunRemovesTheFolderItCreated) {
   EXPECT_FALSE(fs::exists(dir.file("run"))) << "split/ and settings of a run that never trained were left";
   fs::create_directories(dir.file("mine"));
   std::ofstream(dir.file("mine/notes.txt")) << "the user's";
+  std::ofstream(dir.file("mine/report.md")) << "an earlier run's report";
   const test::CliResult again = test::run_hsi({"train", "--config", ini, "--out", dir.file("mine")});
   EXPECT_EQ(again.exit_code, 3) << again.err;
-  EXPECT_TRUE(fs::exists(dir.file("mine/notes.txt")));
+  // In the user's folder: what was there stays, what this run wrote (split/, settings) goes.
+  std::set<std::string> left;
+  for (const auto& e : fs::recursive_directory_iterator(dir.file("mine"))) left.insert(fs::relative(e.path(), dir.file("mine")).string());
+  EXPECT_EQ(left, (std::set<std::string>{"notes.txt", "report.md"}));
+  EXPECT_EQ(test::slurp(dir.file("mine/report.md")), "an earlier run's report");
 }
 
 // A disk that fills up while training (here: a file-size limit the checkpoint crosses) is one
@@ -184,6 +190,15 @@ TEST(BadInput, CollidingOutputsAreRefusedBeforeAnyWork) {
   expect_clean_failure(test::run_hsi_in_process({"predict", "--model", dir.file("model.ckpt"), "--input", kCube, "--out", dir.file("m.tif"),
                                                  "--confidence", dir.file("m.tif")}),
                        2, {"m.tif", "two outputs"}, "");
+  // A folder or a hidden name as an output file ("--out maps/" wrote maps/.tif, maps/_confidence.tif).
+  fs::create_directories(dir.file("maps"));
+  for (const std::string& out : {dir.file("maps") + "/", dir.file("maps/.tif"), dir.file("new/")}) {
+    expect_clean_failure(test::run_hsi_in_process({"predict", "--model", dir.file("model.ckpt"), "--input", kCube, "--out", out}), 4,
+                         {out}, dir.file("maps"));
+  }
+  expect_clean_failure(test::run_hsi_in_process({"evaluate", "--pred", kGt, "--truth", kGt, "--out", dir.file("maps") + "/"}), 4,
+                       {dir.file("maps") + "/.json", "hidden"}, dir.file("maps"));
+  fs::remove(dir.file("maps"));
   // Two batch inputs with one file name would map to one output.
   fs::create_directories(dir.file("a"));
   fs::create_directories(dir.file("b"));

@@ -77,6 +77,33 @@ TEST(Hdf5Reader, NetCdf4FilesAndTheirVariables) {
   EXPECT_FALSE(is_gdal_raster(dir.file("scene.nc")));
 }
 
+// A dataset reached under several names (a soft link, a second hard link) is one variable:
+// before, the only cube of such a file was "more than one 3-D numeric variable".
+TEST(Hdf5Reader, LinksToTheOnlyCubeAreOneVariable) {
+  test::TempDir dir;
+  write_h5(dir.file("linked.h5"), "/data", {R, C, B}, rows_cols_bands_values());
+  hid_t file = H5Fopen(dir.file("linked.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(H5Lcreate_soft("/data", file, "/alias", H5P_DEFAULT, H5P_DEFAULT), 0);
+  ASSERT_GE(H5Lcreate_hard(file, "/data", file, "/copy_of_name", H5P_DEFAULT, H5P_DEFAULT), 0);
+  H5Fclose(file);
+  expect_test_cube(read_cube(dir.file("linked.h5")));
+  expect_test_cube(read_cube(dir.file("linked.h5") + ":/alias"));
+  expect_test_cube(read_cube(dir.file("linked.h5") + ":/copy_of_name"));
+  const std::vector<std::string> listed = list_variables(dir.file("linked.h5"));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_NE(listed[0].find("/alias"), std::string::npos) << listed[0];
+  // Two different cubes are still two variables.
+  write_h5(dir.file("two.h5"), "/data", {R, C, B}, rows_cols_bands_values());
+  file = H5Fopen(dir.file("two.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hsize_t dims[3] = {R, C, B};
+  hid_t space = H5Screate_simple(3, dims, nullptr);
+  hid_t ds = H5Dcreate2(file, "/other", H5T_STD_I16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dclose(ds);
+  H5Sclose(space);
+  H5Fclose(file);
+  EXPECT_THROW(read_cube(dir.file("two.h5")), Error);
+}
+
 TEST(Hdf5Reader, BandsFirstDatasetWithAxisOrder) {
   test::TempDir dir;
   std::vector<int16_t> v;
