@@ -6,10 +6,9 @@
 //   fold spectra into channels -> Conv1x1 -> 2w, BN, ReLU, then as ms2d's second block and head.
 //   "cnn3d": single 7x3x3 bank.
 // Spatially unpadded like the 2-D form, so dense tiles equal per-window results too.
-// The 3-D convolutions run as 2-D ones (conv3d_as_2d in volume_net.cpp: the spectral taps of
-// each output band become input channels, the output bands join the batch), the same
-// arithmetic on oneDNN's tuned 2-D kernels; parameters are still the Conv3d modules' weights,
-// so checkpoints are unchanged.
+// The 3-D convolutions run as 2-D ones over the whole spectrum (banded weights built from the
+// Conv3d weights, see volume_net.cpp): the same arithmetic on oneDNN's tuned 2-D kernels, and
+// the parameters are still the Conv3d modules' weights, so checkpoints are unchanged.
 #include "models/window_net.hpp"
 
 namespace hsi {
