@@ -46,6 +46,33 @@ void leading_eigenpairs(const Eigen::MatrixXd& z, int count, Eigen::MatrixXd& ve
 
 }  // namespace
 
+std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
+                                              const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca, std::string* note) {
+  const bool too_few = pca > 0 && static_cast<int64_t>(train_pixels.size()) <= pca;
+  const bool windows = radius > 0 && (fit_on == "windows" || (fit_on == "auto" && too_few));
+  if (!windows) {
+    if (note) *note = "";
+    return train_pixels;
+  }
+  std::vector<uint8_t> covered(static_cast<size_t>(rows * cols), 0);
+  for (int64_t p : train_pixels) {
+    const int64_t r = p / cols, c = p % cols;
+    for (int64_t y = std::max<int64_t>(0, r - radius); y <= std::min<int64_t>(rows - 1, r + radius); ++y)
+      for (int64_t x = std::max<int64_t>(0, c - radius); x <= std::min<int64_t>(cols - 1, c + radius); ++x) covered[y * cols + x] = 1;
+  }
+  std::vector<int64_t> pixels;
+  for (int64_t i = 0; i < rows * cols; ++i)
+    if (covered[i] && (nodata.empty() || !nodata[i])) pixels.push_back(i);
+  if (note) {
+    *note = "preprocessing fitted on the " + std::to_string(pixels.size()) + " pixels the " + std::to_string(train_pixels.size()) +
+            " training windows cover" +
+            (fit_on == "auto" ? " (preprocess.fit_on = auto: " + std::to_string(train_pixels.size()) + " training pixels are too few for " +
+                                    std::to_string(pca) + " PCA components)"
+                              : std::string(" (preprocess.fit_on = windows)"));
+  }
+  return pixels;
+}
+
 Preprocessor Preprocessor::fit(const Cube& cube, const std::vector<int64_t>& train_pixels, const PreprocessSpec& spec) {
   Preprocessor p;
   p.input_bands_ = static_cast<int>(cube.bands);

@@ -21,6 +21,15 @@ struct PreprocessSpec {
 // `cube` resolves data.drop_wavelengths against its band wavelengths.
 PreprocessSpec preprocess_spec(const RunSettings& settings, const Cube& cube);
 
+// The pixels a preprocessing is fitted on, by `fit_on` (PreprocessSettings): the training pixels,
+// or every pixel within `radius` of one (the windows the network reads in training; pixels
+// marked in `nodata` left out). "auto" takes the windows only when a PCA of `pca` components
+// has no more training pixels than components (n centred pixels span n - 1 directions: a
+// 30-component PCA from 6 pixels of a one-shot split would pass 5 meaningful bands to the
+// network). `note`, when given, says which was used and why.
+std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
+                                              const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca, std::string* note);
+
 class Preprocessor {
  public:
   Preprocessor() = default;

@@ -312,7 +312,10 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
     ck.preprocessor = last.preprocessor;
   } else {
     const PreprocessSpec spec = preprocess_spec(s, scene.cube);
-    std::vector<int64_t> fit_pixels = train.pixels;
+    std::string note;
+    const std::vector<int64_t> fit_pixels = preprocessing_fit_pixels(train.pixels, scene.cube.rows, scene.cube.cols, window_radius(s),
+                                                                     scene.nodata, s.preprocess.fit_on, spec.pca, &note);
+    if (o.verbose && !note.empty()) std::printf("%s\n", note.c_str());
     ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
     if (spec.pca > 0 && static_cast<int64_t>(fit_pixels.size()) <= spec.pca) {
       // n centred pixels span at most n - 1 directions: the components past them carry no

@@ -58,9 +58,12 @@ struct FoldScore {
 };
 
 // One candidate trained on one fold's pixels and scored on the held-out ones.
-FoldScore score_fold(const Cube& cube, const RunSettings& s, const Candidate& candidate, const Samples& train, const Samples& held,
-                     int classes, uint64_t seed) {
-  const Preprocessor pre = Preprocessor::fit(cube, train.pixels, preprocess_spec(s, cube));
+FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const RunSettings& s, const Candidate& candidate, const Samples& train,
+                     const Samples& held, int classes, uint64_t seed) {
+  RunSettings cs = with_candidate(s, candidate);
+  const PreprocessSpec spec = preprocess_spec(s, cube);
+  const Preprocessor pre = Preprocessor::fit(
+      cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, cs.model.net_options(1, 1).patch_used() / 2, nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
   Cube x = cube;
   pre.apply(x);
   if (candidate.model == "svm") {
@@ -68,7 +71,6 @@ FoldScore score_fold(const Cube& cube, const RunSettings& s, const Candidate& ca
     const std::vector<float> hx = spectra_of(x, held.pixels);
     return {accuracy_of(fit.model.predict(hx.data(), static_cast<int64_t>(held.size())), held.targets), -1};
   }
-  RunSettings cs = with_candidate(s, candidate);
   // A shortened pretraining: the ranking of candidates settles well before the last epochs.
   cs.train.epochs = std::max(1, static_cast<int>(std::lround(cs.train.epochs * s.select.train_share)));
   cs.train.min_steps = static_cast<int>(std::lround(cs.train.min_steps * s.select.train_share));
@@ -184,7 +186,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
         break;
       }
       const CvFold& fold = plan.folds[f];
-      const FoldScore fs = score_fold(scene.cube, s, c, fold.train, fold.held, classes, static_cast<uint64_t>(s.seed) * 1009 + f);
+      const FoldScore fs = score_fold(scene.cube, scene.nodata, s, c, fold.train, fold.held, classes, static_cast<uint64_t>(s.seed) * 1009 + f);
       score.fold_oa.push_back(fs.oa);
       oa_sum += fs.oa;
       log_loss_sum += fs.log_loss * static_cast<double>(fold.held.size());

@@ -36,6 +36,10 @@ struct SplitSettings {
 struct PreprocessSettings {
   bool standardize = true;
   int pca = 0;  // 0 = no PCA
+  // The pixels band statistics and PCA are fitted on: "training" (the labelled training pixels),
+  // "windows" (every pixel the training windows cover: what the network reads in training, no
+  // label), "auto" (windows when the training pixels are too few for the PCA, else training).
+  std::string fit_on = "auto";
 };
 
 struct ModelSettings {

@@ -108,6 +108,10 @@ const std::vector<SettingEntry>& setting_entries() {
 
       entry("preprocess.standardize", FIELD(preprocess.standardize), "per-band standardisation fitted on training pixels"),
       entry("preprocess.pca", FIELD(preprocess.pca), "PCA components fitted on training pixels (0 = off)", at_least(0)),
+      entry("preprocess.fit_on", FIELD(preprocess.fit_on),
+            "pixels the statistics and PCA are fitted on: training | windows (all the training windows cover, no label) | auto "
+            "(windows when the training pixels are too few for the PCA)",
+            one_of({"auto", "training", "windows"})),
 
       entry("model.name", FIELD(model.name), joined(model_names()) + " | auto (chosen by cross-validation, [select])", [](const std::string& v) {
               return v == "auto" ? std::string() : one_of(model_names())(v);

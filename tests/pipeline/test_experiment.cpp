@@ -9,8 +9,11 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
+#include "pipeline/checkpoint.hpp"
 #include "pipeline/experiment.hpp"
 #include "pipeline/open_set_experiment.hpp"
+#include "pipeline/preprocess.hpp"
+#include "io/reader.hpp"
 #include "support/synthetic.hpp"
 #include "test_paths.hpp"
 
@@ -78,6 +81,24 @@ TEST(Experiment, FewShotProtocolsDownToOnePixelMakeTheCurve) {
   EXPECT_NE(csv.find("ms2d+dpp,2,1,"), std::string::npos) << csv;
   EXPECT_NE(slurp(dir.file("curve.svg")).find("<polyline"), std::string::npos);
   EXPECT_NE(slurp(dir.file("runs/ms2d_fixed_1_seed0/split/split.json")).find("too few to hold"), std::string::npos);
+  // Six training pixels span five directions, too few for ten PCA components: the preprocessing
+  // is fitted on the pixels their 5 x 5 windows cover (band means over those, not over the six).
+  const LabelMap train = read_labels(dir.file("runs/ms2d_fixed_1_seed0/split/train.tif"));
+  std::vector<int64_t> train_pixels;
+  for (int64_t i = 0; i < static_cast<int64_t>(train.labels.size()); ++i)
+    if (train.labels[i]) train_pixels.push_back(i);
+  ASSERT_EQ(train_pixels.size(), scene.classes.size());
+  const auto band0_mean = [&](const std::vector<int64_t>& pixels) {
+    double sum = 0;
+    for (int64_t p : pixels) sum += scene.cube.at(p / scene.cube.cols, p % scene.cube.cols, 0);
+    return sum / static_cast<double>(pixels.size());
+  };
+  const std::vector<int64_t> windows =
+      preprocessing_fit_pixels(train_pixels, scene.cube.rows, scene.cube.cols, 2, scene.nodata, "windows", 10, nullptr);
+  ASSERT_GT(windows.size(), 6 * train_pixels.size());
+  const double fitted = load_checkpoint(dir.file("runs/ms2d_fixed_1_seed0/best.ckpt")).preprocessor.mean().at(0);
+  EXPECT_NEAR(fitted, band0_mean(windows), 1e-6 * std::abs(fitted));
+  EXPECT_GT(std::abs(fitted - band0_mean(train_pixels)), 1e-3 * std::abs(fitted));
 }
 
 TEST(Experiment, OpenSetLeavesEachClassOutOnceAndScoresEveryRule) {

@@ -174,5 +174,29 @@ TEST(Preprocessor, BadRequestsAreRefused) {
   EXPECT_THROW(Preprocessor::fit(s.cube, {0, 1}, PreprocessSpec{}).apply(other), Error);
 }
 
+// Which pixels the preprocessing is fitted on: the training pixels, or every pixel their windows
+// cover (clipped at the image border, nodata left out); auto takes the windows only when the
+// training pixels are too few for the PCA, and a spectral model (radius 0) never.
+TEST(Preprocessor, FitPixelsAreTheTrainingPixelsOrTheirWindows) {
+  const int64_t rows = 6, cols = 7;
+  const std::vector<int64_t> train = {0, 3 * cols + 4};  // a corner pixel and an inner one
+  std::vector<uint8_t> nodata(rows * cols, 0);
+  nodata[2 * cols + 4] = 1;  // inside the inner pixel's window
+  std::string note;
+  EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 1, nodata, "training", 30, &note), train);
+  EXPECT_EQ(note, "");
+  const std::vector<int64_t> windows = preprocessing_fit_pixels(train, rows, cols, 1, nodata, "windows", 0, &note);
+  // Corner window: (0,0) (0,1) (1,0) (1,1); inner 3 x 3 around (3,4) less the nodata (2,4).
+  const std::vector<int64_t> expected = {0, 1, cols, cols + 1, 2 * cols + 3, 2 * cols + 5, 3 * cols + 3, 3 * cols + 4, 3 * cols + 5,
+                                         4 * cols + 3, 4 * cols + 4, 4 * cols + 5};
+  EXPECT_EQ(windows, expected);
+  EXPECT_NE(note.find("12 pixels the 2 training windows cover"), std::string::npos) << note;
+  EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 1, nodata, "auto", 2, &note), expected);  // 2 pixels <= 2 components
+  EXPECT_NE(note.find("too few for 2 PCA components"), std::string::npos) << note;
+  EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 1, nodata, "auto", 1, &note), train);   // enough for 1
+  EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 1, nodata, "auto", 0, &note), train);   // no PCA
+  EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 0, nodata, "windows", 30, &note), train);  // spectral model
+}
+
 }  // namespace
 }  // namespace hsi
