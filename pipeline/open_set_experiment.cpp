@@ -119,6 +119,9 @@ LeaveOneOut run_one(const Scene& scene, const RunSettings& base, const std::stri
     f.unseen_flagged = unseen.empty() ? 0 : static_cast<double>(unseen_flagged) / static_cast<double>(unseen.size());
   }
   write_text_file(done.string(), r.to_lines());
+  // The figures as the file keeps them (6 decimals), so a rerun that reads them back makes the
+  // same table to the last digit.
+  r = LeaveOneOut::from_file(done.string());
   log << model << " " << split_entry << " seed " << seed << " without " << left_out << ": AUROC softmax " << format_fixed(r.rules["softmax"].auroc, 4)
       << ", distance " << format_fixed(r.rules["distance"].auroc, 4) << ", mahalanobis " << format_fixed(r.rules["mahalanobis"].auroc, 4) << std::endl;
   return r;
