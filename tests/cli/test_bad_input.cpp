@@ -392,16 +392,20 @@ TEST(Questionable, CasesThatRunButAreSaid) {
   GeoInfo shifted = s.cube.geo;
   shifted.geotransform[0] += 1000;  // labels drawn on another grid
   write_class_map(dir.file("labels.tif"), 30, 30, s.labels.labels, ClassTable::from_ids({1, 2, 3}), shifted);
-  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch",
-                                               "3", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class",
-                                               "2", "--preprocess.pca", "8", "--preprocess.fit_on", "training", "--out", dir.file("run")});
+  // A 3 x 3 window model with an 8-component PCA from 2 pixels per class.
+  const auto train_tiny = [&](const std::vector<std::string>& extra, const std::string& out) {
+    std::vector<std::string> args = {"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch", "3",
+                                     "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class", "2",
+                                     "--preprocess.pca", "8", "--out", dir.file(out)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return test::run_hsi(args);
+  };
+  const test::CliResult train = train_tiny({"--preprocess.fit_on", "training"}, "run");
   ASSERT_EQ(train.exit_code, 0) << train.err;
   EXPECT_NE(train.err.find("not geo-referenced alike (other geotransform)"), std::string::npos) << train.err;
   EXPECT_NE(train.err.find("preprocess.pca = 8 components from 6 training pixels"), std::string::npos) << train.err;
   // By default (fit_on = auto) such a PCA is fitted on the pixels the training windows cover, and said.
-  const test::CliResult widened = test::run_hsi({"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch",
-                                                 "3", "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class",
-                                                 "2", "--preprocess.pca", "8", "--finetune.enabled", "false", "--out", dir.file("run_auto")});
+  const test::CliResult widened = train_tiny({"--finetune.enabled", "false"}, "run_auto");
   ASSERT_EQ(widened.exit_code, 0) << widened.err;
   EXPECT_NE(widened.out.find("pixels the 6 training windows cover (preprocess.fit_on = auto"), std::string::npos) << widened.out;
   EXPECT_EQ(widened.err.find("preprocess.pca = 8 components"), std::string::npos) << widened.err;
