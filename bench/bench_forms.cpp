@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   omp_set_num_threads(threads);
   torch::manual_seed(0);
   std::vector<Contender> contenders;
-  for (const std::string label : {"ms2d", "ms3d", "ms3d (Conv3d reference)"}) {
+  for (const std::string label : {"ms2d", "ms3d", "ms3d (spectral planes)", "ms3d (Conv3d reference)"}) {
     NetOptions o;
     o.name = label.substr(0, 4);
     o.in_bands = bands;
@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
     o.classes = 6;
     Contender c{label, make_hsi_net(o), nullptr, {}};
     if (label.find("reference") != std::string::npos) dynamic_cast<VolumeNetImpl*>(c.net.get())->use_conv3d_reference(true);
+    if (label.find("planes") != std::string::npos) dynamic_cast<VolumeNetImpl*>(c.net.get())->use_banded(false);
+    if (label == "ms3d") dynamic_cast<VolumeNetImpl*>(c.net.get())->use_banded(true);
     c.net->train();
     c.adam = std::make_unique<torch::optim::Adam>(c.net->parameters(), torch::optim::AdamOptions(1e-3));
     contenders.push_back(std::move(c));

@@ -15,7 +15,9 @@ namespace {
 // [N, C * D, H, W]: BatchNorm3d runs on a view, and folding the spectrum into channels costs
 // nothing. The zeros of the banded weight are wasted multiplications (about half in the bank),
 // but one large convolution on oneDNN's 2-D kernels with no unfolding copies is faster than the
-// Conv3d modules or a "bands as batch" layout (bench_forms: 80 -> 56 ms a step on 2 cores).
+// Conv3d modules or the "spectral planes" layout below while the spectrum is short (a Salinas-A
+// training on 30 PCA bands: 40 -> 25 s, ms2d 11 s). The banded weights grow with the square of
+// the band count, so long spectra (no PCA) keep the planes layout, whose work grows linearly.
 // Same products and sums as the 3-D modules, plus exact zeros; only their order differs.
 
 // Conv3d weights [O, C, kd, k, k] as banded 2-D weights [O * Do, C * Din, k, k]: output channel
@@ -40,6 +42,25 @@ torch::Tensor banded_batch_norm(nn::BatchNorm3d& bn, const torch::Tensor& x) {
   const int64_t N = x.size(0), C = bn->options.num_features(), H = x.size(2), W = x.size(3);
   return bn->forward(x.reshape({N, C, x.size(1) / C, H, W})).reshape(x.sizes());
 }
+
+// The "spectral planes" layout: a volume [N, C, D, H, W] held as [N * D, C, H, W], one 2-D
+// image per (sample, band); a Conv3d is one 2-D convolution over the unfolded spectrum (each
+// output band's kd taps of every channel become C * kd input channels).
+// [N, D, C, H, W] -> [N * Do, C * kd, H, W] (channels-last), Do output bands.
+torch::Tensor unfold_spectrum(const torch::Tensor& x, int64_t kd, int64_t stride, int64_t pad) {
+  const torch::Tensor cols = torch::constant_pad_nd(x, {0, 0, 0, 0, 0, 0, pad, pad}).unfold(1, kd, stride);  // [N, Do, C, H, W, kd]
+  const int64_t N = cols.size(0), Do = cols.size(1), C = cols.size(2), H = cols.size(3), W = cols.size(4);
+  return cols.permute({0, 1, 2, 5, 3, 4}).reshape({N * Do, C * kd, H, W}).contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+// Conv3d weights [O, C, kd, k, k] as 2-D weights [O, C * kd, k, k].
+torch::Tensor planar_weight(const nn::Conv3d& conv) {
+  const torch::Tensor& w = conv->weight;
+  return w.reshape({w.size(0), w.size(1) * w.size(2), w.size(3), w.size(4)});
+}
+
+// BatchNorm3d on [N * D, C, H, W]: the same per-channel statistics as on [N, C, D, H, W].
+torch::Tensor planar_batch_norm(nn::BatchNorm3d& bn, const torch::Tensor& x) { return bn->forward(x.unsqueeze(2)).squeeze(2); }
 
 }  // namespace
 
@@ -70,6 +91,7 @@ VolumeNetImpl::VolumeNetImpl(const NetOptions& options) : WindowNetImpl(options,
   layer_notes_.push_back("block 1: Conv3d kernels 7x{" + join_kernels(kernels3d_) + "}/2 -> " + std::to_string(channels3d) + " @" +
                          std::to_string(b2) + "x" + std::to_string(size) + "x" + std::to_string(size) + ", spectra folded into " +
                          std::to_string(channels3d * b2) + " channels");
+  banded_ = options_.in_bands <= kBandedMaxBands;
   build_back("fold", static_cast<int>(channels3d * b2), size, {{"block2", multi ? std::vector<int>{1, 3} : std::vector<int>{3}, 2 * w}});
 }
 
@@ -81,6 +103,7 @@ torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
     x = torch::relu(bank3d_bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
     return x.reshape({x.size(0), x.size(1) * x.size(2), x.size(3), x.size(4)});
   }
+  if (!banded_) return front_planes(windows);
   // Stem: [N, bands, H, W] -> [N, 8 * b1, H, W].
   torch::Tensor x = torch::conv2d(windows.contiguous(), banded_weight(stem3d_->weight, windows.size(1), 2, 3));
   x = torch::relu(banded_batch_norm(stem3d_bn_, x));
@@ -95,6 +118,36 @@ torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
   // Branches in the order the modules are listed, each channel-major over its output bands: the
   // 3-D layout's fold of the spectrum into channels.
   return torch::relu(banded_batch_norm(bank3d_bn_, outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
+}
+
+torch::Tensor VolumeNetImpl::front_planes(const torch::Tensor& windows) {
+  const int64_t N = windows.size(0), H = windows.size(2), W = windows.size(3);
+  // Stem: the window's spectra as [N, bands, 1, H, W] -> planes [N * b1, 7, H, W] -> [N * b1, 8, H, W].
+  torch::Tensor x = torch::conv2d(unfold_spectrum(windows.unsqueeze(2), 7, 2, 3), planar_weight(stem3d_));
+  x = torch::relu(planar_batch_norm(stem3d_bn_, x));
+  const int64_t b1 = x.size(0) / N;
+  // Bank: the spectrum unfolded once. A k x k kernel zero-padded to kmax x kmax reads, at each
+  // output position, exactly the k x k centre of the kmax window, which is what the branch on
+  // the centred crop computes: the spatial kernels run as one convolution, without cropping
+  // the planes (the backward pass of a crop is a zero-filled copy of the whole planes tensor,
+  // which cost more than the bank). The 1 x 1 kernel, where padding would multiply its work by
+  // kmax^2, runs on all positions and its output is cropped instead.
+  const torch::Tensor planes = unfold_spectrum(x.reshape({N, b1, x.size(1), H, W}), 7, 2, 3);  // [N * b2, 56, H, W]
+  std::vector<torch::Tensor> outs, spatial;
+  for (size_t i = 0; i < bank3d_.size(); ++i) {
+    const int64_t k = kernels3d_[i], pad = (kmax3d_ - k) / 2;
+    if (k == 1 && kmax3d_ > 1) {
+      outs.push_back(centre_crop(torch::conv2d(planes, planar_weight(bank3d_[i])), pad, 2));
+    } else {
+      spatial.push_back(torch::constant_pad_nd(planar_weight(bank3d_[i]), {pad, pad, pad, pad}));
+    }
+  }
+  outs.push_back(torch::conv2d(planes, spatial.size() == 1 ? spatial[0] : torch::cat(spatial, 0)));
+  x = outs.size() == 1 ? outs[0] : torch::cat(outs, 1);  // channels in branch order, as the modules are listed
+  x = torch::relu(planar_batch_norm(bank3d_bn_, x));  // [N * b2, c, h, w]
+  const int64_t b2 = x.size(0) / N;
+  // Fold the spectrum into channels, channel-major as the 3-D layout's reshape does.
+  return x.reshape({N, b2, x.size(1), x.size(2), x.size(3)}).permute({0, 2, 1, 3, 4}).reshape({N, x.size(1) * b2, x.size(2), x.size(3)});
 }
 
 }  // namespace hsi

@@ -21,10 +21,17 @@ class VolumeNetImpl : public WindowNetImpl {
   // The Conv3d modules' own forward instead of the 2-D formulation: the reference the tests
   // compare against.
   void use_conv3d_reference(bool on) { conv3d_reference_ = on; }
+  // Which 2-D formulation runs: banded weights over the whole spectrum (chosen for short spectra)
+  // or spectral planes (long ones); both compute the Conv3d modules' result. For tests and benches.
+  void use_banded(bool on) { banded_ = on; }
+  bool banded() const { return banded_; }
+  // Up to this many input bands the banded formulation is chosen (measured crossover, see .cpp).
+  static constexpr int64_t kBandedMaxBands = 60;
 
  protected:
   // [N, bands, p, p] -> volume [N, 1, bands, p, p] -> 3-D layers -> [N, folded channels, p', p']
   torch::Tensor front(const torch::Tensor& windows) override;
+  torch::Tensor front_planes(const torch::Tensor& windows);
 
  private:
   torch::nn::Conv3d stem3d_{nullptr};
@@ -34,6 +41,7 @@ class VolumeNetImpl : public WindowNetImpl {
   std::vector<int> kernels3d_;
   int kmax3d_ = 1;
   bool conv3d_reference_ = false;
+  bool banded_ = true;
 };
 
 }  // namespace hsi

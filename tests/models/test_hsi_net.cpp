@@ -137,6 +137,13 @@ INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "
 // The 3-D banks run as 2-D convolutions over unfolded spectra: on random weights (and trained
 // BatchNorm statistics) they give what the Conv3d modules themselves give, forward and backward,
 // for windows and dense tiles, odd and even band counts.
+TEST(HsiNet, VolumeFormulationFollowsTheBandCount) {
+  for (int bands : {30, 60, 61, 200}) {
+    const HsiNet net = make_hsi_net(options("ms3d", bands, 7));
+    EXPECT_EQ(dynamic_cast<const VolumeNetImpl*>(net.get())->banded(), bands <= VolumeNetImpl::kBandedMaxBands) << bands;
+  }
+}
+
 TEST(HsiNet, VolumeBanksAs2dConvolutionsEqualConv3d) {
   for (const std::string name : {"ms3d", "cnn3d"})
     for (int bands : {10, 13, 30}) {
@@ -157,17 +164,25 @@ TEST(HsiNet, VolumeBanksAs2dConvolutionsEqualConv3d) {
         for (const auto& p : net->parameters()) grads.push_back(p.grad().clone());
         return grads;
       };
-      const std::vector<torch::Tensor> reference = loss_and_grads(true), as_2d = loss_and_grads(false);
-      for (size_t i = 0; i < reference.size(); ++i)
-        EXPECT_TRUE(torch::allclose(as_2d[i], reference[i], 1e-4, 1e-5)) << name << " bands " << bands << " tensor " << i << ": "
-                                                                          << (as_2d[i] - reference[i]).abs().max().item<float>();
+      const std::vector<torch::Tensor> reference = loss_and_grads(true);
+      // Both 2-D formulations: banded weights (short spectra) and spectral planes (long ones).
+      for (bool banded : {true, false}) {
+        volume->use_banded(banded);
+        const std::vector<torch::Tensor> as_2d = loss_and_grads(false);
+        for (size_t i = 0; i < reference.size(); ++i)
+          EXPECT_TRUE(torch::allclose(as_2d[i], reference[i], 1e-4, 1e-5)) << name << " bands " << bands << " banded " << banded << " tensor "
+                                                                            << i << ": " << (as_2d[i] - reference[i]).abs().max().item<float>();
+      }
       net->eval();
       torch::NoGradGuard g;
       const torch::Tensor tile = torch::randn({1, bands, 12, 11});
       volume->use_conv3d_reference(true);
       const torch::Tensor dense_reference = net->embed_dense(tile);
       volume->use_conv3d_reference(false);
-      EXPECT_TRUE(torch::allclose(net->embed_dense(tile), dense_reference, 1e-4, 1e-5)) << name << " bands " << bands;
+      for (bool banded : {true, false}) {
+        volume->use_banded(banded);
+        EXPECT_TRUE(torch::allclose(net->embed_dense(tile), dense_reference, 1e-4, 1e-5)) << name << " bands " << bands << " banded " << banded;
+      }
     }
 }
 
