@@ -216,12 +216,14 @@ void train_svm(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const 
   }
 }
 
-EpochCallback checkpointing(Checkpoint& ck, const RunLayout& files) {
-  return [&ck, files](const EpochLog& log, const StageProgress& progress, bool is_best, torch::optim::Optimizer& optimizer) {
+EpochCallback checkpointing(Checkpoint& ck, const RunLayout& files, const RunOptions& o) {
+  return [&ck, files, after = o.after_checkpoint](const EpochLog& log, const StageProgress& progress, bool is_best,
+                                                  torch::optim::Optimizer& optimizer) {
     ck.progress = progress;
     ck.validation_oa = log.validation_oa;
     save_checkpoint(files.last_checkpoint, ck, &optimizer);
     if (is_best) save_checkpoint(files.best_checkpoint, ck);
+    if (after) after(files.last_checkpoint);
   };
 }
 
@@ -241,7 +243,7 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
   auto optimizer = make_optimizer(ck.net, "adam", s.finetune.lr, 0.0, s.train.weight_decay);
   if (!resume_from.empty()) load_optimizer_state(resume_from, *optimizer);
   const TrainOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed, progress,
-                                        checkpointing(ck, result.files), o.verbose);
+                                        checkpointing(ck, result.files, o), o.verbose);
   result.interrupted = result.interrupted || outcome.interrupted;
   if (!outcome.interrupted) restore_best(ck, result.files, outcome);
   result.seconds_finetune = seconds_since(t0);
@@ -356,7 +358,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
       if (o.verbose) std::printf("resuming pretraining after epoch %d\n", progress.epoch);
     }
     const TrainOutcome outcome = pretrain(ck.net, *optimizer, batches, train, validation, s.train, s.seed, progress,
-                                          checkpointing(ck, result.files), o.verbose);
+                                          checkpointing(ck, result.files, o), o.verbose);
     result.seconds_pretrain = seconds_since(t0);
     result.interrupted = outcome.interrupted;
     if (outcome.interrupted) return result;

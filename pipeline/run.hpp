@@ -2,6 +2,7 @@
 // One training run end to end: split -> preprocessing fitted on training pixels -> model ->
 // softmax pretraining (-> metric fine-tuning) -> checkpoints -> whole-scene prediction ->
 // maps -> accuracy on the test pixels -> reports. Used by `hsi train` and `hsi experiment`.
+#include <functional>
 #include <string>
 
 #include "eval/accuracy.hpp"
@@ -17,6 +18,9 @@ struct RunOptions {
   bool verbose = true;
   bool resume = false;
   bool write_maps = true;  // classification map, confidence map, PNG quick-look
+  // Called in the training thread right after each epoch's last.ckpt is written (path given),
+  // before the next safe point: a caller (a test) can request a stop at an exact state.
+  std::function<void(const std::string&)> after_checkpoint;
 };
 
 struct RunResult {
