@@ -46,6 +46,16 @@ void leading_eigenpairs(const Eigen::MatrixXd& z, int count, Eigen::MatrixXd& ve
 
 }  // namespace
 
+std::vector<uint8_t> window_cover(const std::vector<int64_t>& pixels, int64_t rows, int64_t cols, int radius) {
+  std::vector<uint8_t> covered(static_cast<size_t>(rows * cols), 0);
+  for (int64_t p : pixels) {
+    const int64_t r = p / cols, c = p % cols;
+    for (int64_t y = std::max<int64_t>(0, r - radius); y <= std::min<int64_t>(rows - 1, r + radius); ++y)
+      for (int64_t x = std::max<int64_t>(0, c - radius); x <= std::min<int64_t>(cols - 1, c + radius); ++x) covered[y * cols + x] = 1;
+  }
+  return covered;
+}
+
 std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
                                               const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca, std::string* note) {
   const bool too_few = pca > 0 && static_cast<int64_t>(train_pixels.size()) <= pca;
@@ -54,12 +64,7 @@ std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_
     if (note) *note = "";
     return train_pixels;
   }
-  std::vector<uint8_t> covered(static_cast<size_t>(rows * cols), 0);
-  for (int64_t p : train_pixels) {
-    const int64_t r = p / cols, c = p % cols;
-    for (int64_t y = std::max<int64_t>(0, r - radius); y <= std::min<int64_t>(rows - 1, r + radius); ++y)
-      for (int64_t x = std::max<int64_t>(0, c - radius); x <= std::min<int64_t>(cols - 1, c + radius); ++x) covered[y * cols + x] = 1;
-  }
+  const std::vector<uint8_t> covered = window_cover(train_pixels, rows, cols, radius);
   std::vector<int64_t> pixels;
   for (int64_t i = 0; i < rows * cols; ++i)
     if (covered[i] && (nodata.empty() || !nodata[i])) pixels.push_back(i);

@@ -21,6 +21,10 @@ struct PreprocessSpec {
 // `cube` resolves data.drop_wavelengths against its band wavelengths.
 PreprocessSpec preprocess_spec(const RunSettings& settings, const Cube& cube);
 
+// 1 for every pixel of a rows x cols image within `radius` (Chebyshev) of one of `pixels`: what
+// their windows cover, clipped at the border.
+std::vector<uint8_t> window_cover(const std::vector<int64_t>& pixels, int64_t rows, int64_t cols, int radius);
+
 // The pixels a preprocessing is fitted on, by `fit_on` (PreprocessSettings): the training pixels,
 // or every pixel within `radius` of one (the windows the network reads in training; pixels
 // marked in `nodata` left out). "auto" takes the windows only when a PCA of `pca` components

@@ -14,6 +14,7 @@
 #include "pipeline/batches.hpp"
 #include "pipeline/folds.hpp"
 #include "pipeline/preprocess.hpp"
+#include "pipeline/run.hpp"
 #include "pipeline/svm_training.hpp"
 #include "pipeline/trainer.hpp"
 
@@ -37,12 +38,7 @@ Samples subset(const Samples& all, const std::vector<int64_t>& rows) {
 // window model never trains on windows overlapping the pixels it is scored on.
 Samples without_neighbours(const Samples& train, const Samples& held, int64_t rows, int64_t cols, int radius) {
   if (radius <= 0) return train;
-  std::vector<uint8_t> near(static_cast<size_t>(rows * cols), 0);
-  for (int64_t p : held.pixels) {
-    const int64_t y = p / cols, x = p % cols;
-    for (int64_t yy = std::max<int64_t>(0, y - radius); yy <= std::min(rows - 1, y + radius); ++yy)
-      for (int64_t xx = std::max<int64_t>(0, x - radius); xx <= std::min(cols - 1, x + radius); ++xx) near[yy * cols + xx] = 1;
-  }
+  const std::vector<uint8_t> near = window_cover(held.pixels, rows, cols, radius);
   Samples kept;
   for (size_t i = 0; i < train.size(); ++i)
     if (!near[train.pixels[i]]) {
@@ -63,7 +59,7 @@ FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const
   RunSettings cs = with_candidate(s, candidate);
   const PreprocessSpec spec = preprocess_spec(s, cube);
   const Preprocessor pre = Preprocessor::fit(
-      cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, cs.model.net_options(1, 1).patch_used() / 2, nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
+      cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, window_radius(cs), nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
   Cube x = cube;
   pre.apply(x);
   if (candidate.model == "svm") {
