@@ -188,11 +188,13 @@ double Preprocessor::distance_from_training(const T* in, int64_t n, const uint8_
 
 void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   if (pca_components_ == 0) return standardize(in, n, out);
-  // In blocks, so the standardised spectra stay a small reused buffer (fresh memory costs a
-  // page fault per 4 KB, more than the arithmetic here). Eigen rather than OpenBLAS: this path
-  // transforms in-memory scenes of a few thousand pixels, where OpenBLAS's first-call set-up
-  // costs more than the product (measured); whole streamed tiles take apply_band_major.
-  const int64_t kept = static_cast<int64_t>(kept_.size()), block = 4096;
+  // In blocks, so the standardised spectra stay a small reused buffer that the product reads
+  // back from cache (fresh memory costs a page fault per 4 KB, more than the arithmetic here;
+  // 512 pixels x 200 bands is 400 KB: measured 1.5 ms of 6 faster than 4096 on Salinas-A).
+  // Eigen rather than OpenBLAS: this path transforms in-memory scenes of a few thousand
+  // pixels, where OpenBLAS's first-call set-up costs more than the product (measured); whole
+  // streamed tiles take apply_band_major.
+  const int64_t kept = static_cast<int64_t>(kept_.size()), block = 512;
   std::vector<float> z(static_cast<size_t>(std::min(n, block) * kept));
   using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Eigen::Map<const RowMajor> basis(basis_f_.data(), kept, pca_components_);
