@@ -19,6 +19,7 @@
 #include "pipeline/predict.hpp"
 #include "pipeline/preprocess.hpp"
 #include "pipeline/random.hpp"
+#include "pipeline/trainer.hpp"
 
 using namespace hsi;
 
@@ -120,14 +121,14 @@ int main(int argc, char** argv) {
   HsiNet net = make_hsi_net(net_options);
   double epoch = 0;
   if (!skip_train) {
-    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+    const auto opt = make_optimizer(net, "adam", 1e-3, 0.0, 1e-4);
     net->train();
     t0 = std::chrono::steady_clock::now();
     for (size_t s = 0; s < order.size(); s += 32) {
       const auto [x, y] = batch_at(s);
-      opt.zero_grad();
+      opt->zero_grad();
       torch::nn::functional::cross_entropy(net->forward(x), y).backward();
-      opt.step();
+      opt->step();
     }
     epoch = seconds_since(t0);
   }

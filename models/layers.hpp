@@ -18,6 +18,14 @@ std::vector<int> kernels_that_fit(const std::vector<int>& kernels, int size);
 // (14% of the first multiscale block's work at patch 13).
 torch::Tensor centre_crop(const torch::Tensor& y, int64_t border, int first_axis);
 
+// The centre crops of x by each of `borders` (as centre_crop), for the branches of a multiscale
+// bank. Under autograd each crop is a compact copy in x's memory format, and the backward pass
+// adds every crop's gradient into one gradient of x's shape and format. Autograd's own crop
+// backward zero-fills a full-size, channels-first gradient per axis and per crop and sums them,
+// and the convolutions copy their strided crops to compact ones in both passes: 15 % of an
+// ms2d training step. A zero border gives x itself. Without autograd the crops are views.
+std::vector<torch::Tensor> centre_crops(const torch::Tensor& x, const std::vector<int64_t>& borders, int first_axis);
+
 std::string join_kernels(const std::vector<int>& kernels);
 
 // Parallel valid 2-D convolutions of several kernel sizes, centre-cropped to a common size,

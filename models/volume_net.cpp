@@ -110,11 +110,11 @@ torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
   const int64_t b1 = x.size(1) / stem3d_bn_->options.num_features();
   // Bank: a k x k branch reads the centre of the window the largest kernel reads (the input is
   // cropped, not the output: fewer positions to compute).
+  std::vector<int64_t> borders;
+  for (int k : kernels3d_) borders.push_back((kmax3d_ - k) / 2);
+  const std::vector<torch::Tensor> inputs = centre_crops(x, borders, 2);
   std::vector<torch::Tensor> outs;
-  for (size_t i = 0; i < bank3d_.size(); ++i) {
-    const int64_t border = (kmax3d_ - kernels3d_[i]) / 2;
-    outs.push_back(torch::conv2d(border ? centre_crop(x, border, 2) : x, banded_weight(bank3d_[i]->weight, b1, 2, 3)));
-  }
+  for (size_t i = 0; i < bank3d_.size(); ++i) outs.push_back(torch::conv2d(inputs[i], banded_weight(bank3d_[i]->weight, b1, 2, 3)));
   // Branches in the order the modules are listed, each channel-major over its output bands: the
   // 3-D layout's fold of the spectrum into channels.
   return torch::relu(banded_batch_norm(bank3d_bn_, outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));

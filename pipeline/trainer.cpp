@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "pipeline/flat_adam.hpp"
 #include "pipeline/random.hpp"
 
 namespace hsi {
@@ -12,7 +13,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(HsiNet& net, const std::
     return std::make_unique<torch::optim::SGD>(net->parameters(),
                                                torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay).nesterov(true));
   }
-  return std::make_unique<torch::optim::Adam>(net->parameters(), torch::optim::AdamOptions(lr).weight_decay(weight_decay));
+  return std::make_unique<FlatAdam>(net->parameters(), torch::optim::AdamOptions(lr).weight_decay(weight_decay));
 }
 
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "models/hsi_net.hpp"
+#include "models/layers.hpp"
 #include "models/volume_net.hpp"
 
 namespace hsi {
@@ -137,6 +138,52 @@ INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "
 // The 3-D banks run as 2-D convolutions over unfolded spectra: on random weights (and trained
 // BatchNorm statistics) they give what the Conv3d modules themselves give, forward and backward,
 // for windows and dense tiles, odd and even band counts.
+// The multiscale banks' crops: same values as plain narrowing, and the same gradient, whichever
+// crops the loss uses (an unused crop sends no gradient) and whatever the layout.
+TEST(Layers, CentreCropsEqualNarrowingInValueAndGradient) {
+  const std::vector<std::vector<int64_t>> cases = {{2, 1, 0}, {0, 2}, {1, 2}, {3}};
+  for (const auto& borders : cases)
+    for (bool channels_last : {false, true})
+      for (int first_axis : {2, 3}) {
+        torch::manual_seed(3);
+        torch::Tensor base = first_axis == 2 ? torch::randn({4, 5, 11, 9}) : torch::randn({4, 5, 6, 11, 9});
+        if (channels_last) base = base.contiguous(first_axis == 2 ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::ChannelsLast3d);
+        std::vector<torch::Tensor> weights;
+        for (size_t i = 0; i < borders.size(); ++i) weights.push_back(torch::randn(centre_crop(base, borders[i], first_axis).sizes()));
+        // The last crop is left out of the loss once, to check an undefined incoming gradient.
+        for (size_t used : {borders.size(), borders.size() - 1}) {
+          const auto grad_of = [&](bool reference) {
+            torch::Tensor x = base.detach().clone().requires_grad_(true);
+            std::vector<torch::Tensor> crops;
+            if (reference) {
+              for (int64_t b : borders) crops.push_back(centre_crop(x, b, first_axis));
+            } else {
+              crops = centre_crops(x, borders, first_axis);
+            }
+            torch::Tensor loss = torch::zeros({});
+            for (size_t i = 0; i < used; ++i) {
+              EXPECT_TRUE(torch::equal(crops[i], centre_crop(base, borders[i], first_axis)));
+              loss = loss + (crops[i] * weights[i]).sum() + crops[i].pow(2).sum();
+            }
+            if (used == 0) return torch::Tensor();
+            loss.backward();
+            return x.grad();
+          };
+          const torch::Tensor expected = grad_of(true), got = grad_of(false);
+          if (!expected.defined()) continue;
+          ASSERT_TRUE(got.defined());
+          EXPECT_TRUE(torch::allclose(got, expected, 1e-6, 1e-6)) << "borders " << borders.size() << " used " << used << " channels_last "
+                                                                  << channels_last << " axis " << first_axis;
+        }
+      }
+  // Without autograd the crops are views of the input.
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({2, 3, 7, 7});
+  const std::vector<torch::Tensor> views = centre_crops(x, {0, 1}, 2);
+  EXPECT_TRUE(views[0].is_same(x));
+  EXPECT_EQ(views[1].data_ptr<float>(), x.data_ptr<float>() + 7 + 1);
+}
+
 TEST(HsiNet, VolumeFormulationFollowsTheBandCount) {
   for (int bands : {30, 60, 61, 200}) {
     const HsiNet net = make_hsi_net(options("ms3d", bands, 7));
