@@ -25,7 +25,7 @@ int run_experiment(const std::vector<std::string>& args) {
   verb.add_options()("help,h", "show this help")("out", po::value(&out), "experiment folder")(
       "runs", po::value(&runs)->default_value(5), "seeds per model and protocol")(
       "first-seed", po::value(&first_seed)->default_value(0), "seeds are first-seed .. first-seed + runs - 1")(
-      "models", po::value(&models)->default_value("ms2d"), "comma list of NAME[:WINDOW][+dml|+dpp]: ms1d, ms2d, ms2d:5+dpp, ms1d2d:5, svm, auto, auto+dpp, ... (no +: fine-tuning off)")(
+      "models", po::value(&models)->default_value("ms2d"), "comma list of NAME[:WINDOW][+dml|+dpp]: ms1d, ms2d, ms2d:5+dpp, ms1d2d:5, svm, unmix, auto, auto+dpp, ... (no +: fine-tuning off)")(
       "splits", po::value(&splits)->default_value("fixed:10"), "comma list: fixed:N, fraction:P, blocks[:N], external")(
       "open-set", po::bool_switch(&open_set),
       "leave one class out in turn: AUROC, known OA after rejection and unseen share flagged, per rejection rule (open_set.{md,csv})");

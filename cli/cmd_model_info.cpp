@@ -19,6 +19,12 @@ void describe(const RunSettings& s, int bands, int classes) {
               << "  C and gamma chosen by cross-validation on the training pixels; parameters: the support vectors found in training\n";
     return;
   }
+  if (s.model.name == "unmix") {
+    std::cout << "unmix (linear unmixing classifier), input " << bands << " bands, " << classes << " classes\n"
+              << "  endmembers: the class means of the training pixels; abundances by least squares relative to the preprocessed zero\n"
+              << "  spectrum; the largest abundance is the class. Parameters: " << classes * (bands + 1) << " (endmembers and origin)\n";
+    return;
+  }
   std::cout << make_hsi_net(s.model.net_options(bands, classes))->describe();
 }
 

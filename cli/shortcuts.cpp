@@ -11,7 +11,7 @@ namespace hsi::cli {
 po::options_description shortcut_options(Shortcuts& sc, bool with_split_mode) {
   po::options_description d("common");
   d.add_options()("help,h", "show this help")("out", po::value(&sc.out), "output folder")(
-      "model", po::value(&sc.model), "model.name: ms1d | ms2d | ms3d | ms1d2d | cnn1d | cnn2d | cnn3d | svm | auto")(
+      "model", po::value(&sc.model), "model.name: ms1d | ms2d | ms3d | ms1d2d | cnn1d | cnn2d | cnn3d | svm | unmix | auto")(
       "patch", po::value(&sc.patch), "model.patch: odd window side")("split", po::value(&sc.split), "split.load: reuse a saved split folder");
   if (with_split_mode) d.add_options()("mode", po::value(&sc.mode), "split.mode: fixed | fraction | external | blocks");
   return d;

@@ -60,6 +60,7 @@ HsiNet make_hsi_net(const NetOptions& options) {
     case NetForm::Volumetric: net = std::make_shared<VolumeNetImpl>(options); break;
     case NetForm::SpectralSpatial: net = std::make_shared<SpectralSpatialNetImpl>(options); break;
     case NetForm::Kernel: usage_error("'" + options.name + "' is not a network (models/svm.hpp trains it)");
+    case NetForm::Unmixing: usage_error("'" + options.name + "' is not a network (models/unmixing.hpp fits it)");
   }
   return HsiNet(net);
 }

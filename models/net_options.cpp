@@ -7,7 +7,7 @@
 namespace hsi {
 
 const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = {"ms1d", "ms2d", "ms3d", "ms1d2d", "cnn1d", "cnn2d", "cnn3d", "svm"};
+  static const std::vector<std::string> names = {"ms1d", "ms2d", "ms3d", "ms1d2d", "cnn1d", "cnn2d", "cnn3d", "svm", "unmix"};
   return names;
 }
 
@@ -16,6 +16,7 @@ NetForm NetOptions::form() const {
   const auto& names = model_names();
   if (std::find(names.begin(), names.end(), name) == names.end()) usage_error("unknown model '" + name + "'");
   if (name == "svm") return NetForm::Kernel;
+  if (name == "unmix") return NetForm::Unmixing;
   if (name == "ms1d2d") return NetForm::SpectralSpatial;
   const char dimension = name[name.size() - 2];
   return dimension == '1' ? NetForm::Spectral : dimension == '2' ? NetForm::Spatial : NetForm::Volumetric;

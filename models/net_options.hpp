@@ -7,12 +7,12 @@
 namespace hsi {
 
 // The input form of a model family: one spectrum, a window of spectra, a spectral volume, or
-// the centre spectrum and the window side by side; Kernel is the RBF-SVM baseline (one
-// spectrum, not a network).
-enum class NetForm { Spectral, Spatial, Volumetric, SpectralSpatial, Kernel };  // 1-D, 2-D, 3-D, 1-D + 2-D, SVM
+// the centre spectrum and the window side by side; Kernel is the RBF-SVM baseline and Unmixing
+// the linear unmixing classifier (one spectrum each, not networks).
+enum class NetForm { Spectral, Spatial, Volumetric, SpectralSpatial, Kernel, Unmixing };  // 1-D, 2-D, 3-D, 1-D + 2-D, SVM, unmix
 
 struct NetOptions {
-  std::string name = "ms2d";  // ms1d ms2d ms3d ms1d2d cnn1d cnn2d cnn3d, or svm
+  std::string name = "ms2d";  // ms1d ms2d ms3d ms1d2d cnn1d cnn2d cnn3d, or svm, unmix
   int in_bands = 0;
   int patch = 9;
   int width = 32;
@@ -23,8 +23,8 @@ struct NetOptions {
 
   NetForm form() const;     // parsed from the name (usage error for an unknown one)
   bool multiscale() const;  // "ms*" (several kernel sizes per block) rather than "cnn*"
-  bool window_model() const { return form() != NetForm::Spectral && form() != NetForm::Kernel; }
-  bool network() const { return form() != NetForm::Kernel; }
+  bool window_model() const { return network() && form() != NetForm::Spectral; }
+  bool network() const { return form() != NetForm::Kernel && form() != NetForm::Unmixing; }
   int patch_used() const { return window_model() ? patch : 1; }
 };
 

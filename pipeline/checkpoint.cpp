@@ -106,6 +106,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
     archive.write("svm.support_vectors", st.support_vectors);
     archive.write("svm.coefficients", st.coefficients);
     archive.write("svm.rho", st.rho);
+  } else if (c.unmixing) {
+    const UnmixingModel::State st = c.unmixing->state();
+    archive.write("unmix.trained_classes", to_tensor(std::vector<double>(st.trained_classes.begin(), st.trained_classes.end())));
+    archive.write("unmix.endmembers", st.endmembers);
+    archive.write("unmix.origin", st.origin);
   } else {
     torch::serialize::OutputArchive model;
     c.net->save(model);
@@ -201,6 +206,18 @@ SvmModel read_svm(torch::serialize::InputArchive& archive, const std::map<std::s
   return SvmModel::restore(st);  // std::invalid_argument on an inconsistent state: "damaged"
 }
 
+UnmixingModel read_unmixing(torch::serialize::InputArchive& archive, const NetOptions& n) {
+  UnmixingModel::State st;
+  st.classes = n.classes;
+  st.dims = n.in_bands;
+  torch::Tensor trained;
+  archive.read("unmix.trained_classes", trained);
+  archive.read("unmix.endmembers", st.endmembers);
+  archive.read("unmix.origin", st.origin);
+  for (double v : to_vector(trained)) st.trained_classes.push_back(static_cast<int64_t>(v));
+  return UnmixingModel::restore(st);  // std::invalid_argument on an inconsistent state: "damaged"
+}
+
 }  // namespace
 
 std::map<std::string, std::string> stored_settings(const std::string& settings_text) {
@@ -270,6 +287,8 @@ Checkpoint load_checkpoint(const std::string& path) {
       torch::serialize::InputArchive model;
       archive.read("model", model);
       c.net->load(model);
+    } else if (n.form() == NetForm::Unmixing) {
+      c.unmixing = std::make_shared<const UnmixingModel>(read_unmixing(archive, n));
     } else {
       c.svm = std::make_shared<const SvmModel>(read_svm(archive, kv, n));
     }

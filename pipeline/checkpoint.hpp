@@ -12,15 +12,17 @@
 #include "io/class_table.hpp"
 #include "models/hsi_net.hpp"
 #include "models/svm.hpp"
+#include "models/unmixing.hpp"
 #include "pipeline/epoch_loop.hpp"
 #include "pipeline/preprocess.hpp"
 
 namespace hsi {
 
 struct Checkpoint {
-  NetOptions net_options;               // name "svm" for the SVM baseline
-  HsiNet net{nullptr};                  // the network; null for the SVM
-  std::shared_ptr<const SvmModel> svm;  // the SVM; null for a network
+  NetOptions net_options;               // name "svm" for the SVM baseline, "unmix" for unmixing
+  HsiNet net{nullptr};                  // the network; null for the SVM and unmixing
+  std::shared_ptr<const SvmModel> svm;  // the SVM; null otherwise
+  std::shared_ptr<const UnmixingModel> unmixing;  // the unmixing classifier; null otherwise
   Preprocessor preprocessor;
   ClassTable classes;
   std::string scene;

@@ -134,7 +134,8 @@ std::string cell(const MeanStd& m) { return format_fixed(m.mean, 4) + " ± " + f
 ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log) {
   ExperimentResult result;
   for (const auto& m : plan.models) {
-    if (settings_for_model(base, m).model.name == "svm") usage_error("--open-set: '" + m + "': the SVM has no rejection rule; list networks");
+    const std::string name = settings_for_model(base, m).model.name;
+    if (name == "svm" || name == "unmix") usage_error("--open-set: '" + m + "': " + name + " has no rejection rule; list networks");
   }
   if (scene.classes.size() < 3) usage_error("--open-set needs at least three classes (two stay known when one is left out)");
   std::vector<LeaveOneOut> runs;

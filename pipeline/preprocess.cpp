@@ -186,6 +186,13 @@ double Preprocessor::distance_from_training(const T* in, int64_t n, const uint8_
   return counted ? sum / static_cast<double>(counted) : -1;
 }
 
+std::vector<float> Preprocessor::zero_spectrum() const {
+  const std::vector<float> zero(static_cast<size_t>(input_bands_), 0.0f);
+  std::vector<float> out(static_cast<size_t>(output_bands()));
+  apply(zero.data(), 1, out.data());
+  return out;
+}
+
 void Preprocessor::apply(const float* in, int64_t n, float* out) const {
   if (pca_components_ == 0) return standardize(in, n, out);
   // In blocks, so the standardised spectra stay a small reused buffer that the product reads

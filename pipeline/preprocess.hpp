@@ -61,6 +61,10 @@ class Preprocessor {
   template <typename T>
   double distance_from_training(const T* in, int64_t n, const uint8_t* skip) const;
 
+  // The transform of the all-zero spectrum: where zero reflectance lands, the origin the linear
+  // mixture model needs (models/unmixing.hpp).
+  std::vector<float> zero_spectrum() const;
+
   int input_bands() const { return input_bands_; }
   int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
 

@@ -97,7 +97,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     }
     result.diversity = metric::mean_abs_cosine(ck.net->metric_factor());
   } else {
-    ck.classifier = "svm";
+    ck.classifier = ck.svm ? "svm" : "unmix";
   }
   save_checkpoint(result.files.best_checkpoint, ck);
 
@@ -123,7 +123,8 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   if (o.write_maps) write_figures(scene, ck, ids, result);
 
   RunReport report;
-  const std::string stages = ck.svm ? "RBF-SVM, C = " + format_fixed(ck.svm->c(), 1) + " and gamma = " + format_fixed(ck.svm->gamma(), 5) +
+  const std::string stages = ck.unmixing ? "linear unmixing: class-mean endmembers from the training pixels, least-squares abundances, the largest wins"
+                             : ck.svm ? "RBF-SVM, C = " + format_fixed(ck.svm->c(), 1) + " and gamma = " + format_fixed(ck.svm->gamma(), 5) +
                                           " chosen by cross-validation on the training pixels (" + std::to_string(ck.svm->support_vector_count()) +
                                           " support vectors)"
                               : s.finetune.enabled ? "softmax pretraining + DPP metric fine-tuning"
@@ -192,6 +193,25 @@ RunSettings resolve_auto(const Scene& scene, const RunSettings& s, const RunOpti
   write_text_file(result.files.selection_md, selection_markdown(result.selection));
   write_text_file(result.files.selection_json, selection_json(result.selection) + "\n");
   return with_candidate(s, result.selection.chosen);
+}
+
+// Linear unmixing: the endmembers are the training pixels' class means, nothing else to fit.
+void train_unmixing(Checkpoint& ck, const RunSettings& s, const RunOptions& o, const Cube& cube, const Samples& train, RunResult& result) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (s.finetune.enabled && o.verbose) std::printf("unmix: fine-tuning applies to networks only (unmixing learns no metric); skipped\n");
+  const std::vector<float> spectra = spectra_of(cube, train.pixels);
+  ck.unmixing = std::make_shared<const UnmixingModel>(UnmixingModel::fit(spectra.data(), static_cast<int64_t>(train.size()), static_cast<int>(cube.bands),
+                                                                         train.targets, static_cast<int>(ck.classes.size()),
+                                                                         ck.preprocessor.zero_spectrum()));
+  ck.progress.stage = "unmix";
+  ck.progress.done = true;
+  result.seconds_pretrain = seconds_since(t0);
+  result.parameters = ck.unmixing->trained_class_count() * (cube.bands + 1);
+  result.macs = ck.unmixing->trained_class_count() * cube.bands;
+  if (o.verbose) {
+    std::printf("unmix: %ld endmembers (class means) over %ld bands (%.3f s)\n", static_cast<long>(ck.unmixing->trained_class_count()),
+                static_cast<long>(cube.bands), result.seconds_pretrain);
+  }
 }
 
 // The SVM baseline: C and gamma by cross-validation on the training pixels, no epochs.
@@ -334,7 +354,11 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   ck.scene = scene.name;
   ck.settings_text = s.config_text;
   if (!ck.net_options.network()) {
-    train_svm(ck, s, o, cube, train, result);
+    if (ck.net_options.form() == NetForm::Unmixing) {
+      train_unmixing(ck, s, o, cube, train, result);
+    } else {
+      train_svm(ck, s, o, cube, train, result);
+    }
     finish_run(scene, s, o, ck, cube, train, validation, result);
     return result;
   }

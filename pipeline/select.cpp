@@ -15,6 +15,7 @@
 #include "pipeline/folds.hpp"
 #include "pipeline/preprocess.hpp"
 #include "pipeline/run.hpp"
+#include "models/unmixing.hpp"
 #include "pipeline/svm_training.hpp"
 #include "pipeline/trainer.hpp"
 
@@ -50,7 +51,7 @@ Samples without_neighbours(const Samples& train, const Samples& held, int64_t ro
 
 struct FoldScore {
   double oa = 0;
-  double log_loss = -1;  // mean -log p(true class) on the held-out pixels; -1 for the SVM
+  double log_loss = -1;  // mean -log p(true class) on the held-out pixels; -1 for the SVM and unmixing
 };
 
 // One candidate trained on one fold's pixels and scored on the held-out ones.
@@ -62,6 +63,12 @@ FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const
       cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, window_radius(cs), nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
   Cube x = cube;
   pre.apply(x);
+  if (candidate.model == "unmix") {
+    const std::vector<float> tx = spectra_of(x, train.pixels), hx = spectra_of(x, held.pixels);
+    const UnmixingModel model = UnmixingModel::fit(tx.data(), static_cast<int64_t>(train.size()), static_cast<int>(x.bands), train.targets, classes,
+                                                   pre.zero_spectrum());
+    return {accuracy_of(model.predict(hx.data(), static_cast<int64_t>(held.size())), held.targets), -1};
+  }
   if (candidate.model == "svm") {
     const SvmFit fit = fit_svm(spectra_of(x, train.pixels), static_cast<int>(x.bands), train.targets, classes, s.select.folds, seed);
     const std::vector<float> hx = spectra_of(x, held.pixels);
@@ -188,7 +195,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
       log_loss_sum += fs.log_loss * static_cast<double>(fold.held.size());
       held_total += static_cast<double>(fold.held.size());
     }
-    score.log_loss = c.model == "svm" || held_total == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_total;
+    score.log_loss = c.model == "svm" || c.model == "unmix" || held_total == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_total;
     score.seconds = seconds_since(c0);
     if (!score.skipped.empty()) {
       if (verbose) std::printf("  %-10s %s  (%.1f s)\n", c.label().c_str(), score.skipped.c_str(), score.seconds);

@@ -181,6 +181,7 @@ class TileClassifier {
 
   TileScores scores(const torch::Tensor& tile, int64_t h, int64_t w) {
     if (ck_.svm) return {ck_.svm->vote_shares(tile.reshape({tile.size(1), h * w}).t()), {}};
+    if (ck_.unmixing) return {ck_.unmixing->shares(tile.reshape({tile.size(1), h * w}).t()), {}};
     if (dense_) return scores_of(metric_embedding([&] { return ck_.net->embed_dense(tile); }));
     // Patch route: every window cut out of the tile, a few tile rows per batch.
     const int64_t p = ck_.net_options.patch, rows_per_batch = std::max<int64_t>(1, batch_size_ / w);
@@ -237,6 +238,12 @@ int svm_tile_for_budget(const SvmModel& svm, int64_t input_bands, int64_t ram_mb
                          0, ram_mb);
 }
 
+// Unmixing's working set per pixel: the raw and preprocessed spectrum, its shifted copy and a
+// few rows of class values.
+int unmixing_tile_for_budget(const UnmixingModel& unmixing, int64_t input_bands, int64_t ram_mb) {
+  return side_for_budget(4.0 * (static_cast<double>(input_bands) + 2.0 * unmixing.dims() + 6.0 * unmixing.classes()), 0, ram_mb);
+}
+
 }  // namespace
 
 int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) {
@@ -264,6 +271,7 @@ std::string open_set_rule(const Checkpoint& ck, const PredictOptions& o) {
     usage_error("--unknown: unknown rule '" + rule + "' (use none, mahalanobis, distance or softmax)");
   }
   if (ck.svm) usage_error("an SVM checkpoint has no open-set rule (it learns no metric); use --unknown none");
+  if (ck.unmixing) usage_error("an unmixing checkpoint has no open-set rule (it learns no metric); use --unknown none");
   if (rule == "softmax" && ck.enrolled_classes() > 0) {
     usage_error("the softmax rule cannot judge the enrolled classes this checkpoint's head never saw; use --unknown mahalanobis or distance");
   }
@@ -283,6 +291,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
   if (ck.svm && !o.classifier.empty() && o.classifier != "svm") usage_error("an SVM checkpoint has no " + o.classifier + " classifier");
+  if (ck.unmixing && !o.classifier.empty() && o.classifier != "unmix") usage_error("an unmixing checkpoint has no " + o.classifier + " classifier");
   const Region region = region_in.rows > 0 ? region_in : Region{0, 0, source.rows(), source.cols()};
   if (region.y0 < 0 || region.x0 < 0 || region.cols <= 0 || region.y0 + region.rows > source.rows() || region.x0 + region.cols > source.cols()) {
     throw Error(ErrorKind::Internal, "prediction region outside " + source.path());
@@ -291,7 +300,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   stats.rows = region.rows;
   stats.cols = region.cols;
   stats.route = window_model && o.route != "patch" ? "dense" : "patch";
-  stats.classifier = ck.svm ? "svm" : o.classifier.empty() ? ck.classifier : o.classifier;
+  stats.classifier = ck.svm ? "svm" : ck.unmixing ? "unmix" : o.classifier.empty() ? ck.classifier : o.classifier;
   if ((stats.classifier == "prototype" || stats.classifier == "mahalanobis") && !ck.prototypes.defined()) {
     throw Error(ErrorKind::Data, "the checkpoint asks for the " + stats.classifier + " classifier but holds no prototypes");
   }
@@ -304,11 +313,14 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   }
   stats.open_set = open_set_rule(ck, o);
   // bf16 only where the CPU computes it natively, unless asked for (emulated it is slower).
-  const bool bf16 = !ck.svm && (o.precision == "bf16" || (o.precision == "auto" && cpu_has_native_bf16()));
-  stats.precision = ck.svm ? "fp32 (svm)" : bf16 ? "bf16" : "fp32";
+  const bool bf16 = ck.net && (o.precision == "bf16" || (o.precision == "auto" && cpu_has_native_bf16()));
+  stats.precision = ck.svm ? "fp32 (svm)" : ck.unmixing ? "fp32 (unmix)" : bf16 ? "bf16" : "fp32";
   const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);
   const int32_t unknown_id = unknown_class_id(ck.classes);
-  int T = o.tile > 0 ? o.tile : ck.svm ? svm_tile_for_budget(*ck.svm, source.bands(), o.ram_mb) : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
+  int T = o.tile > 0       ? o.tile
+          : ck.svm         ? svm_tile_for_budget(*ck.svm, source.bands(), o.ram_mb)
+          : ck.unmixing    ? unmixing_tile_for_budget(*ck.unmixing, source.bands(), o.ram_mb)
+                           : tile_for_budget(ck.net_options, source.bands(), o.ram_mb);
   // Align tiles with the file's blocks so every block is decoded once per tile row.
   if (o.tile <= 0 && source.block_width() > 1 && T > source.block_width()) T = T / source.block_width() * source.block_width();
   stats.tile = T;

@@ -132,6 +132,27 @@ Scene salt_and_pepper_scene() {
   return scene;
 }
 
+// Every pixel a mixture of three endmember spectra, shaded by a factor in [0.1, 1.2], labelled
+// with its dominant endmember (abundance 0.6-0.9): how abundance-map ground truths are made.
+Scene mixture_scene() {
+  const int64_t R = 24, C = 24, B = 12;
+  Scene scene = blank_scene("mixtures", R, C, B, {1, 2, 3});
+  torch::manual_seed(6);
+  const torch::Tensor endmembers = torch::rand({3, B}) + 0.1;
+  for (int64_t p = 0; p < R * C; ++p) {
+    const int64_t c = torch::randint(0, 3, {1}).item<int64_t>();
+    const float dominant = 0.6f + 0.3f * torch::rand({1}).item<float>();
+    torch::Tensor a = torch::rand({3});
+    a[c] = 0;
+    a = a / a.sum() * (1 - dominant);
+    a[c] = dominant;
+    const torch::Tensor x = (0.1 + 1.1 * torch::rand({1})) * a.matmul(endmembers) + 0.002 * torch::randn({B});
+    for (int64_t b = 0; b < B; ++b) scene.cube.data[p * B + b] = x[b].item<float>();
+    scene.labels.labels[p] = static_cast<int32_t>(c + 1);
+  }
+  return scene;
+}
+
 RunSettings selection_settings(const std::string& candidates) {
   RunSettings s;
   s.split.per_class = 15;
@@ -173,6 +194,23 @@ TEST(Selection, PicksASpectralModelWhereNeighboursSayNothing) {
   EXPECT_GT(sel.scores[1].mean, sel.scores[0].mean);
   const std::string json = selection_json(sel);
   EXPECT_NE(json.find("\"chosen\": \"svm\""), std::string::npos) << json;
+}
+
+TEST(Selection, PicksUnmixingWhereLabelsAreDominantEndmembersAndNotWhereTheyAreTexture) {
+  // The SVM first: it wins every tie, so unmixing must be strictly better to win. Six pixels a
+  // class: too few for the SVM to learn that brightness does not matter.
+  RunSettings s = selection_settings("svm, unmix");
+  s.split.per_class = 6;
+  const Scene mixtures = mixture_scene();
+  const Selection sel = select_model(mixtures, s, make_split(mixtures.labels, s.split, 3, 0), false);
+  EXPECT_EQ(sel.chosen.label(), "unmix") << selection_markdown(sel);
+  EXPECT_GT(sel.scores[1].mean, 0.97) << selection_markdown(sel);
+  EXPECT_LT(sel.scores[1].log_loss, 0) << "unmixing gives no probabilities";
+  // Checkerboard against stripes: no spectrum, mixed or not, tells them apart.
+  const Scene texture = texture_scene();
+  const Selection on_texture = select_model(texture, selection_settings("unmix, ms2d:5"), make_split(texture.labels, s.split, 2, 0), false);
+  EXPECT_EQ(on_texture.chosen.label(), "ms2d:5") << selection_markdown(on_texture);
+  EXPECT_LT(on_texture.scores[0].mean, 0.8) << selection_markdown(on_texture);
 }
 
 // Racing is exact: a candidate that cannot beat the leader even with perfect remaining folds
@@ -297,6 +335,40 @@ TEST(Selection, AutoTrainsTheWinnerAndRecordsTheTable) {
   EXPECT_EQ(p.stats.classifier, "svm");
   EXPECT_EQ(p.stats.tiles, 4);
   EXPECT_EQ(p.ids, read_labels(dir.file("map.tif")).labels);
+}
+
+// An unmixing checkpoint end to end: trained by auto, saved, loaded, and its map reproduced by
+// the common prediction loop from the checkpoint alone.
+TEST(Selection, AutoTrainsUnmixingAndItsCheckpointPredicts) {
+  const Scene scene = mixture_scene();
+  test::TempDir dir;
+  RunSettings s = selection_settings("svm, unmix");
+  s.split.per_class = 6;
+  s.out = dir.path();
+  RunOptions o;
+  o.verbose = false;
+  const RunResult result = run_training(scene, s, o);
+  EXPECT_EQ(result.model, "unmix");
+  EXPECT_GT(result.accuracy.overall, 0.97);
+  EXPECT_NE(test::slurp(dir.file("report.md")).find("unmix (chosen)"), std::string::npos);
+  Checkpoint ck = load_checkpoint(dir.file("best.ckpt"));
+  ASSERT_TRUE(ck.unmixing);
+  // Spectra are unmixed relative to where zero reflectance lands after the standardisation.
+  const std::vector<float> origin = ck.preprocessor.zero_spectrum();
+  const torch::Tensor stored = ck.unmixing->state().origin;
+  EXPECT_TRUE(torch::allclose(stored, torch::tensor(origin))) << stored;
+  EXPECT_GT(stored.abs().max().item<float>(), 0.5f);
+  EXPECT_FALSE(ck.net);
+  EXPECT_FALSE(ck.svm);
+  PredictOptions po;
+  po.progress = false;
+  po.tile = 16;
+  const ScenePrediction p = predict_cube(ck, scene.cube, nullptr, po);
+  EXPECT_EQ(p.stats.classifier, "unmix");
+  EXPECT_EQ(p.stats.tiles, 4);
+  EXPECT_EQ(p.ids, read_labels(dir.file("map.tif")).labels);
+  po.unknown = "mahalanobis";
+  EXPECT_THROW(predict_cube(ck, scene.cube, nullptr, po), Error);
 }
 
 }  // namespace
