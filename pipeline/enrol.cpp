@@ -12,7 +12,7 @@ namespace hsi {
 
 EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& labels, const ClassTable& names) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (!ck.net) usage_error("an SVM checkpoint learns no metric: classes cannot be enrolled into it (train a network)");
+  if (!ck.net) usage_error("this " + ck.net_options.name + " checkpoint learns no metric: classes cannot be enrolled into it (train a network)");
   if (labels.rows != cube.rows || labels.cols != cube.cols) {
     data_error(labels.source, "labels are " + std::to_string(labels.rows) + " x " + std::to_string(labels.cols) + ", the cube " + cube.source +
                                   " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
