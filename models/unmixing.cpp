@@ -10,13 +10,12 @@ UnmixingModel UnmixingModel::fit(const float* features, int64_t n, int d, const 
                                  const std::vector<float>& origin) {
   if (static_cast<int64_t>(targets.size()) != n || static_cast<int>(origin.size()) != d) throw std::invalid_argument("unmixing: sizes disagree");
   const torch::Tensor x = torch::from_blob(const_cast<float*>(features), {n, d}, torch::kFloat32).to(torch::kFloat64);
-  torch::Tensor sums = torch::zeros({classes, d}, torch::kFloat64);
   std::vector<int64_t> counts(static_cast<size_t>(classes), 0);
-  for (int64_t i = 0; i < n; ++i) {
-    if (targets[i] < 0 || targets[i] >= classes) throw std::invalid_argument("unmixing: target out of range");
-    sums[targets[i]] += x[i];
-    ++counts[static_cast<size_t>(targets[i])];
+  for (int64_t t : targets) {
+    if (t < 0 || t >= classes) throw std::invalid_argument("unmixing: target out of range");
+    ++counts[static_cast<size_t>(t)];
   }
+  const torch::Tensor sums = torch::zeros({classes, d}, torch::kFloat64).index_add_(0, torch::tensor(targets, torch::kLong), x);
   State st;
   st.classes = classes;
   st.dims = d;
