@@ -33,15 +33,22 @@ class UnmixingModel {
   torch::Tensor shares(const torch::Tensor& x) const;
   std::vector<int64_t> predict(const float* features, int64_t n) const;
 
+  // Enrolment without refitting anything else: a model over `classes` classes in which this
+  // model's class c is class carried[c]; the pixels (targets in the new indices) refine the
+  // endmembers of their classes as a running mean over every pixel behind each, and give
+  // classes without one their endmember.
+  UnmixingModel with_pixels(const float* features, int64_t n, const std::vector<int64_t>& targets, int classes,
+                            const std::vector<int64_t>& carried) const;
+
   int classes() const { return classes_; }
   int dims() const { return dims_; }
   int64_t trained_class_count() const { return static_cast<int64_t>(trained_classes_.size()); }
 
-  // State, for checkpoints: the trained classes (ascending), their endmembers [trained, d] and
-  // the origin [d]; the unmixing matrix is recomputed from them.
+  // State, for checkpoints: the trained classes (ascending), the pixels behind each endmember,
+  // the endmembers [trained, d] and the origin [d]; the unmixing matrix is recomputed from them.
   struct State {
     int classes = 0, dims = 0;
-    std::vector<int64_t> trained_classes;
+    std::vector<int64_t> trained_classes, counts;
     torch::Tensor endmembers, origin;
   };
   State state() const;
@@ -50,7 +57,7 @@ class UnmixingModel {
 
  private:
   int classes_ = 0, dims_ = 0;
-  std::vector<int64_t> trained_classes_;
+  std::vector<int64_t> trained_classes_, counts_;
   torch::Tensor endmembers_, origin_;
   torch::Tensor unmixing_;  // [d, trained]: abundances = (x - origin) @ unmixing_
   torch::Tensor trained_index_;  // [trained] class index of each column

@@ -109,6 +109,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
   } else if (c.unmixing) {
     const UnmixingModel::State st = c.unmixing->state();
     archive.write("unmix.trained_classes", to_tensor(std::vector<double>(st.trained_classes.begin(), st.trained_classes.end())));
+    archive.write("unmix.counts", to_tensor(std::vector<double>(st.counts.begin(), st.counts.end())));
     archive.write("unmix.endmembers", st.endmembers);
     archive.write("unmix.origin", st.origin);
   } else {
@@ -210,11 +211,13 @@ UnmixingModel read_unmixing(torch::serialize::InputArchive& archive, const NetOp
   UnmixingModel::State st;
   st.classes = n.classes;
   st.dims = n.in_bands;
-  torch::Tensor trained;
+  torch::Tensor trained, counts;
   archive.read("unmix.trained_classes", trained);
+  archive.read("unmix.counts", counts);
   archive.read("unmix.endmembers", st.endmembers);
   archive.read("unmix.origin", st.origin);
   for (double v : to_vector(trained)) st.trained_classes.push_back(static_cast<int64_t>(v));
+  for (double v : to_vector(counts)) st.counts.push_back(static_cast<int64_t>(v));
   return UnmixingModel::restore(st);  // std::invalid_argument on an inconsistent state: "damaged"
 }
 

@@ -7,12 +7,29 @@
 #include "common/error.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/prototypes.hpp"
+#include "pipeline/svm_training.hpp"
 
 namespace hsi {
+namespace {
+
+// An unmixing checkpoint: new classes get their endmember (the mean of their pixels), known
+// ones a running mean over every pixel behind theirs; the class table grows with them.
+void enrol_endmembers(Checkpoint& ck, const Cube& prepared, const Samples& samples, const ClassTable& grown) {
+  std::vector<int64_t> carried;
+  for (const ClassInfo& c : ck.classes.classes()) carried.push_back(grown.index_of(c.id));
+  const std::vector<float> spectra = spectra_of(prepared, samples.pixels);
+  const int classes = static_cast<int>(grown.size());
+  ck.unmixing = std::make_shared<const UnmixingModel>(
+      ck.unmixing->with_pixels(spectra.data(), static_cast<int64_t>(samples.size()), samples.targets, classes, carried));
+  ck.net_options.classes = classes;  // no head to outgrow: every class is the model's own
+  ck.classes = grown;
+}
+
+}  // namespace
 
 EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& labels, const ClassTable& names) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (!ck.net) usage_error("this " + ck.net_options.name + " checkpoint learns no metric: classes cannot be enrolled into it (train a network)");
+  if (ck.svm) usage_error("this " + ck.net_options.name + " checkpoint learns no metric: classes cannot be enrolled into it (train a network)");
   if (labels.rows != cube.rows || labels.cols != cube.cols) {
     data_error(labels.source, "labels are " + std::to_string(labels.rows) + " x " + std::to_string(labels.cols) + ", the cube " + cube.source +
                                   " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
@@ -48,6 +65,15 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
     samples.targets.push_back(grown.index_of(id));
   }
   if (samples.size() == 0) data_error(labels.source, "holds no labelled pixel with data to enrol");
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const int32_t id = grown.at(static_cast<size_t>(samples.targets[i])).id;
+    ++(ck.classes.index_of(id) >= 0 ? outcome.refined : outcome.added)[id];
+  }
+  if (ck.unmixing) {
+    enrol_endmembers(ck, prepared, samples, grown);
+    outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return outcome;
+  }
 
   // The class table keeps ids in order, so new ids may fall between known ones: every row is
   // placed by id. (The softmax head keeps its own order; an enrolled checkpoint never uses it.)
@@ -69,8 +95,6 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
     const double n_old = counts[g].item<double>();
     means[g] = (means[g] * n_old + fresh.means[g] * n_new) / (n_old + n_new);
     counts[g] = n_old + n_new;
-    const int32_t id = grown.at(static_cast<size_t>(g)).id;
-    (ck.classes.index_of(id) >= 0 ? outcome.refined : outcome.added)[id] = static_cast<int64_t>(n_new);
   }
   ck.prototypes = means;
   ck.prototype_counts = counts;

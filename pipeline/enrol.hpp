@@ -21,7 +21,9 @@ struct EnrolOutcome {
 };
 
 // `labels` is the cube's size (0 = unlabelled). `names` names and colours new ids (missing
-// ones get generated names and distinct colours). A usage error for an SVM checkpoint; a data
+// ones get generated names and distinct colours). An unmixing checkpoint takes the pixels as
+// endmembers instead (a new class's mean; known classes refined by running mean) and keeps its
+// classifier. A usage error for an SVM checkpoint; a data
 // error for labels of another size or without any labelled pixel. The checkpoint switches to
 // the mahalanobis classifier (nearest prototype under the pooled covariance; the Euclidean
 // prototype classifier for checkpoints without it).

@@ -12,6 +12,7 @@
 #include "common/error.hpp"
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
+#include "pipeline/enrol.hpp"
 #include "pipeline/folds.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/run.hpp"
@@ -369,6 +370,79 @@ TEST(Selection, AutoTrainsUnmixingAndItsCheckpointPredicts) {
   EXPECT_EQ(p.ids, read_labels(dir.file("map.tif")).labels);
   po.unknown = "mahalanobis";
   EXPECT_THROW(predict_cube(ck, scene.cube, nullptr, po), Error);
+}
+
+// A class enrolled into an unmixing checkpoint from five pixels: its mean becomes an endmember
+// and the map finds the class; pixels of a known class refine its endmember as a running mean.
+TEST(UnmixingRun, EnrolsANewClassFromFivePixelsAndRefinesKnownOnes) {
+  const Scene scene = mixture_scene();
+  Scene known = scene;
+  for (int32_t& id : known.labels.labels)
+    if (id == 3) id = 0;
+  known.classes = ClassTable::from_ids({1, 2});
+  test::TempDir dir;
+  RunSettings s = selection_settings("unmix");
+  s.model.name = "unmix";
+  s.split.per_class = 6;
+  s.out = dir.path();
+  RunOptions o;
+  o.verbose = false;
+  run_training(known, s, o);
+  Checkpoint ck = load_checkpoint(dir.file("best.ckpt"));
+  ASSERT_TRUE(ck.unmixing);
+  const auto accuracy = [&](const std::vector<int32_t>& ids, int32_t only) {
+    int64_t hit = 0, n = 0;
+    for (size_t p = 0; p < ids.size(); ++p) {
+      const int32_t truth = scene.labels.labels[p];
+      if (truth == 0 || (only && truth != only)) continue;
+      ++n;
+      hit += ids[p] == truth;
+    }
+    return static_cast<double>(hit) / static_cast<double>(n);
+  };
+  PredictOptions po;
+  po.progress = false;
+  EXPECT_LT(accuracy(predict_cube(ck, scene.cube, nullptr, po).ids, 0), 0.8) << "a third of the scene is a class the model does not know";
+
+  // Five pixels of class 3, and three of class 1.
+  LabelMap extra = scene.labels;
+  int taken3 = 0, taken1 = 0;
+  std::vector<int64_t> class1;
+  for (size_t p = 0; p < extra.labels.size(); ++p) {
+    int32_t& id = extra.labels[p];
+    if (id == 3 && taken3 < 5) {
+      ++taken3;
+    } else if (id == 1 && taken1 < 3) {
+      ++taken1;
+      class1.push_back(static_cast<int64_t>(p));
+    } else {
+      id = 0;
+    }
+  }
+  const UnmixingModel::State before = ck.unmixing->state();
+  const EnrolOutcome outcome = enrol_classes(ck, scene.cube, extra, ClassTable::from_ids({3}));
+  EXPECT_EQ(outcome.added, (std::map<int32_t, int64_t>{{3, 5}}));
+  EXPECT_EQ(outcome.refined, (std::map<int32_t, int64_t>{{1, 3}}));
+  EXPECT_EQ(ck.classes.size(), 3u);
+  EXPECT_EQ(ck.classifier, "unmix");
+  const UnmixingModel::State after = ck.unmixing->state();
+  ASSERT_EQ(after.trained_classes, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(after.counts[0], before.counts[0] + 3);
+  // Class 1's endmember: the running mean over the old pixels and the three new ones.
+  Cube prepared = scene.cube;
+  ck.preprocessor.apply(prepared);
+  const std::vector<float> added = spectra_of(prepared, class1);
+  const torch::Tensor added_sum = torch::from_blob(const_cast<float*>(added.data()), {3, prepared.bands}).sum(0);
+  const torch::Tensor expected = (before.endmembers[0] * static_cast<double>(before.counts[0]) + added_sum) / static_cast<double>(before.counts[0] + 3);
+  EXPECT_TRUE(torch::allclose(after.endmembers[0], expected, 1e-4, 1e-5));
+  EXPECT_TRUE(torch::equal(after.endmembers[1], before.endmembers[1]));
+
+  const std::vector<int32_t> ids = predict_cube(ck, scene.cube, nullptr, po).ids;
+  EXPECT_GT(accuracy(ids, 3), 0.95);
+  EXPECT_GT(accuracy(ids, 0), 0.97);
+  save_checkpoint(dir.file("enrolled.ckpt"), ck);
+  Checkpoint back = load_checkpoint(dir.file("enrolled.ckpt"));
+  EXPECT_EQ(predict_cube(back, scene.cube, nullptr, po).ids, ids);
 }
 
 }  // namespace
