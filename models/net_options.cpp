@@ -11,6 +11,8 @@ const std::vector<std::string>& model_names() {
   return names;
 }
 
+bool learns_no_metric(const std::string& model_name) { return model_name == "svm" || model_name == "unmix"; }
+
 // The one place a model name is read: family prefix and form suffix.
 NetForm NetOptions::form() const {
   const auto& names = model_names();

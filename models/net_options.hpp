@@ -30,5 +30,9 @@ struct NetOptions {
 
 // The model families hsi trains (the networks and "svm"), e.g. for option help and validation.
 const std::vector<std::string>& model_names();
+// The models fitted rather than trained as networks (svm, unmix): no learned metric, so no
+// fine-tuning, enrolment into prototypes or open-set rule. Any other name (auto included) may
+// have them.
+bool learns_no_metric(const std::string& model_name);
 
 }  // namespace hsi

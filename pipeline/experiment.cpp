@@ -95,7 +95,7 @@ RunSettings settings_for_model(RunSettings s, const std::string& spec) {
   } else {
     s = with_candidate(s, parse_candidates(model, "--models").front());
   }
-  if (plus != std::string::npos && (s.model.name == "svm" || s.model.name == "unmix"))
+  if (plus != std::string::npos && learns_no_metric(s.model.name))
     usage_error("--models: '" + spec + "': " + s.model.name + " learns no metric to fine-tune");
   if (plus != std::string::npos) {
     const std::string variant = spec.substr(plus + 1);

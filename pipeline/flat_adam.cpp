@@ -11,6 +11,20 @@ namespace {
 
 std::string state_key(const torch::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
 
+// LibTorch's Adam update (no amsgrad) of one parameter tensor, or of the flat buffer of all.
+void adam_update(torch::Tensor& param, const torch::Tensor& grad, torch::Tensor& exp_avg, torch::Tensor& exp_avg_sq, int64_t step,
+                 const torch::optim::AdamOptions& options) {
+  const auto [beta1, beta2] = options.betas();
+  const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
+  const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+  torch::Tensor g = grad;
+  if (options.weight_decay() != 0) g = g.add(param, options.weight_decay());
+  exp_avg.mul_(beta1).add_(g, 1 - beta1);
+  exp_avg_sq.mul_(beta2).addcmul_(g, g, 1 - beta2);
+  const torch::Tensor denom = (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(options.eps());
+  param.addcdiv_(exp_avg, denom, -options.lr() / bias_correction1);
+}
+
 }  // namespace
 
 FlatAdam::FlatAdam(const std::vector<torch::Tensor>& params, const torch::optim::AdamOptions& options)
@@ -29,11 +43,15 @@ FlatAdam::FlatAdam(const std::vector<torch::Tensor>& params, const torch::optim:
   bind_parameters();
 }
 
+torch::Tensor FlatAdam::slice(const torch::Tensor& flat, size_t i) const {
+  return flat.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]).view(params_[i].sizes());
+}
+
 void FlatAdam::bind_parameters() {
   torch::NoGradGuard no_grad;
   bound_data_.clear();
   for (size_t i = 0; i < params_.size(); ++i) {
-    torch::Tensor view = flat_.narrow(0, offsets_[i], offsets_[i + 1] - offsets_[i]).view(params_[i].sizes());
+    torch::Tensor view = slice(flat_, i);
     view.copy_(params_[i]);
     params_[i].set_data(view);
     bound_data_.push_back(params_[i].data_ptr());
@@ -65,38 +83,18 @@ torch::Tensor FlatAdam::step(LossClosure closure) {
   for (const torch::Tensor& p : params_) grads.push_back(p.grad().reshape({-1}));
   torch::cat_out(grad_, grads);
   for (int64_t& s : steps_) ++s;
-  const auto& options = static_cast<const torch::optim::AdamOptions&>(param_groups().front().options());
-  const auto [beta1, beta2] = options.betas();
-  const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(steps_.front()));
-  const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(steps_.front()));
-  torch::Tensor g = grad_;
-  if (options.weight_decay() != 0) g = g.add(flat_, options.weight_decay());
-  exp_avg_.mul_(beta1).add_(g, 1 - beta1);
-  exp_avg_sq_.mul_(beta2).addcmul_(g, g, 1 - beta2);
-  const torch::Tensor denom = (exp_avg_sq_.sqrt() / std::sqrt(bias_correction2)).add_(options.eps());
-  flat_.addcdiv_(exp_avg_, denom, -options.lr() / bias_correction1);
+  adam_update(flat_, grad_, exp_avg_, exp_avg_sq_, steps_.front(), static_cast<const torch::optim::AdamOptions&>(param_groups().front().options()));
   return loss;
 }
 
 // LibTorch's Adam step for each parameter with a gradient, on its slice of the flat state.
 void FlatAdam::step_per_tensor() {
   const auto& options = static_cast<const torch::optim::AdamOptions&>(param_groups().front().options());
-  const auto [beta1, beta2] = options.betas();
   for (size_t i = 0; i < params_.size(); ++i) {
     torch::Tensor& p = params_[i];
     if (!p.grad().defined()) continue;
-    const int64_t n = offsets_[i + 1] - offsets_[i];
-    torch::Tensor exp_avg = exp_avg_.narrow(0, offsets_[i], n).view(p.sizes());
-    torch::Tensor exp_avg_sq = exp_avg_sq_.narrow(0, offsets_[i], n).view(p.sizes());
-    const int64_t step = ++steps_[i];
-    const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
-    const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
-    torch::Tensor g = p.grad();
-    if (options.weight_decay() != 0) g = g.add(p, options.weight_decay());
-    exp_avg.mul_(beta1).add_(g, 1 - beta1);
-    exp_avg_sq.mul_(beta2).addcmul_(g, g, 1 - beta2);
-    const torch::Tensor denom = (exp_avg_sq.sqrt() / std::sqrt(bias_correction2)).add_(options.eps());
-    p.addcdiv_(exp_avg, denom, -options.lr() / bias_correction1);
+    torch::Tensor exp_avg = slice(exp_avg_, i), exp_avg_sq = slice(exp_avg_sq_, i);
+    adam_update(p, p.grad(), exp_avg, exp_avg_sq, ++steps_[i], options);
   }
 }
 
@@ -107,11 +105,10 @@ void FlatAdam::sync_state_to_base() const {
   state.clear();
   for (size_t i = 0; i < params_.size(); ++i) {
     if (steps_[i] == 0) continue;
-    const int64_t n = offsets_[i + 1] - offsets_[i];
     auto s = std::make_unique<torch::optim::AdamParamState>();
     s->step(steps_[i]);
-    s->exp_avg(exp_avg_.narrow(0, offsets_[i], n).view(params_[i].sizes()).clone());
-    s->exp_avg_sq(exp_avg_sq_.narrow(0, offsets_[i], n).view(params_[i].sizes()).clone());
+    s->exp_avg(slice(exp_avg_, i).clone());
+    s->exp_avg_sq(slice(exp_avg_sq_, i).clone());
     state[state_key(params_[i])] = std::move(s);
   }
 }
@@ -125,18 +122,17 @@ void FlatAdam::load(torch::serialize::InputArchive& archive) {
   torch::optim::Adam::load(archive);
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < params_.size(); ++i) {
-    const int64_t n = offsets_[i + 1] - offsets_[i];
     const auto it = state_.find(state_key(params_[i]));
     if (it == state_.end()) {
       steps_[i] = 0;
-      exp_avg_.narrow(0, offsets_[i], n).zero_();
-      exp_avg_sq_.narrow(0, offsets_[i], n).zero_();
+      slice(exp_avg_, i).zero_();
+      slice(exp_avg_sq_, i).zero_();
       continue;
     }
     const auto& s = static_cast<const torch::optim::AdamParamState&>(*it->second);
     steps_[i] = s.step();
-    exp_avg_.narrow(0, offsets_[i], n).copy_(s.exp_avg().reshape({-1}));
-    exp_avg_sq_.narrow(0, offsets_[i], n).copy_(s.exp_avg_sq().reshape({-1}));
+    slice(exp_avg_, i).copy_(s.exp_avg());
+    slice(exp_avg_sq_, i).copy_(s.exp_avg_sq());
   }
   state_.clear();
 }

@@ -28,6 +28,8 @@ class FlatAdam : public torch::optim::Adam {
   bool parameters_bound() const;
   void step_per_tensor();
   void sync_state_to_base() const;
+  // Parameter i's part of a flat buffer, shaped like the parameter (a view).
+  torch::Tensor slice(const torch::Tensor& flat, size_t i) const;
 
   std::vector<torch::Tensor> params_;
   std::vector<int64_t> offsets_;  // params_[i] is flat elements [offsets_[i], offsets_[i + 1])

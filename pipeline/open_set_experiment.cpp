@@ -135,7 +135,7 @@ ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& 
   ExperimentResult result;
   for (const auto& m : plan.models) {
     const std::string name = settings_for_model(base, m).model.name;
-    if (name == "svm" || name == "unmix") usage_error("--open-set: '" + m + "': " + name + " has no rejection rule; list networks");
+    if (learns_no_metric(name)) usage_error("--open-set: '" + m + "': " + name + " has no rejection rule; list networks");
   }
   if (scene.classes.size() < 3) usage_error("--open-set needs at least three classes (two stay known when one is left out)");
   std::vector<LeaveOneOut> runs;

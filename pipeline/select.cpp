@@ -11,11 +11,11 @@
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
+#include "models/unmixing.hpp"
 #include "pipeline/batches.hpp"
 #include "pipeline/folds.hpp"
 #include "pipeline/preprocess.hpp"
 #include "pipeline/run.hpp"
-#include "models/unmixing.hpp"
 #include "pipeline/svm_training.hpp"
 #include "pipeline/trainer.hpp"
 
@@ -195,7 +195,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
       log_loss_sum += fs.log_loss * static_cast<double>(fold.held.size());
       held_total += static_cast<double>(fold.held.size());
     }
-    score.log_loss = c.model == "svm" || c.model == "unmix" || held_total == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_total;
+    score.log_loss = learns_no_metric(c.model) || held_total == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_total;
     score.seconds = seconds_since(c0);
     if (!score.skipped.empty()) {
       if (verbose) std::printf("  %-10s %s  (%.1f s)\n", c.label().c_str(), score.skipped.c_str(), score.seconds);

@@ -48,7 +48,7 @@ void RunSettings::validate() const {
   if (split.mode == "external" && split.load.empty() && (split.train_map.empty() || split.test_map.empty())) {
     usage_error("option 'split.train_map': external mode needs split.train_map and split.test_map");
   }
-  if ((model.name == "svm" || model.name == "unmix") && open_set.rule != "none") {
+  if (learns_no_metric(model.name) && open_set.rule != "none") {
     usage_error("option 'open_set.rule': " + model.name + " learns no metric and no softmax head to reject with; use a network or open_set.rule = none");
   }
 }

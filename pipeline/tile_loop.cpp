@@ -270,8 +270,7 @@ std::string open_set_rule(const Checkpoint& ck, const PredictOptions& o) {
   if (std::find(open_set_rules().begin(), open_set_rules().end(), rule) == open_set_rules().end()) {
     usage_error("--unknown: unknown rule '" + rule + "' (use none, mahalanobis, distance or softmax)");
   }
-  if (ck.svm) usage_error("an SVM checkpoint has no open-set rule (it learns no metric); use --unknown none");
-  if (ck.unmixing) usage_error("an unmixing checkpoint has no open-set rule (it learns no metric); use --unknown none");
+  if (!ck.net) usage_error("this " + ck.net_options.name + " checkpoint has no open-set rule (it learns no metric); use --unknown none");
   if (rule == "softmax" && ck.enrolled_classes() > 0) {
     usage_error("the softmax rule cannot judge the enrolled classes this checkpoint's head never saw; use --unknown mahalanobis or distance");
   }
@@ -290,8 +289,9 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   }
   const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
-  if (ck.svm && !o.classifier.empty() && o.classifier != "svm") usage_error("an SVM checkpoint has no " + o.classifier + " classifier");
-  if (ck.unmixing && !o.classifier.empty() && o.classifier != "unmix") usage_error("an unmixing checkpoint has no " + o.classifier + " classifier");
+  // svm and unmix checkpoints have one classifier each, named after the model.
+  if (!ck.net && !o.classifier.empty() && o.classifier != ck.classifier)
+    usage_error("this " + ck.net_options.name + " checkpoint has no " + o.classifier + " classifier");
   const Region region = region_in.rows > 0 ? region_in : Region{0, 0, source.rows(), source.cols()};
   if (region.y0 < 0 || region.x0 < 0 || region.cols <= 0 || region.y0 + region.rows > source.rows() || region.x0 + region.cols > source.cols()) {
     throw Error(ErrorKind::Internal, "prediction region outside " + source.path());
@@ -300,7 +300,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   stats.rows = region.rows;
   stats.cols = region.cols;
   stats.route = window_model && o.route != "patch" ? "dense" : "patch";
-  stats.classifier = ck.svm ? "svm" : ck.unmixing ? "unmix" : o.classifier.empty() ? ck.classifier : o.classifier;
+  stats.classifier = !ck.net || o.classifier.empty() ? ck.classifier : o.classifier;
   if ((stats.classifier == "prototype" || stats.classifier == "mahalanobis") && !ck.prototypes.defined()) {
     throw Error(ErrorKind::Data, "the checkpoint asks for the " + stats.classifier + " classifier but holds no prototypes");
   }
@@ -314,7 +314,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   stats.open_set = open_set_rule(ck, o);
   // bf16 only where the CPU computes it natively, unless asked for (emulated it is slower).
   const bool bf16 = ck.net && (o.precision == "bf16" || (o.precision == "auto" && cpu_has_native_bf16()));
-  stats.precision = ck.svm ? "fp32 (svm)" : ck.unmixing ? "fp32 (unmix)" : bf16 ? "bf16" : "fp32";
+  stats.precision = !ck.net ? "fp32 (" + ck.classifier + ")" : bf16 ? "bf16" : "fp32";
   const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);
   const int32_t unknown_id = unknown_class_id(ck.classes);
   int T = o.tile > 0       ? o.tile
