@@ -220,9 +220,19 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
   const CandidateScore* best = leader;
   if (!best) usage_error("select: no candidate could be evaluated (raise select.budget_s or check select.candidates)");
   sel.chosen = best->candidate;
-  int tied = 0;
-  for (const CandidateScore& c : sel.scores) tied += c.skipped.empty() && std::abs(c.mean - best->mean) <= 1e-12;
+  int tied = 0, raced_out = 0;
+  for (const CandidateScore& c : sel.scores) {
+    tied += c.skipped.empty() && std::abs(c.mean - best->mean) <= 1e-12;
+    raced_out += c.skipped.rfind("stopped after", 0) == 0;
+  }
   sel.reason = tied > 1 ? "best mean CV OA, tied with " + std::to_string(tied - 1) + " other(s): listed first" : "best mean CV OA";
+  // A perfect leader stops every later candidate: they could at best tie, and ties go to the
+  // earlier one. Then the folds measured nothing between them and the list's order chose: the
+  // user should know the choice is a prior, not a measurement.
+  if (best->mean >= 1 - 1e-12 && raced_out > 0) {
+    sel.reason += "; the folds are saturated (CV OA 1.000): " + std::to_string(raced_out) +
+                  " later candidate(s) could at best tie and were stopped, so the list's order decided";
+  }
   sel.seconds = seconds_since(t0);
   if (verbose) std::printf("select: %s (%s), %.1f s\n", sel.chosen.label().c_str(), sel.reason.c_str(), sel.seconds);
   return sel;

@@ -226,6 +226,9 @@ TEST(Selection, CandidatesThatCannotWinStopEarly) {
   EXPECT_NE(sel.scores[1].skipped.find("cannot beat svm"), std::string::npos) << sel.scores[1].skipped;
   EXPECT_LT(sel.scores[1].fold_oa.size(), 3u);
   EXPECT_NE(selection_markdown(sel).find("cannot beat svm"), std::string::npos);
+  // A perfect leader saturates the folds: the report says the order, not the folds, chose.
+  ASSERT_DOUBLE_EQ(sel.scores[0].mean, 1.0) << selection_markdown(sel);
+  EXPECT_NE(sel.reason.find("folds are saturated"), std::string::npos) << sel.reason;
 }
 
 TEST(Selection, TooFewPixelsFallsBackAndABudgetSkipsTheRest) {
