@@ -15,6 +15,7 @@
 
 #include "models/hsi_net.hpp"
 #include "models/volume_net.hpp"
+#include "models/window_net.hpp"
 #include "pipeline/trainer.hpp"
 
 using namespace hsi;
@@ -52,7 +53,7 @@ int main(int argc, char** argv) {
   omp_set_num_threads(threads);
   torch::manual_seed(0);
   std::vector<Contender> contenders;
-  for (const std::string label : {"ms2d", "ms2d (LibTorch Adam)", "ms3d", "ms3d (spectral planes)", "ms3d (Conv3d reference)"}) {
+  for (const std::string label : {"ms2d", "ms2d (LibTorch Adam)", "ms2d (oneDNN weight grad)", "ms3d", "ms3d (oneDNN weight grad)", "ms3d (spectral planes)", "ms3d (Conv3d reference)"}) {
     NetOptions o;
     o.name = label.substr(0, 4);
     o.in_bands = bands;
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     if (label.find("reference") != std::string::npos) dynamic_cast<VolumeNetImpl*>(c.net.get())->use_conv3d_reference(true);
     if (label.find("planes") != std::string::npos) dynamic_cast<VolumeNetImpl*>(c.net.get())->use_banded(false);
     if (label == "ms3d") dynamic_cast<VolumeNetImpl*>(c.net.get())->use_banded(true);
+    if (label.find("oneDNN") != std::string::npos) dynamic_cast<WindowNetImpl*>(c.net.get())->use_swapped_weight_gradient(false);
     c.net->train();
     // hsi's optimiser, and LibTorch's per-tensor Adam it replaces (same update) side by side.
     if (label.find("LibTorch") != std::string::npos) {

@@ -41,11 +41,11 @@ torch::Tensor SpectralNetImpl::embed(const torch::Tensor& windows) {
   for (size_t b = 0; b < banks_.size(); ++b) {
     std::vector<torch::Tensor> outs;
     for (auto& conv : banks_[b]) outs.push_back(conv->forward(y));
-    y = torch::relu(bn_[b]->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
+    y = relu_in_place(bn_[b]->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
     if (y.size(2) >= 2) y = torch::max_pool1d(y, 2);
   }
   y = torch::adaptive_avg_pool1d(y, std::min<int64_t>(8, y.size(2))).flatten(1);
-  return torch::relu(fc_bn_->forward(fc_->forward(y)));
+  return relu_in_place(fc_bn_->forward(fc_->forward(y)));
 }
 
 torch::Tensor SpectralNetImpl::embed_dense(const torch::Tensor& tile) {

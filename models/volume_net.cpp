@@ -97,10 +97,10 @@ VolumeNetImpl::VolumeNetImpl(const NetOptions& options) : WindowNetImpl(options,
 
 torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
   if (conv3d_reference_) {
-    torch::Tensor x = torch::relu(stem3d_bn_->forward(stem3d_->forward(windows.unsqueeze(1).contiguous())));
+    torch::Tensor x = relu_in_place(stem3d_bn_->forward(stem3d_->forward(windows.unsqueeze(1).contiguous())));
     std::vector<torch::Tensor> outs;
     for (size_t i = 0; i < bank3d_.size(); ++i) outs.push_back(bank3d_[i]->forward(centre_crop(x, (kmax3d_ - kernels3d_[i]) / 2, 3)));
-    x = torch::relu(bank3d_bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
+    x = relu_in_place(bank3d_bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
     return x.reshape({x.size(0), x.size(1) * x.size(2), x.size(3), x.size(4)});
   }
   if (!banded_) return front_planes(windows);
@@ -114,7 +114,10 @@ torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
   for (int k : kernels3d_) borders.push_back((kmax3d_ - k) / 2);
   const std::vector<torch::Tensor> inputs = centre_crops(x, borders, 2);
   std::vector<torch::Tensor> outs;
-  for (size_t i = 0; i < bank3d_.size(); ++i) outs.push_back(torch::conv2d(inputs[i], banded_weight(bank3d_[i]->weight, b1, 2, 3)));
+  for (size_t i = 0; i < bank3d_.size(); ++i) {
+    const torch::Tensor weight = banded_weight(bank3d_[i]->weight, b1, 2, 3);
+    outs.push_back(swapped_weight_gradient_ ? valid_conv2d(inputs[i], weight) : torch::conv2d(inputs[i], weight));
+  }
   // Branches in the order the modules are listed, each channel-major over its output bands: the
   // 3-D layout's fold of the spectrum into channels.
   return torch::relu(banded_batch_norm(bank3d_bn_, outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));

@@ -52,9 +52,9 @@ torch::Tensor WindowNetImpl::trunk(const torch::Tensor& input) {
   // Channels-last (NHWC) lets oneDNN run the convolutions without reordering every input and
   // output: training epochs 14% and dense inference 60% faster (bench/compare.sh), same maths.
   torch::Tensor x = front(input).contiguous(torch::MemoryFormat::ChannelsLast);
-  x = torch::relu(stem_bn_->forward(stem_->forward(x)));
+  x = relu_in_place(stem_bn_->forward(stem_->forward(x)));
   for (auto& block : blocks_) x = block->forward(x);
-  return torch::relu(head_bn_->forward(head_->forward(x)));
+  return relu_in_place(head_bn_->forward(head_->forward(x)));
 }
 
 torch::Tensor WindowNetImpl::embed(const torch::Tensor& windows) { return trunk(windows).mean({2, 3}); }

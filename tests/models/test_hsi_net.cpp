@@ -135,6 +135,38 @@ TEST_P(DenseModels, DenseTileEqualsWindowEmbeddings) {
 
 INSTANTIATE_TEST_SUITE_P(Forms, DenseModels, ::testing::Values("ms1d", "ms2d", "cnn2d", "ms3d", "cnn3d", "ms1d2d"));
 
+// The banks' convolution with the swapped weight gradient: the values and both gradients of
+// torch::conv2d, in either layout, for square and non-square kernels and windows, with or
+// without an input gradient; a batch of one and batches larger than the channel count.
+TEST(Layers, ValidConvolutionEqualsConv2dInValueAndGradients) {
+  struct Case {
+    int64_t n, c, o, h, w, kh, kw;
+  };
+  for (const Case& k : {Case{3, 5, 4, 9, 7, 3, 3}, Case{1, 6, 2, 8, 8, 5, 5}, Case{40, 3, 7, 6, 9, 3, 5}, Case{2, 4, 3, 5, 5, 1, 1}})
+    for (bool channels_last : {false, true})
+      for (bool input_grad : {true, false}) {
+        torch::manual_seed(11);
+        torch::Tensor x0 = torch::randn({k.n, k.c, k.h, k.w}), w0 = torch::randn({k.o, k.c, k.kh, k.kw});
+        if (channels_last) x0 = x0.contiguous(torch::MemoryFormat::ChannelsLast);
+        const torch::Tensor probe = torch::randn({k.n, k.o, k.h - k.kh + 1, k.w - k.kw + 1});
+        const auto run = [&](bool reference) {
+          torch::Tensor x = x0.detach().clone().requires_grad_(input_grad), w = w0.detach().clone().requires_grad_(true);
+          const torch::Tensor y = reference ? torch::conv2d(x, w) : valid_conv2d(x, w);
+          (y * probe).sum().backward();
+          return std::vector<torch::Tensor>{y.detach(), input_grad ? x.grad() : torch::Tensor(), w.grad()};
+        };
+        const auto expected = run(true), got = run(false);
+        const std::string where = "case n=" + std::to_string(k.n) + " k=" + std::to_string(k.kh) + "x" + std::to_string(k.kw) +
+                                  " channels_last " + std::to_string(channels_last) + " input_grad " + std::to_string(input_grad);
+        EXPECT_TRUE(torch::allclose(got[0], expected[0], 1e-5, 1e-5)) << where;
+        if (input_grad) {
+          EXPECT_TRUE(torch::allclose(got[1], expected[1], 1e-4, 1e-4)) << where;
+        }
+        ASSERT_EQ(got[2].sizes(), expected[2].sizes()) << where;
+        EXPECT_TRUE(torch::allclose(got[2], expected[2], 1e-4, 1e-4)) << where << " max diff " << (got[2] - expected[2]).abs().max().item<float>();
+      }
+}
+
 // The 3-D banks run as 2-D convolutions over unfolded spectra: on random weights (and trained
 // BatchNorm statistics) they give what the Conv3d modules themselves give, forward and backward,
 // for windows and dense tiles, odd and even band counts.
