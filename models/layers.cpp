@@ -90,9 +90,9 @@ class ValidConv2d : public torch::autograd::Function<ValidConv2d> {
 
 }  // namespace
 
-torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight) {
+torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight, bool swapped_weight_gradient) {
   // 1x1 kernels gain nothing (their weight gradient is one matrix product either way).
-  if (weight.size(2) == 1 && weight.size(3) == 1) return torch::conv2d(x, weight);
+  if (!swapped_weight_gradient || (weight.size(2) == 1 && weight.size(3) == 1)) return torch::conv2d(x, weight);
   return ValidConv2d::apply(x, weight);
 }
 
@@ -125,9 +125,7 @@ torch::Tensor MultiScale2dImpl::forward(const torch::Tensor& x) {
   for (int k : kernels_) borders.push_back((kmax_ - k) / 2);
   const std::vector<torch::Tensor> inputs = centre_crops(x, borders, 2);
   std::vector<torch::Tensor> outs;
-  for (size_t i = 0; i < branches_.size(); ++i) {
-    outs.push_back(swapped_weight_gradient_ ? valid_conv2d(inputs[i], branches_[i]->weight) : torch::conv2d(inputs[i], branches_[i]->weight));
-  }
+  for (size_t i = 0; i < branches_.size(); ++i) outs.push_back(valid_conv2d(inputs[i], branches_[i]->weight, swapped_weight_gradient_));
   return relu_in_place(bn_->forward(outs.size() == 1 ? outs[0] : torch::cat(outs, 1)));
 }
 

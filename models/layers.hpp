@@ -31,8 +31,9 @@ std::vector<torch::Tensor> centre_crops(const torch::Tensor& x, const std::vecto
 inline torch::Tensor relu_in_place(torch::Tensor x) { return x.relu_(); }
 
 // conv2d(x, weight) without padding, stride or bias, with a faster weight gradient (the same sums
-// in another order): what the multiscale banks compute.
-torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight);
+// in another order; `swapped_weight_gradient = false` keeps oneDNN's, for benchmarks): what the
+// multiscale banks compute.
+torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight, bool swapped_weight_gradient = true);
 
 std::string join_kernels(const std::vector<int>& kernels);
 

@@ -115,8 +115,7 @@ torch::Tensor VolumeNetImpl::front(const torch::Tensor& windows) {
   const std::vector<torch::Tensor> inputs = centre_crops(x, borders, 2);
   std::vector<torch::Tensor> outs;
   for (size_t i = 0; i < bank3d_.size(); ++i) {
-    const torch::Tensor weight = banded_weight(bank3d_[i]->weight, b1, 2, 3);
-    outs.push_back(swapped_weight_gradient_ ? valid_conv2d(inputs[i], weight) : torch::conv2d(inputs[i], weight));
+    outs.push_back(valid_conv2d(inputs[i], banded_weight(bank3d_[i]->weight, b1, 2, 3), swapped_weight_gradient_));
   }
   // Branches in the order the modules are listed, each channel-major over its output bands: the
   // 3-D layout's fold of the spectrum into channels.

@@ -164,6 +164,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
   if (verbose) std::printf("select: %s, %zu candidates\n", sel.method.c_str(), candidates.size());
   sel.scores.reserve(candidates.size());  // `leader` points into it
   const CandidateScore* leader = nullptr;  // the best fully scored candidate so far: at the end, the choice
+  int raced_out = 0;                       // candidates the racing stopped
   const int classes = static_cast<int>(scene.classes.size());
   for (const Candidate& c : candidates) {
     throw_if_stop_requested();
@@ -186,6 +187,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
       if (leader && best_possible <= leader->mean + 1e-12) {
         score.skipped = "stopped after " + std::to_string(f) + " of " + std::to_string(plan.folds.size()) + " folds: cannot beat " +
                         leader->candidate.label() + " (" + format_fixed(leader->mean, 4) + ")";
+        ++raced_out;
         break;
       }
       const CvFold& fold = plan.folds[f];
@@ -220,11 +222,8 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
   const CandidateScore* best = leader;
   if (!best) usage_error("select: no candidate could be evaluated (raise select.budget_s or check select.candidates)");
   sel.chosen = best->candidate;
-  int tied = 0, raced_out = 0;
-  for (const CandidateScore& c : sel.scores) {
-    tied += c.skipped.empty() && std::abs(c.mean - best->mean) <= 1e-12;
-    raced_out += c.skipped.rfind("stopped after", 0) == 0;
-  }
+  int tied = 0;
+  for (const CandidateScore& c : sel.scores) tied += c.skipped.empty() && std::abs(c.mean - best->mean) <= 1e-12;
   sel.reason = tied > 1 ? "best mean CV OA, tied with " + std::to_string(tied - 1) + " other(s): listed first" : "best mean CV OA";
   // A perfect leader stops every later candidate: they could at best tie, and ties go to the
   // earlier one. Then the folds measured nothing between them and the list's order chose: the
