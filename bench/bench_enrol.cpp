@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     // Before: the model without the class (its pixels are necessarily wrong).
     const std::vector<int32_t> before = predict_cube(ck, scene.cube, &scene.nodata, po).ids;
     const EnrolOutcome outcome = enrol_classes(ck, scene.cube, few, ClassTable());
-    for (const std::string classifier : {"prototype", "mahalanobis"}) {
+    for (const std::string classifier : {"prototype", "mahalanobis", "neighbour"}) {
       po.classifier = classifier;
       const std::vector<int32_t> after = predict_cube(ck, scene.cube, &scene.nodata, po).ids;
       int64_t n = 0, right = 0, right_before = 0;

@@ -64,7 +64,7 @@ int run_predict(const std::vector<std::string>& args) {
       "axis-order", po::value(&axis_order)->default_value("rcb"), "roles of the variable's dims")(
       "nan-policy", po::value(&options.nan_policy)->default_value("error"), "NaN/Inf in the cube: error | nodata")(
       "route", po::value(&options.route)->default_value(defaults.route), "auto | dense | patch")(
-      "classifier", po::value(&options.classifier), "override the checkpoint's classifier: softmax | prototype | mahalanobis")(
+      "classifier", po::value(&options.classifier), "override the checkpoint's classifier: softmax | prototype | mahalanobis | neighbour")(
       "unknown", po::value(&options.unknown),
       "open-set rule: pixels it finds unlike every class are mapped 'unknown': none | mahalanobis | distance | softmax (default: the checkpoint's)")(
       "tile", po::value(&options.tile)->default_value(defaults.tile), "tile side (0 = from --ram)")(
@@ -88,8 +88,9 @@ int run_predict(const std::vector<std::string>& args) {
   // Options first, then files: nothing is read before every option is known to be sound.
   options.validate(true);
   if (options.nan_policy != "error" && options.nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
-  if (!options.classifier.empty() && options.classifier != "softmax" && options.classifier != "prototype" && options.classifier != "mahalanobis") {
-    usage_error("--classifier must be softmax, prototype or mahalanobis");
+  if (!options.classifier.empty() && options.classifier != "softmax" && options.classifier != "prototype" && options.classifier != "mahalanobis" &&
+      options.classifier != "neighbour") {
+    usage_error("--classifier must be softmax, prototype, mahalanobis or neighbour");
   }
   if (!options.unknown.empty() && std::find(open_set_rules().begin(), open_set_rules().end(), options.unknown) == open_set_rules().end()) {
     usage_error("--unknown must be none, mahalanobis, distance or softmax");

@@ -98,6 +98,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& c, torch::optim:
   if (c.prototypes.defined()) archive.write("prototypes", c.prototypes.detach().clone());
   if (c.prototype_counts.defined()) archive.write("prototype_counts", c.prototype_counts.detach().clone());
   if (c.metric_precision.defined()) archive.write("metric_precision", c.metric_precision.detach().clone());
+  if (c.exemplars.defined()) {
+    archive.write("exemplars", c.exemplars.detach().clone());
+    archive.write("exemplar_classes", c.exemplar_classes.detach().clone());
+  }
   if (c.svm) {
     const SvmModel::State st = c.svm->state();
     const auto as_double = [](const std::vector<int64_t>& v) { return to_tensor(std::vector<double>(v.begin(), v.end())); };
@@ -310,6 +314,16 @@ Checkpoint load_checkpoint(const std::string& path) {
                                    c.prototypes.size(1) != n.metric_dim ||
                                    (counts.defined() && counts.numel() != c.prototypes.size(0)))) {
       data_error(path, "checkpoint is inconsistent (prototypes and class table disagree)");
+    }
+    torch::Tensor exemplars, exemplar_classes;
+    if (archive.try_read("exemplars", exemplars) && archive.try_read("exemplar_classes", exemplar_classes)) {
+      const bool consistent = exemplars.dim() == 2 && exemplars.size(1) == n.metric_dim && exemplar_classes.dim() == 1 &&
+                              exemplar_classes.size(0) == exemplars.size(0) &&
+                              (exemplar_classes.numel() == 0 ||
+                               (exemplar_classes.min().item<int64_t>() >= 0 && exemplar_classes.max().item<int64_t>() < static_cast<int64_t>(c.classes.size())));
+      if (!consistent) data_error(path, "checkpoint is inconsistent (exemplars, metric size and class table disagree)");
+      c.exemplars = exemplars;
+      c.exemplar_classes = exemplar_classes.to(torch::kLong);
     }
     if (c.enrolled_classes() > 0 && !c.prototypes.defined()) data_error(path, "checkpoint is inconsistent (enrolled classes without prototypes)");
   } catch (const Error&) {

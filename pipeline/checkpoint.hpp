@@ -27,9 +27,11 @@ struct Checkpoint {
   ClassTable classes;
   std::string scene;
   std::string settings_text;
-  std::string classifier = "softmax";   // softmax | prototype | mahalanobis
+  std::string classifier = "softmax";   // softmax | prototype | mahalanobis | neighbour
   torch::Tensor prototypes;             // [C, K] class means in the metric space (networks)
   torch::Tensor prototype_counts;       // [C] pixels behind each prototype (enrolment refines by them)
+  torch::Tensor exemplars;              // [R, K] metric features of pixels behind the prototypes (neighbour classifier)
+  torch::Tensor exemplar_classes;       // [R] their class indices
   torch::Tensor metric_precision;       // [K, K] inverse of the classes' pooled (tied) covariance of z, shrunk
   // Open-set rejection (prototypes.hpp): the rule predictions use unless told otherwise, and each
   // rule's threshold calibrated to accept `open_set_accept` of held-out known pixels.

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "pipeline/checkpoint.hpp"
@@ -98,10 +99,23 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
   }
   ck.prototypes = means;
   ck.prototype_counts = counts;
+  if (ck.exemplars.defined()) {
+    // The enrolled pixels join the training pixels' exemplars, old class indices moved to the
+    // grown table's.
+    std::vector<int64_t> moved;
+    for (const ClassInfo& c : ck.classes.classes()) moved.push_back(grown.index_of(c.id));
+    const torch::Tensor old_classes = torch::tensor(moved, torch::kLong).index_select(0, ck.exemplar_classes);
+    std::tie(ck.exemplars, ck.exemplar_classes) = select_exemplars(torch::cat({ck.exemplars, fresh.exemplars}),
+                                                                   torch::cat({old_classes, fresh.exemplar_classes}), classes);
+  }
   ck.classes = grown;
-  // Nearest prototype under the classes' pooled covariance when the checkpoint has it: measured
-  // better than the Euclidean one for classes enrolled from 5 pixels (README, "Enrolment").
-  ck.classifier = ck.metric_precision.defined() ? "mahalanobis" : "prototype";
+  // The nearest exemplar under the classes' pooled covariance when every class has two or more,
+  // else the nearest prototype under it: a class enrolled from a few pixels of a field that
+  // varies is better served by its pixels than by their mean, but a class of one pixel would be
+  // measured against the nearest of many pixels of every other class, which favours them
+  // (measured both ways: README, "New classes without retraining").
+  const bool exemplars_for_all = ck.exemplars.defined() && torch::bincount(ck.exemplar_classes, {}, classes).min().item<int64_t>() >= 2;
+  ck.classifier = !ck.metric_precision.defined() ? "prototype" : exemplars_for_all ? "neighbour" : "mahalanobis";
   if (ck.enrolled_classes() > 0 && ck.open_set == "softmax") ck.open_set = "mahalanobis";  // the head cannot judge new classes
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return outcome;

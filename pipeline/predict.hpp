@@ -29,7 +29,7 @@ namespace hsi {
 // PredictSettings) and what a single prediction adds.
 struct PredictOptions : PredictSettings {
   std::string nan_policy = "error";   // error | nodata: NaN/Inf pixels fail the run or are left unclassified
-  std::string classifier;             // softmax | prototype | mahalanobis; empty = the checkpoint's
+  std::string classifier;             // softmax | prototype | mahalanobis | neighbour; empty = the checkpoint's
   std::string unknown;                // open-set rule: none | distance | softmax; empty = the checkpoint's
   bool progress = true;
   bool seamless = true;               // batch mode: tiles on one grid read their halo from their neighbours
@@ -103,8 +103,8 @@ int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb);
 
 // Class probabilities from metric-space features z [N, K]: the softmax head, or a softmax over
 // negative squared distances to the class prototypes (prototype: Euclidean; mahalanobis: under
-// the classes' pooled covariance, `precision`).
-torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes,
-                                  const torch::Tensor& precision);
+// the classes' pooled covariance) or to each class's nearest exemplar (neighbour: under the same
+// covariance).
+torch::Tensor class_probabilities(Checkpoint& ck, const torch::Tensor& z, const std::string& classifier);
 
 }  // namespace hsi

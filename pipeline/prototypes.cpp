@@ -1,6 +1,8 @@
 #include "pipeline/prototypes.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "eval/open_set.hpp"
@@ -23,13 +25,47 @@ torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std:
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes) {
   const torch::Tensor z = metric_features(net, batches, samples.pixels);
   const torch::Tensor y = torch::tensor(samples.targets, torch::kLong);
-  Prototypes p{torch::zeros({classes, z.size(1)}), torch::zeros({classes}), torch::eye(z.size(1))};
+  Prototypes p{torch::zeros({classes, z.size(1)}), torch::zeros({classes}), torch::eye(z.size(1)), torch::zeros({0, z.size(1)}),
+                torch::zeros({0}, torch::kLong)};
   if (z.size(0) == 0) return p;
   p.means.index_add_(0, y, z);
   p.counts.index_add_(0, y, torch::ones({z.size(0)}));
   p.means /= p.counts.clamp_min(1).unsqueeze(1);
   p.precision = tied_precision(z, y, p.means);
+  std::tie(p.exemplars, p.exemplar_classes) = select_exemplars(z, y, classes);
   return p;
+}
+
+std::pair<torch::Tensor, torch::Tensor> select_exemplars(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes,
+                                                         int64_t per_class) {
+  std::vector<torch::Tensor> rows;
+  for (int64_t c = 0; c < classes; ++c) {
+    torch::Tensor own = torch::nonzero(targets == c).flatten();
+    const int64_t n = own.numel();
+    if (n > per_class) own = own.index_select(0, torch::floor(torch::arange(per_class, torch::kDouble) * n / per_class).to(torch::kLong));
+    rows.push_back(own);
+  }
+  const torch::Tensor kept = rows.empty() ? torch::zeros({0}, torch::kLong) : torch::cat(rows);
+  return {z.index_select(0, kept).contiguous(), targets.index_select(0, kept).contiguous()};
+}
+
+torch::Tensor neighbour_distances(const torch::Tensor& z, const torch::Tensor& exemplars, const torch::Tensor& exemplar_classes,
+                                  int64_t classes, const torch::Tensor& precision) {
+  torch::Tensor out = torch::full({z.size(0), classes}, INFINITY);
+  if (exemplars.size(0) == 0) return out;
+  std::vector<torch::Tensor> members(static_cast<size_t>(classes));
+  for (int64_t c = 0; c < classes; ++c) members[static_cast<size_t>(c)] = torch::nonzero(exemplar_classes == c).flatten();
+  // Slices of at most ~4 M distances (16 MB), whatever the tile and exemplar counts.
+  const int64_t rows = std::max<int64_t>(1, (int64_t{1} << 22) / exemplars.size(0));
+  for (int64_t s = 0; s < z.size(0); s += rows) {
+    const int64_t n = std::min(rows, z.size(0) - s);
+    const torch::Tensor d = prototype_distances(z.narrow(0, s, n), exemplars, precision);
+    for (int64_t c = 0; c < classes; ++c) {
+      const torch::Tensor& m = members[static_cast<size_t>(c)];
+      if (m.numel() > 0) out.narrow(0, s, n).select(1, c).copy_(d.index_select(1, m).amin(1));
+    }
+  }
+  return out;
 }
 
 torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& means) {

@@ -15,6 +15,7 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/class_table.hpp"
@@ -29,12 +30,32 @@ struct Checkpoint;
 // Metric features z = B f(x) of the samples' pixels, [N, K], in eval mode without gradients.
 torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std::vector<int64_t>& pixels);
 
-// Per-class means of z [C, K], the pixel count behind each [C] (float), and the precision
-// (inverse) of the pooled within-class covariance [K, K] with OAS shrinkage.
+// Per-class means of z [C, K], the pixel count behind each [C] (float), the precision (inverse)
+// of the pooled within-class covariance [K, K] with OAS shrinkage, and the exemplars: the
+// features of the pixels behind the means [R, K] with their class indices [R] (at most
+// kExemplarsPerClass a class, see select_exemplars).
 struct Prototypes {
   torch::Tensor means, counts, precision;
+  torch::Tensor exemplars, exemplar_classes;
 };
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes);
+
+// The neighbour classifier compares a pixel with every exemplar; a class keeps at most this many
+// (a few labelled pixels each, or an even spread over many), so a map costs at most
+// classes x kExemplarsPerClass distances a pixel.
+constexpr int64_t kExemplarsPerClass = 256;
+
+// The rows of z [N, K] (class indices `targets` [N]) kept as exemplars: every row of a class
+// with at most `per_class` of them, else `per_class` rows evenly spaced in the order given
+// (pixel order, so spread over the class's extent). Returns {exemplars [R, K], classes [R]}.
+std::pair<torch::Tensor, torch::Tensor> select_exemplars(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes,
+                                                         int64_t per_class = kExemplarsPerClass);
+
+// Squared Mahalanobis distances [N, C] of z [N, K] to each class's nearest exemplar (infinite for
+// a class without one): the neighbour classifier's distances. Evaluated in slices of z, so memory
+// stays bounded however many pixels a tile holds.
+torch::Tensor neighbour_distances(const torch::Tensor& z, const torch::Tensor& exemplars, const torch::Tensor& exemplar_classes,
+                                  int64_t classes, const torch::Tensor& precision);
 
 // The OAS-shrunk inverse of the pooled covariance of z [N, K] around each pixel's class mean
 // (`means` [C, K], `targets` [N]).

@@ -84,6 +84,8 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     ck.prototypes = prototypes.means;
     ck.prototype_counts = prototypes.counts;
     ck.metric_precision = prototypes.precision;
+    ck.exemplars = prototypes.exemplars;
+    ck.exemplar_classes = prototypes.exemplar_classes;
     ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
     const bool held_out = validation.size() > 0;
     calibrate_open_set(ck, batches, held_out ? validation : train, s.open_set.accept, !held_out);

@@ -95,7 +95,7 @@ struct FinetuneSettings {
   double margin = 0.0;   // contrastive margin on d_B; 0 = median distance between classes at the start
   int classes_per_batch = 0;  // 0 = all classes
   int samples_per_class = 4;
-  std::string classifier = "softmax";  // softmax | prototype | mahalanobis
+  std::string classifier = "softmax";  // softmax | prototype | mahalanobis | neighbour
 };
 
 // Open-set rejection: pixels unlike every known class become "unknown" (pipeline/prototypes.hpp).

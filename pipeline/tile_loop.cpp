@@ -208,7 +208,7 @@ class TileClassifier {
   }
 
   TileScores scores_of(const torch::Tensor& z) {
-    TileScores out{class_probabilities(ck_.net, z, classifier_, ck_.prototypes, ck_.metric_precision), {}};
+    TileScores out{class_probabilities(ck_, z, classifier_), {}};
     if (rule_ != "none") out.novelty = novelty_scores(ck_.net, z, rule_, ck_.prototypes, ck_.metric_precision);
     return out;
   }
@@ -257,11 +257,14 @@ int tile_for_budget(const NetOptions& net, int64_t input_bands, int64_t ram_mb) 
   return side_for_budget(per_pixel, net.patch_used() / 2, ram_mb);
 }
 
-torch::Tensor class_probabilities(HsiNet& net, const torch::Tensor& z, const std::string& classifier, const torch::Tensor& prototypes,
-                                  const torch::Tensor& precision) {
-  if (classifier == "prototype") return torch::softmax(-prototype_distances(z, prototypes, {}), 1);
-  if (classifier == "mahalanobis") return torch::softmax(-0.5 * prototype_distances(z, prototypes, precision), 1);
-  return torch::softmax(net->classify(z), 1);
+torch::Tensor class_probabilities(Checkpoint& ck, const torch::Tensor& z, const std::string& classifier) {
+  if (classifier == "prototype") return torch::softmax(-prototype_distances(z, ck.prototypes, {}), 1);
+  if (classifier == "mahalanobis") return torch::softmax(-0.5 * prototype_distances(z, ck.prototypes, ck.metric_precision), 1);
+  if (classifier == "neighbour") {
+    const int64_t classes = static_cast<int64_t>(ck.classes.size());
+    return torch::softmax(-0.5 * neighbour_distances(z, ck.exemplars, ck.exemplar_classes, classes, ck.metric_precision), 1);
+  }
+  return torch::softmax(ck.net->classify(z), 1);
 }
 
 std::string open_set_rule(const Checkpoint& ck, const PredictOptions& o) {
@@ -304,12 +307,16 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
   if ((stats.classifier == "prototype" || stats.classifier == "mahalanobis") && !ck.prototypes.defined()) {
     throw Error(ErrorKind::Data, "the checkpoint asks for the " + stats.classifier + " classifier but holds no prototypes");
   }
-  if (stats.classifier == "mahalanobis" && !ck.metric_precision.defined()) {
-    throw Error(ErrorKind::Data, "the checkpoint holds no metric covariance for the mahalanobis classifier (trained before hsi had it); retrain it");
+  if ((stats.classifier == "mahalanobis" || stats.classifier == "neighbour") && !ck.metric_precision.defined()) {
+    throw Error(ErrorKind::Data, "the checkpoint holds no metric covariance for the " + stats.classifier +
+                                     " classifier (trained before hsi had it); retrain it");
+  }
+  if (stats.classifier == "neighbour" && !ck.exemplars.defined()) {
+    throw Error(ErrorKind::Data, "the checkpoint holds no exemplars for the neighbour classifier (trained before hsi had it); retrain it");
   }
   if (stats.classifier == "softmax" && ck.enrolled_classes() > 0) {
     usage_error("the softmax head does not know the " + std::to_string(ck.enrolled_classes()) +
-                " enrolled class(es) of this checkpoint; use the mahalanobis or prototype classifier");
+                " enrolled class(es) of this checkpoint; use the neighbour, mahalanobis or prototype classifier");
   }
   stats.open_set = open_set_rule(ck, o);
   // bf16 only where the CPU computes it natively, unless asked for (emulated it is slower).

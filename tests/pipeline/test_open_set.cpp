@@ -164,6 +164,54 @@ TEST(OpenSet, DistanceIsToTheNearestPrototype) {
   EXPECT_NEAR(m[2].item<float>(), 27.0f * 27 + 0.36f * 36, 1e-2);   // (30,40) from (3,4)
 }
 
+TEST(Neighbour, DistancesAreToEachClassesNearestExemplar) {
+  torch::manual_seed(3);
+  const int64_t classes = 4, K = 5;
+  const torch::Tensor z = torch::randn({300, K}), exemplars = torch::randn({23, K});
+  torch::Tensor owners = torch::randint(0, classes - 1, {23}, torch::kLong);  // the last class has none
+  const torch::Tensor a = torch::randn({K, K}), precision = torch::matmul(a, a.t()) + torch::eye(K);
+  const torch::Tensor d = neighbour_distances(z, exemplars, owners, classes, precision);
+  ASSERT_EQ(d.sizes(), (std::vector<int64_t>{300, classes}));
+  for (int64_t i = 0; i < z.size(0); i += 7) {
+    for (int64_t c = 0; c < classes; ++c) {
+      double best = INFINITY;
+      for (int64_t r = 0; r < exemplars.size(0); ++r) {
+        if (owners[r].item<int64_t>() != c) continue;
+        const torch::Tensor v = (z[i] - exemplars[r]).to(torch::kDouble);
+        best = std::min(best, torch::dot(v, torch::mv(precision.to(torch::kDouble), v)).item<double>());
+      }
+      if (std::isinf(best)) {
+        EXPECT_TRUE(std::isinf(d[i][c].item<float>()));
+      } else {
+        EXPECT_NEAR(d[i][c].item<float>(), best, 1e-3 * (1 + best));
+      }
+    }
+  }
+}
+
+TEST(Neighbour, AClassOfTwoPartsKeepsBothWhereItsMeanWouldNot) {
+  // Class 0's pixels lie at (-1, 0) and (1, 0), class 1's at (0.5, 0.5): a pixel at (0.9, 0) is
+  // class 0's by its nearest pixel, class 1's by the nearest mean (class 0's is (0, 0)).
+  Checkpoint ck;
+  ck.classes = ClassTable::from_ids({1, 2});
+  ck.exemplars = torch::tensor({{-1.0f, 0.0f}, {1.0f, 0.0f}, {0.5f, 0.5f}});
+  ck.exemplar_classes = torch::tensor({0, 0, 1}, torch::kLong);
+  ck.prototypes = torch::tensor({{0.0f, 0.0f}, {0.5f, 0.5f}});
+  ck.metric_precision = torch::eye(2);
+  const torch::Tensor z = torch::tensor({{0.9f, 0.0f}, {-0.9f, 0.0f}, {0.5f, 0.45f}});
+  EXPECT_TRUE(torch::equal(class_probabilities(ck, z, "neighbour").argmax(1), torch::tensor({0, 0, 1}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(class_probabilities(ck, z, "mahalanobis").argmax(1), torch::tensor({1, 0, 1}, torch::kLong)));
+}
+
+TEST(Neighbour, AClassKeepsAtMostItsShareOfExemplarsSpreadOverItsPixels) {
+  const torch::Tensor z = torch::arange(20, torch::kFloat).unsqueeze(1);
+  const torch::Tensor y = torch::tensor({0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, torch::kLong);
+  const auto [kept, owners] = select_exemplars(z, y, 3, 4);
+  // Class 0 (18 pixels) keeps 4, evenly spaced; class 1 keeps both; class 2 has none.
+  EXPECT_TRUE(torch::equal(kept.flatten(), torch::tensor({0.0f, 5.0f, 10.0f, 14.0f, 1.0f, 19.0f})));
+  EXPECT_TRUE(torch::equal(owners, torch::tensor({0, 0, 0, 0, 1, 1}, torch::kLong)));
+}
+
 TEST(OpenSet, TiedPrecisionApproachesTheInverseCovarianceWithManyPixels) {
   // Two classes around different means with one shared, strongly anisotropic covariance.
   torch::manual_seed(1);
@@ -216,9 +264,16 @@ TEST(Enrol, ACopyOfAClassGetsItsPrototypeAndKnownIdsRefineTheirs) {
   const EnrolOutcome added = enrol_classes(ck, f.known.cube, copy, ClassTable());
   ASSERT_EQ(added.added.size(), 1u);
   EXPECT_EQ(ck.classes.size(), 4u);
-  EXPECT_EQ(ck.classifier, "mahalanobis");
+  EXPECT_EQ(ck.classifier, "neighbour");
   EXPECT_EQ(ck.enrolled_classes(), 1);
   EXPECT_TRUE(torch::allclose(ck.prototypes[ck.classes.index_of(9)], f.ck.prototypes[c2], 1e-4, 1e-5));
+  // Its exemplars are class 2's, and the known classes keep theirs under their new indices.
+  const auto exemplars_of = [](const Checkpoint& c, int32_t id) {
+    return c.exemplars.index_select(0, torch::nonzero(c.exemplar_classes == c.classes.index_of(id)).flatten());
+  };
+  ASSERT_GT(exemplars_of(f.ck, 2).size(0), 0);
+  EXPECT_TRUE(torch::allclose(exemplars_of(ck, 9), exemplars_of(f.ck, 2), 1e-4, 1e-5));
+  for (int32_t id : {2, 3, 4}) EXPECT_TRUE(torch::equal(exemplars_of(ck, id), exemplars_of(f.ck, id)));
   EXPECT_EQ(ck.prototype_counts[ck.classes.index_of(9)].item<float>(), f.ck.prototype_counts[c2].item<float>());
   // The same pixels under their own id: the running mean stays, the count doubles.
   for (int32_t& label : copy.labels)
@@ -227,6 +282,23 @@ TEST(Enrol, ACopyOfAClassGetsItsPrototypeAndKnownIdsRefineTheirs) {
   EXPECT_EQ(refined.refined.size(), 1u);
   EXPECT_TRUE(torch::allclose(ck.prototypes[c2], f.ck.prototypes[c2], 1e-4, 1e-5));
   EXPECT_EQ(ck.prototype_counts[c2].item<float>(), 2 * f.ck.prototype_counts[c2].item<float>());
+}
+
+TEST(Enrol, AClassOfOnePixelIsJudgedByClassMeans) {
+  // Its one pixel against the nearest of many pixels of every other class would favour those.
+  Fixture& f = fixture();
+  LabelMap one = f.full.labels;
+  bool taken = false;
+  for (int32_t& label : one.labels) label = label == kFarClass && !taken ? (taken = true, kFarClass) : 0;
+  Checkpoint ck = f.ck;
+  enrol_classes(ck, f.full.cube, one, ClassTable());
+  EXPECT_EQ(ck.classifier, "mahalanobis");
+  // A second pixel of it: every class has two, the pixels decide.
+  for (size_t i = 0, n = 0; i < one.labels.size() && n < 1; ++i)
+    if (f.full.labels.labels[i] == kFarClass && one.labels[i] == 0) one.labels[i] = kFarClass, ++n;
+  ck = f.ck;
+  enrol_classes(ck, f.full.cube, one, ClassTable());
+  EXPECT_EQ(ck.classifier, "neighbour");
 }
 
 TEST(Enrol, FivePixelsOfANewClassAreEnoughAndTheCheckpointKeepsThem) {
@@ -244,6 +316,14 @@ TEST(Enrol, FivePixelsOfANewClassAreEnoughAndTheCheckpointKeepsThem) {
   Checkpoint loaded = load_checkpoint(path);
   ASSERT_EQ(loaded.classes.size(), 4u);
   EXPECT_TRUE(torch::equal(loaded.prototypes, ck.prototypes));
+  EXPECT_TRUE(torch::equal(loaded.exemplars, ck.exemplars));
+  EXPECT_EQ((loaded.exemplar_classes == loaded.classes.index_of(kFarClass)).sum().item<int64_t>(), 5);
+  for (int32_t id : {2, 3, 4}) {  // the new id comes first: the known classes' exemplars move up one index
+    const torch::Tensor before = f.ck.exemplars.index_select(0, torch::nonzero(f.ck.exemplar_classes == f.ck.classes.index_of(id)).flatten());
+    const torch::Tensor after = loaded.exemplars.index_select(0, torch::nonzero(loaded.exemplar_classes == loaded.classes.index_of(id)).flatten());
+    EXPECT_TRUE(torch::equal(before, after)) << "class " << id;
+  }
+  EXPECT_EQ(loaded.classifier, "neighbour");
   const ScenePrediction p = predict_cube(loaded, f.full.cube, &f.full.nodata, quiet("none"));
   EXPECT_GE(share(p.ids, f.full.labels.labels, kFarClass, kFarClass), 0.9);
   int64_t right = 0, tested = 0;

@@ -91,7 +91,7 @@ Reference reference_prediction(Checkpoint& ck, Cube cube, const std::vector<uint
   for (size_t s = 0; s < pixels.size(); s += 512) {
     const std::vector<int64_t> chunk(pixels.begin() + static_cast<int64_t>(s), pixels.begin() + static_cast<int64_t>(std::min(pixels.size(), s + 512)));
     const torch::Tensor z = ck.net->project(ck.net->embed(batches.make(chunk)));
-    const auto [best, index] = class_probabilities(ck.net, z, ck.classifier, ck.prototypes, ck.metric_precision).max(1);
+    const auto [best, index] = class_probabilities(ck, z, ck.classifier).max(1);
     for (size_t k = 0; k < chunk.size(); ++k) {
       out.ids[chunk[k]] = ck.classes.at(static_cast<size_t>(index[static_cast<int64_t>(k)].item<int64_t>())).id;
       out.confidence[chunk[k]] = best[static_cast<int64_t>(k)].item<float>();
@@ -123,6 +123,7 @@ TEST_P(EveryForm, EveryRouteAndSourceEqualsThePerWindowReference) {
   for (const std::string route : {windows ? "dense" : "auto", "patch"}) {
     PredictOptions o;
     o.tile = 16;
+    o.precision = "fp32";  // the reference's arithmetic: on a CPU with native bf16, auto would pick bf16
     o.route = route;
     // A GDAL raster, window by window.
     const std::string map = f.dir.file("stream_" + route + ".tif");
@@ -153,6 +154,7 @@ TEST(Prediction, NodataPixelsAndEmptyWindows) {
   write_cube_geotiff(f.dir.file("holes.tif"), cube);
   PredictOptions so;
   so.tile = 16;
+  so.precision = "fp32";
   EXPECT_THROW(predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs_beside(f.dir.file("h.tif")), so), Error);
   EXPECT_FALSE(std::filesystem::exists(f.dir.file("h.tif")));
   EXPECT_FALSE(std::filesystem::exists(f.dir.file("h_confidence.tif")));
@@ -205,6 +207,7 @@ TEST(Prediction, Int16RasterWithNodataEqualsTheReference) {
 
   PredictOptions so;
   so.tile = 16;
+  so.precision = "fp32";
   const PredictionStats r = predict_file(ck, path, "rcb", outputs_beside(f.dir.file("int16_map.tif")), so);
   EXPECT_EQ(r.classified, 83 * 86 - masked);
   EXPECT_EQ(r.skipped_tiles, 0);
