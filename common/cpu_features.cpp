@@ -8,7 +8,7 @@ namespace hsi {
 namespace {
 
 struct Bf16Support {
-  bool avx512_bf16 = false, amx_bf16 = false;
+  bool avx512_bf16 = false, amx_bf16 = false, avx512 = false;
 };
 
 Bf16Support detect() {
@@ -27,6 +27,7 @@ Bf16Support detect() {
     const bool amx_tile = (edx >> 24) & 1, amx_bf16 = (edx >> 22) & 1;
     s.amx_bf16 = amx_tile && amx_bf16;  // the OS grants tile state on request (oneDNN asks)
     const bool avx512f = (ebx >> 16) & 1;
+    s.avx512 = avx512f && avx512_state;
     unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
     if (avx512f && avx512_state && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) s.avx512_bf16 = (a1 >> 5) & 1;
   }
@@ -39,6 +40,11 @@ Bf16Support detect() {
 bool cpu_has_native_bf16() {
   static const Bf16Support s = detect();
   return s.avx512_bf16 || s.amx_bf16;
+}
+
+bool cpu_has_avx512() {
+  static const Bf16Support s = detect();
+  return s.avx512;
 }
 
 std::string cpu_bf16_features() {

@@ -10,5 +10,8 @@ namespace hsi {
 bool cpu_has_native_bf16();
 // "AVX512-BF16, AMX-BF16", or "none".
 std::string cpu_bf16_features();
+// AVX-512 Foundation with its register state enabled by the OS (oneDNN then runs its AVX-512
+// kernels).
+bool cpu_has_avx512();
 
 }  // namespace hsi

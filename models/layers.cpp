@@ -1,5 +1,7 @@
 #include "models/layers.hpp"
 
+#include "common/cpu_features.hpp"
+
 #include <algorithm>
 
 namespace hsi {
@@ -89,6 +91,8 @@ class ValidConv2d : public torch::autograd::Function<ValidConv2d> {
 };
 
 }  // namespace
+
+bool swap_weight_gradient_by_default() { return !cpu_has_avx512(); }
 
 torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight, bool swapped_weight_gradient) {
   // 1x1 kernels gain nothing (their weight gradient is one matrix product either way).

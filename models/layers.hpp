@@ -30,10 +30,17 @@ std::vector<torch::Tensor> centre_crops(const torch::Tensor& x, const std::vecto
 // need its output): one allocation and one pass of stores fewer per layer.
 inline torch::Tensor relu_in_place(torch::Tensor x) { return x.relu_(); }
 
-// conv2d(x, weight) without padding, stride or bias, with a faster weight gradient (the same sums
-// in another order; `swapped_weight_gradient = false` keeps oneDNN's, for benchmarks): what the
-// multiscale banks compute.
-torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight, bool swapped_weight_gradient = true);
+// conv2d(x, weight) without padding, stride or bias: what the multiscale banks compute. With
+// `swapped_weight_gradient` the weight gradient is a forward convolution with batch and channels
+// swapped (the same sums in another order), else oneDNN's own.
+torch::Tensor valid_conv2d(const torch::Tensor& x, const torch::Tensor& weight, bool swapped_weight_gradient);
+
+// Which weight gradient the 2-D banks use unless told: the swapped one where oneDNN runs its AVX2
+// kernels (their backward-weights pass is the weak one: an ms2d step 3-6 % faster swapped,
+// measured on an AMD EPYC without AVX-512), oneDNN's where it has AVX-512 (an ms2d step 3-5 %
+// faster than swapped in three runs on an AMD EPYC of family 26 with AVX512-BF16). ms3d's banded
+// bank keeps the swapped one (volume_net.cpp). `bench_forms` shows both on any machine.
+bool swap_weight_gradient_by_default();
 
 std::string join_kernels(const std::vector<int>& kernels);
 
@@ -44,13 +51,13 @@ class MultiScale2dImpl : public torch::nn::Module {
   MultiScale2dImpl(int in, int width, std::vector<int> kernels);
   torch::Tensor forward(const torch::Tensor& x);
   int shrink() const { return kmax_ - 1; }
-  // valid_conv2d's weight gradient (the default) or oneDNN's own, for benchmarks side by side.
+  // valid_conv2d's swapped weight gradient or oneDNN's own (default: swap_weight_gradient_by_default).
   void use_swapped_weight_gradient(bool on) { swapped_weight_gradient_ = on; }
 
  private:
   std::vector<int> kernels_;
   int kmax_;
-  bool swapped_weight_gradient_ = true;
+  bool swapped_weight_gradient_ = swap_weight_gradient_by_default();
   std::vector<torch::nn::Conv2d> branches_;
   torch::nn::BatchNorm2d bn_{nullptr};
 };

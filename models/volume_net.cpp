@@ -65,6 +65,9 @@ torch::Tensor planar_batch_norm(nn::BatchNorm3d& bn, const torch::Tensor& x) { r
 }  // namespace
 
 VolumeNetImpl::VolumeNetImpl(const NetOptions& options) : WindowNetImpl(options, DeferLayers{}) {
+  // The banded bank's weight gradient is faster swapped on both CPUs measured (AVX2: 4 %,
+  // AVX-512: 2-4 %, bench_forms); the 2-D blocks after it follow swap_weight_gradient_by_default.
+  swapped_weight_gradient_ = true;
   const int w = options_.width, S = options_.patch;
   const bool multi = options_.multiscale();
   const int c3 = std::max(4, w / 4);

@@ -21,7 +21,8 @@ class WindowNetImpl : public HsiNetImpl {
   explicit WindowNetImpl(const NetOptions& options, bool with_head = true);
   torch::Tensor embed(const torch::Tensor& windows) override;
   torch::Tensor embed_dense(const torch::Tensor& tile) override;
-  // The banks' weight gradient: valid_conv2d's (default) or oneDNN's own (benchmarks).
+  // The banks' weight gradient: valid_conv2d's swapped one or oneDNN's own (default:
+  // swap_weight_gradient_by_default; both in bench_forms).
   void use_swapped_weight_gradient(bool on) {
     swapped_weight_gradient_ = on;
     for (auto& block : blocks_) block->use_swapped_weight_gradient(on);
@@ -41,7 +42,7 @@ class WindowNetImpl : public HsiNetImpl {
   void build_back(const std::string& first, int in_channels, int size, const std::vector<Block>& blocks);
   // What precedes the 2-D layers: nothing here; VolumeNet's 3-D stem.
   virtual torch::Tensor front(const torch::Tensor& windows) { return windows; }
-  bool swapped_weight_gradient_ = true;
+  bool swapped_weight_gradient_ = swap_weight_gradient_by_default();
 
  private:
   torch::Tensor trunk(const torch::Tensor& x);  // feature maps before the window mean

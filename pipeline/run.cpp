@@ -149,6 +149,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                                                             std::to_string(prediction.unknown_pixels) + " pixels mapped unknown (id " +
                                                             std::to_string(unknown_class_id(ck.classes)) + ")"},
                    {"prediction route", prediction.route},
+                   {"prediction arithmetic", prediction.precision + " (predict.precision = " + s.predict.precision + ")"},
                    {"metric factor mean |cos|", ck.net ? format_fixed(result.diversity, 4) : "(no metric: SVM)"},
                    {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
   report.timings = {{"split", result.seconds_split},

@@ -151,7 +151,7 @@ TEST(Layers, ValidConvolutionEqualsConv2dInValueAndGradients) {
         const torch::Tensor probe = torch::randn({k.n, k.o, k.h - k.kh + 1, k.w - k.kw + 1});
         const auto run = [&](bool reference) {
           torch::Tensor x = x0.detach().clone().requires_grad_(input_grad), w = w0.detach().clone().requires_grad_(true);
-          const torch::Tensor y = reference ? torch::conv2d(x, w) : valid_conv2d(x, w);
+          const torch::Tensor y = reference ? torch::conv2d(x, w) : valid_conv2d(x, w, true);
           (y * probe).sum().backward();
           return std::vector<torch::Tensor>{y.detach(), input_grad ? x.grad() : torch::Tensor(), w.grad()};
         };
