@@ -320,10 +320,10 @@ Checkpoint load_checkpoint(const std::string& path) {
       const bool consistent = exemplars.dim() == 2 && exemplars.size(1) == n.metric_dim && exemplar_classes.dim() == 1 &&
                               exemplar_classes.size(0) == exemplars.size(0) &&
                               (exemplar_classes.numel() == 0 ||
-                               (exemplar_classes.min().item<int64_t>() >= 0 && exemplar_classes.max().item<int64_t>() < static_cast<int64_t>(c.classes.size())));
+                               (exemplar_classes.to(torch::kLong).min().item<int64_t>() >= 0 && exemplar_classes.to(torch::kLong).max().item<int64_t>() < static_cast<int64_t>(c.classes.size())));
       if (!consistent) data_error(path, "checkpoint is inconsistent (exemplars, metric size and class table disagree)");
-      c.exemplars = exemplars;
-      c.exemplar_classes = exemplar_classes.to(torch::kLong);
+      c.exemplars = exemplars.to(torch::kFloat).contiguous();
+      c.exemplar_classes = exemplar_classes.to(torch::kLong).contiguous();
     }
     if (c.enrolled_classes() > 0 && !c.prototypes.defined()) data_error(path, "checkpoint is inconsistent (enrolled classes without prototypes)");
   } catch (const Error&) {

@@ -284,6 +284,30 @@ TEST(Enrol, ACopyOfAClassGetsItsPrototypeAndKnownIdsRefineTheirs) {
   EXPECT_EQ(ck.prototype_counts[c2].item<float>(), 2 * f.ck.prototype_counts[c2].item<float>());
 }
 
+TEST(Neighbour, ExemplarsThatDisagreeWithTheCheckpointAreRefused) {
+  Fixture& f = fixture();
+  ASSERT_TRUE(f.ck.exemplars.defined());
+  const auto refused = [&](const std::string& name, const Checkpoint& ck) {
+    const std::string path = f.dir.file(name);
+    save_checkpoint(path, ck);
+    try {
+      load_checkpoint(path);
+      ADD_FAILURE() << name << " loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("exemplars"), std::string::npos) << e.what();
+    }
+  };
+  Checkpoint unknown_class = f.ck;
+  unknown_class.exemplar_classes = torch::full_like(f.ck.exemplar_classes, static_cast<int64_t>(f.ck.classes.size()));
+  refused("exemplar_class.ckpt", unknown_class);
+  Checkpoint wrong_size = f.ck;
+  wrong_size.exemplars = torch::zeros({f.ck.exemplars.size(0), f.ck.exemplars.size(1) + 1});
+  refused("exemplar_size.ckpt", wrong_size);
+  Checkpoint fewer_classes = f.ck;
+  fewer_classes.exemplar_classes = f.ck.exemplar_classes.narrow(0, 0, f.ck.exemplar_classes.size(0) - 1);
+  refused("exemplar_count.ckpt", fewer_classes);
+}
+
 TEST(Enrol, AClassOfOnePixelIsJudgedByClassMeans) {
   // Its one pixel against the nearest of many pixels of every other class would favour those.
   Fixture& f = fixture();
