@@ -88,8 +88,7 @@ int run_predict(const std::vector<std::string>& args) {
   // Options first, then files: nothing is read before every option is known to be sound.
   options.validate(true);
   if (options.nan_policy != "error" && options.nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");
-  if (!options.classifier.empty() && options.classifier != "softmax" && options.classifier != "prototype" && options.classifier != "mahalanobis" &&
-      options.classifier != "neighbour") {
+  if (!options.classifier.empty() && std::find(classifier_names().begin(), classifier_names().end(), options.classifier) == classifier_names().end()) {
     usage_error("--classifier must be softmax, prototype, mahalanobis or neighbour");
   }
   if (!options.unknown.empty() && std::find(open_set_rules().begin(), open_set_rules().end(), options.unknown) == open_set_rules().end()) {

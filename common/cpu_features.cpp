@@ -29,7 +29,7 @@ Bf16Support detect() {
     const bool avx512f = (ebx >> 16) & 1;
     s.avx512 = avx512f && avx512_state;
     unsigned a1 = 0, b1 = 0, c1 = 0, d1 = 0;
-    if (avx512f && avx512_state && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) s.avx512_bf16 = (a1 >> 5) & 1;
+    if (s.avx512 && __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1)) s.avx512_bf16 = (a1 >> 5) & 1;
   }
 #endif
   return s;

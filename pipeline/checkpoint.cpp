@@ -317,13 +317,13 @@ Checkpoint load_checkpoint(const std::string& path) {
     }
     torch::Tensor exemplars, exemplar_classes;
     if (archive.try_read("exemplars", exemplars) && archive.try_read("exemplar_classes", exemplar_classes)) {
-      const bool consistent = exemplars.dim() == 2 && exemplars.size(1) == n.metric_dim && exemplar_classes.dim() == 1 &&
-                              exemplar_classes.size(0) == exemplars.size(0) &&
-                              (exemplar_classes.numel() == 0 ||
-                               (exemplar_classes.to(torch::kLong).min().item<int64_t>() >= 0 && exemplar_classes.to(torch::kLong).max().item<int64_t>() < static_cast<int64_t>(c.classes.size())));
+      const torch::Tensor owners = exemplar_classes.to(torch::kLong).contiguous();
+      const bool consistent = exemplars.dim() == 2 && exemplars.size(1) == n.metric_dim && owners.dim() == 1 && owners.size(0) == exemplars.size(0) &&
+                              (owners.numel() == 0 ||
+                               (owners.min().item<int64_t>() >= 0 && owners.max().item<int64_t>() < static_cast<int64_t>(c.classes.size())));
       if (!consistent) data_error(path, "checkpoint is inconsistent (exemplars, metric size and class table disagree)");
       c.exemplars = exemplars.to(torch::kFloat).contiguous();
-      c.exemplar_classes = exemplar_classes.to(torch::kLong).contiguous();
+      c.exemplar_classes = owners;
     }
     if (c.enrolled_classes() > 0 && !c.prototypes.defined()) data_error(path, "checkpoint is inconsistent (enrolled classes without prototypes)");
   } catch (const Error&) {

@@ -33,6 +33,11 @@ void PredictSettings::validate(bool verb_names) const {
   }
 }
 
+const std::vector<std::string>& classifier_names() {
+  static const std::vector<std::string> names{"softmax", "prototype", "mahalanobis", "neighbour"};
+  return names;
+}
+
 const std::vector<std::string>& open_set_rules() {
   static const std::vector<std::string> rules{"none", "mahalanobis", "distance", "softmax"};
   return rules;

@@ -95,8 +95,12 @@ struct FinetuneSettings {
   double margin = 0.0;   // contrastive margin on d_B; 0 = median distance between classes at the start
   int classes_per_batch = 0;  // 0 = all classes
   int samples_per_class = 4;
-  std::string classifier = "softmax";  // softmax | prototype | mahalanobis | neighbour
+  std::string classifier = "softmax";  // one of classifier_names()
 };
+
+// How a network's maps turn metric features into classes (pipeline/predict.hpp:
+// class_probabilities): softmax | prototype | mahalanobis | neighbour.
+const std::vector<std::string>& classifier_names();
 
 // Open-set rejection: pixels unlike every known class become "unknown" (pipeline/prototypes.hpp).
 // The rule names ("none" switches rejection off).

@@ -166,7 +166,7 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("finetune.classes_per_batch", FIELD(finetune.classes_per_batch), "classes per balanced batch (0 = all)", at_least(0)),
       entry("finetune.samples_per_class", FIELD(finetune.samples_per_class), "samples per class per batch (pairs need 2)", at_least(2)),
       entry("finetune.classifier", FIELD(finetune.classifier), "softmax | prototype | mahalanobis (nearest class mean in the metric) | neighbour (nearest training pixel in the metric)",
-            one_of({"softmax", "prototype", "mahalanobis", "neighbour"})),
+            one_of(classifier_names())),
 
       entry("open_set.rule", FIELD(open_set.rule), "none | mahalanobis | distance | softmax: pixels the rule finds unlike every class are mapped 'unknown'",
             one_of(open_set_rules())),
