@@ -94,8 +94,12 @@ int main(int argc, char** argv) {
   PreprocessSpec spec;
   spec.drop_bands = {108, 109, 110, 111, 112, 154, 155, 156, 157, 158, 159, 160, 161, 162, 163, 164, 165, 166, 167, 224};
   spec.pca = 30;
+  const auto t_fit = std::chrono::steady_clock::now();
   const Preprocessor pre = Preprocessor::fit(cube, train, spec);
+  const double prep_fit = seconds_since(t_fit);
+  const auto t_apply = std::chrono::steady_clock::now();
   pre.apply(cube);
+  const double prep_apply = seconds_since(t_apply);
   NetOptions net_options;
   net_options.name = model;
   net_options.in_bands = 30;
@@ -115,7 +119,9 @@ int main(int argc, char** argv) {
     }
     return std::make_pair(batches.make(px), torch::tensor(y, torch::kLong));
   };
+  const auto t_windows = std::chrono::steady_clock::now();
   for (size_t s = 0; s < order.size(); s += 32) batch_at(s);
+  const double prep_windows = seconds_since(t_windows);
   const double prep = seconds_since(t0);
 
   HsiNet net = make_hsi_net(net_options);
@@ -172,8 +178,8 @@ int main(int argc, char** argv) {
 
   const double macs_route = static_cast<double>(route == "dense" ? net->macs_per_pixel_dense() : net->macs_per_sample());
   const double train_gflops = skip_train ? 0 : 3.0 * 2.0 * static_cast<double>(net->macs_per_sample()) * static_cast<double>(all.size()) / epoch / 1e9;
-  std::printf("impl=cpp model=%s prep_s=%.4f epoch_s=%.4f infer_s=%.4f infer_px_s=%.1f peak_rss_kb=%ld train_gflops=%.2f infer_gflops=%.2f matmul_gflops=%.1f matmul_bf16_gflops=%.1f conv_gflops=%.1f\n",
+  std::printf("impl=cpp model=%s prep_s=%.4f epoch_s=%.4f infer_s=%.4f infer_px_s=%.1f peak_rss_kb=%ld train_gflops=%.2f infer_gflops=%.2f matmul_gflops=%.1f matmul_bf16_gflops=%.1f conv_gflops=%.1f prep_fit_s=%.4f prep_apply_s=%.4f prep_windows_s=%.4f\n",
               model.c_str(), prep, epoch, p.seconds, pixels / p.seconds, usage.ru_maxrss, train_gflops, 2.0 * macs_route * pixels / p.seconds / 1e9, mm_gflops,
-              mm_bf16_gflops, conv_gflops);
+              mm_bf16_gflops, conv_gflops, prep_fit, prep_apply, prep_windows);
   return 0;
 }

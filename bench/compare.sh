@@ -42,6 +42,8 @@ for model in dict.fromkeys(r["model"] for r in rows if "tiles" not in r):
                        ("infer_px_s", "whole-scene inference (pixels/s)"), ("peak_rss_kb", "peak RSS (KB)")]:
         c, p = med("cpp", model, key), med("python", model, key)
         print(f"{label:34s} {c:12.3f} {p:12.3f} {c / p:11.3f}")
+    print(f"hsi's data preparation in parts: fitting {1e3 * med('cpp', model, 'prep_fit_s'):.1f} ms, applying to the cube "
+          f"{1e3 * med('cpp', model, 'prep_apply_s'):.1f} ms, cutting the windows {1e3 * med('cpp', model, 'prep_windows_s'):.1f} ms")
     ceilings = {k: med('cpp', model, k) for k in ('matmul_gflops', 'matmul_bf16_gflops', 'conv_gflops')}
     best = max(ceilings.values())
     train, infer = med('cpp', model, 'train_gflops'), med('cpp', model, 'infer_gflops')
