@@ -14,6 +14,7 @@
 #include <cstring>
 #include <functional>
 
+#include "common/memory.hpp"
 #include "io/reader.hpp"
 #include "pipeline/batches.hpp"
 #include "pipeline/predict.hpp"
@@ -48,6 +49,7 @@ static void tile(Cube& cube, LabelMap& gt, int k) {
 }
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   int threads = 2, patch = 13, tiles = 1;
   bool skip_train = false;
   std::string route = "dense", model = "ms2d";

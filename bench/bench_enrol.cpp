@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "cli/config.hpp"
+#include "common/memory.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
 #include "io/reader.hpp"
@@ -23,6 +24,7 @@ namespace fs = std::filesystem;
 using namespace hsi;
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   if (argc < 3) {
     std::cerr << "usage: bench_enrol CONFIG.ini EXPERIMENT_DIR [PIXELS, default 5]\n";
     return 2;

@@ -16,6 +16,7 @@
 #include <map>
 #include <string>
 
+#include "common/memory.hpp"
 #include "models/hsi_net.hpp"
 #include "models/volume_net.hpp"
 #include "models/window_net.hpp"
@@ -58,6 +59,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   const int threads = argc > 1 ? std::atoi(argv[1]) : 2, steps = argc > 2 ? std::atoi(argv[2]) : 40;
   const int batch = argc > 3 ? std::atoi(argv[3]) : 32, patch = argc > 4 ? std::atoi(argv[4]) : 13, bands = argc > 5 ? std::atoi(argv[5]) : 30;
   const std::string profile = argc > 6 ? argv[6] : "";

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "cli/config.hpp"
+#include "common/memory.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
 #include "eval/open_set.hpp"
@@ -66,6 +67,7 @@ std::map<std::string, torch::Tensor> candidate_scores(HsiNet& net, const torch::
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   if (argc != 3) {
     std::cerr << "usage: bench_open_set CONFIG.ini EXPERIMENT_DIR\n";
     return 2;

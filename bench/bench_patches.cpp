@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/memory.hpp"
 #include "io/reader.hpp"
 #include "pipeline/patches.hpp"
 
@@ -33,6 +34,7 @@ static void naive_windows(const Cube& cube, const std::vector<int64_t>& pixels, 
 }
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
   const std::string root = HSI_SOURCE_DIR;
   const Cube cube = read_cube(root + "/data/SalinasA.mat");

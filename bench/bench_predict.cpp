@@ -15,6 +15,7 @@
 #include <map>
 
 #include "common/cpu_features.hpp"
+#include "common/memory.hpp"
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
@@ -49,6 +50,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   if (argc < 2) {
     std::fprintf(stderr, "usage: bench_predict CKPT [threads] [repeats] [copies]\n");
     return 2;

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/memory.hpp"
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
@@ -30,6 +31,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)
   if (argc < 3) {
     std::fprintf(stderr, "usage: bench_stream CKPT LARGE.tif [threads] [pairs]\n");
     return 2;
