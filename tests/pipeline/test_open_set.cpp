@@ -164,6 +164,26 @@ TEST(OpenSet, DistanceIsToTheNearestPrototype) {
   EXPECT_NEAR(m[2].item<float>(), 27.0f * 27 + 0.36f * 36, 1e-2);   // (30,40) from (3,4)
 }
 
+TEST(Prototypes, DistancesEqualANaiveLoopWithAndWithoutAPrecision) {
+  // Features far from the origin (offset 50) as well as near it: the expanded form
+  // |z|^2 - 2 z.p + |p|^2 must not lose the distances to cancellation at this scale.
+  torch::manual_seed(5);
+  const int64_t K = 8;
+  for (const double offset : {0.0, 50.0}) {
+    const torch::Tensor z = torch::randn({200, K}) + offset, prototypes = torch::randn({6, K}) + offset;
+    const torch::Tensor a = torch::randn({K, K}), precision = torch::matmul(a, a.t()) / K + torch::eye(K);
+    const torch::Tensor euclidean = prototype_distances(z, prototypes, {}), mahalanobis = prototype_distances(z, prototypes, precision);
+    for (int64_t i = 0; i < z.size(0); i += 3) {
+      for (int64_t c = 0; c < prototypes.size(0); ++c) {
+        const torch::Tensor v = (z[i] - prototypes[c]).to(torch::kDouble);
+        const double e = torch::dot(v, v).item<double>(), m = torch::dot(v, torch::mv(precision.to(torch::kDouble), v)).item<double>();
+        EXPECT_NEAR(euclidean[i][c].item<float>(), e, 2e-3 * (1 + e)) << "offset " << offset;
+        EXPECT_NEAR(mahalanobis[i][c].item<float>(), m, 2e-3 * (1 + m)) << "offset " << offset;
+      }
+    }
+  }
+}
+
 TEST(Neighbour, DistancesAreToEachClassesNearestExemplar) {
   torch::manual_seed(3);
   const int64_t classes = 4, K = 5;
