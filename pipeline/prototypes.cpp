@@ -84,16 +84,13 @@ torch::Tensor tied_precision(const torch::Tensor& z, const torch::Tensor& target
 }
 
 torch::Tensor prototype_distances(const torch::Tensor& z, const torch::Tensor& prototypes, const torch::Tensor& precision) {
-  // |z - p|^2 = |z|^2 - 2 z.p + |p|^2 (and (z - p)^T P (z - p) = zPz - 2 zPp + pPp) for every
-  // pixel and prototype at once: one matrix product, where the differences themselves would be
-  // a pixels x prototypes x features temporary (200 MB for a 250 x 250 tile: a third of the
-  // dense ms2d prediction's time, measured).
-  if (!precision.defined()) {
-    return ((z * z).sum(1, true) - 2 * torch::matmul(z, prototypes.t()) + (prototypes * prototypes).sum(1).unsqueeze(0)).clamp_min(0);
-  }
-  const torch::Tensor zP = torch::matmul(z, precision);
-  return ((zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) + (torch::matmul(prototypes, precision) * prototypes).sum(1).unsqueeze(0))
-      .clamp_min(0);
+  // (z - p)^T P (z - p) = zPz - 2 zPp + pPp (P = I without a precision) for every pixel and
+  // prototype at once: one matrix product, where the differences themselves would be a pixels x
+  // prototypes x features temporary (200 MB for a 250 x 250 tile: a third of the dense ms2d
+  // prediction's time, measured).
+  const torch::Tensor zP = precision.defined() ? torch::matmul(z, precision) : z;
+  const torch::Tensor pP = precision.defined() ? torch::matmul(prototypes, precision) : prototypes;
+  return ((zP * z).sum(1, true) - 2 * torch::matmul(zP, prototypes.t()) + (pP * prototypes).sum(1).unsqueeze(0)).clamp_min(0);
 }
 
 torch::Tensor novelty_scores(HsiNet& net, const torch::Tensor& z, const std::string& rule, const torch::Tensor& prototypes,
