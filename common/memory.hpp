@@ -11,7 +11,7 @@ namespace hsi {
 // thresholds: speed depended on the order of unrelated frees. Fixes them at the most glibc's own
 // rule ever sets (blocks up to 32 MB come from the heap; up to 64 MB of freed heap is kept for
 // reuse). Measured on Salinas-A (see the README): one epoch's data preparation 16 -> 8 ms, dense
-// prediction of a 249 x 258 mosaic 0.34 -> 0.12 s; peak memory +1-10 %. Does nothing with
+// prediction of a 249 x 258 mosaic 0.34-0.37 -> 0.12-0.14 s; peak memory +1-10 %. Does nothing with
 // other C libraries.
 void keep_freed_memory_for_reuse();
 
