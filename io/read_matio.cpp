@@ -3,7 +3,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <cmath>
 #include <memory>
@@ -214,6 +216,43 @@ std::vector<std::string> list_matio(const std::string& path) {
   return out;
 }
 
+namespace {
+
+// A header claiming more data than the file can hold is refused before the cube is allocated.
+// libmatio reads past the end of an uncompressed variable without an error (the missing values
+// stay as they were), so a 150 KB file whose dimensions were edited to 37000 x 41000 x 2 read
+// "successfully" in 175 s and 21 GB of memory. The bound is loose on purpose: elements may be
+// stored in a smaller type than their class (MATLAB does this), so one byte each, and zlib
+// compresses at most about 1032:1. Then the first and the last element are read: a truncated
+// compressed stream fails there.
+void check_claimed_size(const std::string& path, mat_t* mat, matvar_t* var, const VariableInfo& chosen, const std::string& where) {
+  std::array<int, 3> first{0, 0, 0}, last{0, 0, 0}, stride{1, 1, 1}, edge{1, 1, 1};
+  double elements = 1;
+  for (int i = 0; i < chosen.rank; ++i) {
+    if (chosen.dims[i] <= 0) return;  // nothing to read; prepare_cube says so
+    last[i] = static_cast<int>(chosen.dims[i] - 1);
+    elements *= static_cast<double>(chosen.dims[i]);
+  }
+  std::error_code error;
+  const double file_bytes = static_cast<double>(std::filesystem::file_size(path, error));
+  const bool compressed = var->compression != MAT_COMPRESSION_NONE;
+  if (!error && elements > (compressed ? 1100.0 : 1.0) * file_bytes) {
+    data_error(where, "its header claims " + std::to_string(static_cast<int64_t>(elements)) + " elements" +
+                          (compressed ? " (compressed)" : "") + " in a file of " + std::to_string(static_cast<int64_t>(file_bytes)) +
+                          " bytes (truncated or corrupt file)");
+  }
+  std::vector<unsigned char> element(std::max<size_t>(class_size(var->class_type), 16));
+  for (std::array<int, 3> at : {first, last}) {
+    g_last_matio_message.clear();
+    if (Mat_VarReadData(mat, var, element.data(), at.data(), stride.data(), edge.data()) != 0 || !g_last_matio_message.empty()) {
+      data_error(where, "reading the data failed (truncated or corrupt file" +
+                            (g_last_matio_message.empty() ? "" : ": " + g_last_matio_message) + ")");
+    }
+  }
+}
+
+}  // namespace
+
 Cube read_matio(const SourceSpec& spec, const ReadOptions& options, Want want) {
   const std::string& path = spec.path;
   MatPtr mat = open_mat(path);
@@ -224,6 +263,7 @@ Cube read_matio(const SourceSpec& spec, const ReadOptions& options, Want want) {
   VarPtr var(Mat_VarReadInfo(mat.get(), chosen.name.c_str()));
   if (!var) data_error(where, "cannot read the variable's header" + (g_last_matio_message.empty() ? "" : " (" + g_last_matio_message + ")"));
 
+  check_claimed_size(path, mat.get(), var.get(), chosen, where);
   PreparedCube prepared = prepare_cube(chosen, where, options.axis_order, /*column_major=*/true);
   Cube& cube = prepared.cube;
   const StorageLayout& layout = prepared.layout;

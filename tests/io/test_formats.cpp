@@ -1,6 +1,9 @@
-// HDF5, MATLAB v7.3, ENVI and GeoTIFF cubes made by the test with known values.
+// HDF5, MATLAB v7.3 and v5, ENVI and GeoTIFF cubes made by the test with known values.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <matio.h>
+
+#include <chrono>
 
 #include <fstream>
 
@@ -47,6 +50,13 @@ std::vector<int16_t> rows_cols_bands_values() {
     for (int64_t c = 0; c < C; ++c)
       for (int64_t b = 0; b < B; ++b) v.push_back(expected(r, c, b));
   return v;
+}
+
+void expect_test_cube_shape_read(const std::string& path, int64_t rows, int64_t cols, int64_t bands) {
+  const Cube cube = read_cube(path);
+  EXPECT_EQ(cube.rows, rows);
+  EXPECT_EQ(cube.cols, cols);
+  EXPECT_EQ(cube.bands, bands);
 }
 
 void expect_test_cube(const Cube& cube) {
@@ -215,6 +225,60 @@ TEST(GdalReader, MultiBandRasterIsNotALabelMap) {
   test::SyntheticScene s = test::make_scene(8, 8, 3, 2, 1);
   write_cube_geotiff(dir.file("three.tif"), s.cube);
   EXPECT_THROW(read_labels(dir.file("three.tif")), Error);
+}
+
+// Little-endian bytes of the values, each `width` bytes wide: how HDF5 and MAT-files store
+// dimensions on x86.
+std::string little_endian(const std::vector<uint64_t>& values, size_t width) {
+  std::string bytes;
+  for (uint64_t v : values)
+    for (size_t i = 0; i < width; ++i) bytes.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return bytes;
+}
+
+TEST(Hdf5Reader, HeaderClaimingGigabytesFailsBeforeAllocatingThem) {
+  // A valid file whose dataspace is edited to claim 37000 x 41000 x 2 int16 (12 GB as float32):
+  // refused at the first element it cannot read. Reading it whole took 46 s and 12 GB of
+  // memory to reach the same error.
+  test::TempDir dir;
+  write_h5(dir.file("edited.h5"), "/data", {37, 41, 29}, std::vector<int16_t>(37 * 41 * 29, 7));
+  expect_test_cube_shape_read(dir.file("edited.h5"), 37, 41, 29);
+  ASSERT_TRUE(test::patch_bytes(dir.file("edited.h5"), little_endian({37, 41, 29}, 8), little_endian({37000, 41000, 2}, 8)));
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    read_cube(dir.file("edited.h5"));
+    FAIL() << "a dataset claiming more than the file holds was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Data);
+    EXPECT_NE(std::string(e.what()).find("edited.h5:/data: reading the data failed"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
+}
+
+TEST(MatReader, HeaderClaimingMoreThanTheFileHoldsIsRefused) {
+  // libmatio reads past the end of an uncompressed variable without an error, so this edited
+  // file used to be read "successfully" (175 s, 21 GB of memory, values that were never stored).
+  test::TempDir dir;
+  const std::string path = dir.file("edited.mat");
+  std::vector<int16_t> values(37 * 41 * 29, 7);
+  size_t dims[3] = {37, 41, 29};
+  mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT5);
+  ASSERT_NE(mat, nullptr);
+  matvar_t* var = Mat_VarCreate("cube", MAT_C_INT16, MAT_T_INT16, 3, dims, values.data(), MAT_F_DONT_COPY_DATA);
+  ASSERT_EQ(Mat_VarWrite(mat, var, MAT_COMPRESSION_NONE), 0);
+  Mat_VarFree(var);
+  Mat_Close(mat);
+  expect_test_cube_shape_read(path, 37, 41, 29);
+  ASSERT_TRUE(test::patch_bytes(path, little_endian({37, 41, 29}, 4), little_endian({37000, 41000, 2}, 4)));
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    read_cube(path);
+    FAIL() << "a variable claiming more than the file holds was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Data);
+    EXPECT_NE(std::string(e.what()).find("edited.mat:cube: its header claims 3034000000 elements"), std::string::npos) << e.what();
+  }
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
 }
 
 }  // namespace

@@ -68,6 +68,16 @@ void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes
 
 int64_t file_size(const std::string& path) { return static_cast<int64_t>(fs::file_size(path)); }
 
+bool patch_bytes(const std::string& path, const std::string& find, const std::string& replace) {
+  std::string bytes = slurp(path);
+  const size_t at = bytes.find(find);
+  if (at == std::string::npos || find.size() != replace.size()) return false;
+  bytes.replace(at, replace.size(), replace);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return static_cast<bool>(out);
+}
+
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

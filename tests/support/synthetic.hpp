@@ -30,6 +30,9 @@ class TempDir {
 // Copies the first `bytes` of src to dst.
 void truncate_copy(const std::string& src, const std::string& dst, int64_t bytes);
 int64_t file_size(const std::string& path);
+// Overwrites, in place, the first occurrence of `find` in the file's bytes with `replace` (same
+// length); false when `find` does not occur. For corrupting a header field the test wrote.
+bool patch_bytes(const std::string& path, const std::string& find, const std::string& replace);
 // The whole file as text ("" when it cannot be read).
 std::string slurp(const std::string& path);
 
