@@ -3,7 +3,8 @@
 // (fp32 bf16 fp32 bf16 ...) so both see the same machine state. The scene can be tiled into a
 // larger mosaic (COPIES x COPIES, mirrored so its seams look like a scene) to give the
 // convolutions realistic tile sizes. Prints medians, the bf16/fp32 speed-up and how many
-// pixels of the bf16 map differ from the float32 map.
+// pixels of the bf16 map differ from the float32 map, with where the time went (preprocessing,
+// the model, the map).
 // Usage: bench_predict CKPT [threads] [repeats] [copies]
 #include <torch/torch.h>
 
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
               cpu_has_native_bf16() ? ("native, " + cpu_bf16_features()).c_str() : "emulated", repeats);
   std::vector<int32_t> reference;
   for (const char* route : {"dense", "patch"}) {
-    std::map<std::string, std::vector<double>> times;
+    std::map<std::string, std::vector<double>> times, prepare, model, write;
     std::map<std::string, ScenePrediction> last;
     for (int k = 0; k < repeats; ++k) {
       for (const char* precision : {"fp32", "bf16"}) {
@@ -78,12 +79,16 @@ int main(int argc, char** argv) {
         o.progress = false;
         last[precision] = predict_cube(ck, cube, nullptr, o);
         times[precision].push_back(last[precision].stats.seconds);
+        prepare[precision].push_back(last[precision].stats.prepare_seconds);
+        model[precision].push_back(last[precision].stats.model_seconds);
+        write[precision].push_back(last[precision].stats.write_seconds);
       }
     }
     const double macs = static_cast<double>(route == std::string("dense") ? ck.net->macs_per_pixel_dense() : ck.net->macs_per_sample());
     for (const char* precision : {"fp32", "bf16"}) {
       const double t = median(times[precision]);
-      std::printf("%-6s %s %8.4f s  %10.0f pixels/s  %7.2f GFLOP/s\n", route, precision, t, cube.pixels() / t, 2.0 * macs * cube.pixels() / t / 1e9);
+      std::printf("%-6s %s %8.4f s  %10.0f pixels/s  %7.2f GFLOP/s  (preprocessing %.4f s, model %.4f s, map %.4f s)\n", route, precision, t,
+                  cube.pixels() / t, 2.0 * macs * cube.pixels() / t / 1e9, median(prepare[precision]), median(model[precision]), median(write[precision]));
     }
     const std::vector<int32_t>& fp32 = last["fp32"].ids;
     int64_t differ = 0;

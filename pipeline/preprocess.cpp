@@ -177,7 +177,10 @@ double Preprocessor::distance_from_training(const T* in, int64_t n, const uint8_
   const int64_t kept = static_cast<int64_t>(kept_.size());
   double sum = 0;
   int64_t counted = 0;
-  for (int64_t i = 0; i < n; ++i) {
+  // A spread sample of at most about 4,096 pixels tells a scale apart (0.8 against tens) as well
+  // as the whole tile, at a tenth of its cost on a large one (4.8 ms of 33,000 pixels).
+  const int64_t step = std::max<int64_t>(1, n / 4096);
+  for (int64_t i = 0; i < n; i += step) {
     if (skip && skip[i]) continue;
     const T* s = in + i * input_bands_;
     for (int64_t k = 0; k < kept; ++k) sum += std::abs((static_cast<double>(s[kept_[k]]) - mean_[k]) * scale_[k]);
@@ -214,17 +217,23 @@ void Preprocessor::apply(const float* in, int64_t n, float* out) const {
 
 template <typename T>
 void Preprocessor::apply_band_major(const T* in, int64_t n, float* out) const {
-  const int64_t kept = static_cast<int64_t>(kept_.size());
-  std::vector<float> z(static_cast<size_t>(n * kept));
-  standardize(in, n, z.data());
-  const torch::Tensor zt = torch::from_blob(z.data(), {n, kept}).t();
-  torch::Tensor result = torch::from_blob(out, {output_bands(), n});
-  if (pca_components_ == 0) {
-    result.copy_(zt);
-    return;
+  // In blocks of pixels, as apply() does: the standardised spectra stay a small reused buffer.
+  // A whole tile's (33,000 pixels x 224 bands: 30 MB) was fresh memory on every tile, a page
+  // fault per 4 KB: 18-80 ms of standardising where the arithmetic takes 2. Each block's product
+  // writes its columns of the band-major output in place (BLAS takes the output's row stride).
+  const int64_t kept = static_cast<int64_t>(kept_.size()), block = 4096;
+  std::vector<float> z(static_cast<size_t>(std::min(n, block) * kept));
+  const torch::Tensor result = torch::from_blob(out, {output_bands(), n});
+  torch::Tensor basis_t;
+  if (pca_components_ > 0) basis_t = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_}).t();
+  for (int64_t start = 0; start < n; start += block) {
+    const int64_t m = std::min(block, n - start);
+    standardize(in + start * input_bands_, m, z.data());
+    const torch::Tensor zt = torch::from_blob(z.data(), {m, kept}).t();
+    torch::Tensor columns = result.narrow(1, start, m);
+    if (pca_components_ == 0) columns.copy_(zt);
+    else torch::mm_out(columns, basis_t, zt);
   }
-  const torch::Tensor basis = torch::from_blob(const_cast<float*>(basis_f_.data()), {kept, pca_components_});
-  torch::mm_out(result, basis.t(), zt);
 }
 
 void Preprocessor::apply(Cube& cube) const {

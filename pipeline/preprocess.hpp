@@ -55,7 +55,8 @@ class Preprocessor {
   void apply_band_major(const T* in, int64_t n, float* out) const;
 
   // How far n spectra (pixel after pixel; `skip`, may be null, marks pixels to leave out) lie
-  // from the training pixels: the mean over pixels and kept bands of |standardised value|.
+  // from the training pixels: the mean over pixels (an evenly spread sample of about 4,096 of
+  // them) and kept bands of |standardised value|.
   // About 0.8 for spectra like the training ones; tens or more for another scale or data type.
   // -1 when the transform does not standardise (or no pixel is counted).
   template <typename T>
