@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "metric/losses.hpp"
+#include "pipeline/precision.hpp"
 #include "pipeline/random.hpp"
 #include "pipeline/sampler.hpp"
 
@@ -29,9 +30,9 @@ namespace {
 class FinetuneStage : public EpochStage {
  public:
   FinetuneStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
-                const FinetuneSettings& settings, bool augment, double sigma, double margin)
+                const FinetuneSettings& settings, bool augment, bool bf16, double sigma, double margin)
       : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings),
-        augment_(augment), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), metric_loss_(metric::make_loss(settings.loss, margin)),
+        augment_(augment), bf16_(bf16), kernel_(metric::parse_dpp_kernel(settings.kernel)), sigma_(sigma), metric_loss_(metric::make_loss(settings.loss, margin)),
         sampler_(train.targets, settings.classes_per_batch, settings.samples_per_class) {}
 
   int64_t batch_size() const { return sampler_.batch_size(); }
@@ -51,7 +52,14 @@ class FinetuneStage : public EpochStage {
     const torch::Tensor x = batches_.make(pixels, random_transforms(pixels.size(), augment_, rng.next()));
     const torch::Tensor y = torch::tensor(targets, torch::kLong);
     optimizer_.zero_grad();
-    const torch::Tensor z = net_->project(net_->embed(x));
+    torch::Tensor features;
+    {
+      // The network in the chosen arithmetic; the metric factor, the losses and the DPP prior's
+      // log-determinant in float32.
+      const Bf16Scope scope(bf16_);
+      features = net_->embed(x);
+    }
+    const torch::Tensor z = net_->project(features.to(torch::kFloat));
     const torch::Tensor logits = net_->classify(z);
     const torch::Tensor metric_term = (*metric_loss_)(z, y);
     torch::Tensor loss = metric_term;
@@ -82,7 +90,7 @@ class FinetuneStage : public EpochStage {
   const BatchMaker& batches_;
   const Samples& train_;
   const FinetuneSettings& settings_;
-  bool augment_;
+  bool augment_, bf16_;
   metric::DppKernel kernel_;
   double sigma_;
   std::unique_ptr<metric::Loss> metric_loss_;
@@ -94,12 +102,13 @@ class FinetuneStage : public EpochStage {
 }  // namespace
 
 TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
-                      const Samples& validation, const FinetuneSettings& s, bool augment, int seed, StageProgress progress,
-                      const EpochCallback& on_epoch, bool verbose) {
+                      const Samples& validation, const FinetuneSettings& s, const TrainSettings& train_settings, int seed,
+                      StageProgress progress, const EpochCallback& on_epoch, bool verbose) {
   auto& constants = progress.constants;
   if (!constants.count("sigma")) constants["sigma"] = s.sigma > 0 ? s.sigma : metric::median_sq_distance(net->metric_factor());
   if (!constants.count("margin")) constants["margin"] = s.margin > 0 ? s.margin : auto_margin(net, batches, train);
-  FinetuneStage stage(net, optimizer, batches, train, s, augment, constants.at("sigma"), constants.at("margin"));
+  FinetuneStage stage(net, optimizer, batches, train, s, train_settings.augment, resolves_to_bf16(train_settings.precision), constants.at("sigma"),
+                      constants.at("margin"));
   StageSchedule schedule;
   schedule.name = "finetune";
   schedule.label = "finetune";

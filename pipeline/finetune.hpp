@@ -17,7 +17,7 @@ namespace hsi {
 // from the pretrained network) and kept in progress.constants ("sigma", "margin"), so a resumed
 // stage uses the values the uninterrupted one did.
 TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
-                      const Samples& validation, const FinetuneSettings& settings, bool augment, int seed, StageProgress progress,
-                      const EpochCallback& on_epoch, bool verbose);
+                      const Samples& validation, const FinetuneSettings& settings, const TrainSettings& train_settings, int seed,
+                      StageProgress progress, const EpochCallback& on_epoch, bool verbose);
 
 }  // namespace hsi

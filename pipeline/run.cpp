@@ -20,6 +20,7 @@
 #include "pipeline/batches.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/finetune.hpp"
+#include "pipeline/precision.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/prototypes.hpp"
 #include "pipeline/svm_training.hpp"
@@ -149,6 +150,9 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                                                             std::to_string(prediction.unknown_pixels) + " pixels mapped unknown (id " +
                                                             std::to_string(unknown_class_id(ck.classes)) + ")"},
                    {"prediction route", prediction.route},
+                   {"training arithmetic", ck.net ? std::string(resolves_to_bf16(s.train.precision) ? "bf16" : "fp32") + " (train.precision = " +
+                                                        s.train.precision + ")"
+                                                  : std::string("fp32 (") + ck.net_options.name + ")"},
                    {"prediction arithmetic", prediction.precision + " (predict.precision = " + s.predict.precision + ")"},
                    {"metric factor mean |cos|", ck.net ? format_fixed(result.diversity, 4) : "(no metric: SVM)"},
                    {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
@@ -264,7 +268,7 @@ void run_finetune_stage(Checkpoint& ck, const RunSettings& s, const RunOptions& 
   const auto t0 = std::chrono::steady_clock::now();
   auto optimizer = make_optimizer(ck.net, "adam", s.finetune.lr, 0.0, s.train.weight_decay);
   if (!resume_from.empty()) load_optimizer_state(resume_from, *optimizer);
-  const TrainOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train.augment, s.seed, progress,
+  const TrainOutcome outcome = finetune(ck.net, *optimizer, batches, train, validation, s.finetune, s.train, s.seed, progress,
                                         checkpointing(ck, result.files, o), o.verbose);
   result.interrupted = result.interrupted || outcome.interrupted;
   if (!outcome.interrupted) restore_best(ck, result.files, outcome);

@@ -80,6 +80,7 @@ struct TrainSettings {
   bool augment = true;
   double spectral_noise = 0.0;
   int min_steps = 300;  // small training sets repeat within an epoch to reach this many steps
+  std::string precision = "fp32";  // network arithmetic of both training stages: fp32 | bf16 | auto (pipeline/precision.hpp)
 };
 
 struct FinetuneSettings {

@@ -180,6 +180,10 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("predict.ram_mb", FIELD(predict.ram_mb), "memory budget in MB of the prediction tiles", within(64, 1 << 30)),
       entry("predict.format", FIELD(predict.format), "map file format: GTiff | COG (Cloud-Optimized GeoTIFF) | ENVI",
             one_of(map_format_names())),
+      entry("train.precision", FIELD(train.precision),
+            "network arithmetic of pretraining and fine-tuning: fp32 | bf16 (autocast, float32 master weights) | auto (bf16 where "
+            "the CPU has AVX512-BF16 or AMX, else fp32)",
+            one_of({"auto", "fp32", "bf16"})),
       entry("predict.precision", FIELD(predict.precision),
             "network arithmetic for maps: auto (bf16 where the CPU has AVX512-BF16 or AMX, else fp32) | fp32 | bf16",
             one_of({"auto", "fp32", "bf16"})),

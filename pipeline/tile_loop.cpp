@@ -1,7 +1,5 @@
 // The one prediction loop (see predict.hpp): tiles read from a WindowSource, masked,
 // preprocessed with a mirrored halo, classified on the dense or the patch route, handed to a sink.
-#include <ATen/autocast_mode.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include "common/thread_governor.hpp"
 #include "common/progress.hpp"
 #include "pipeline/patches.hpp"
+#include "pipeline/precision.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/prototypes.hpp"
 #include "pipeline/scene.hpp"
@@ -145,28 +144,6 @@ class TilePreparer {
   double first_distance_ = -2;
 };
 
-// bfloat16 arithmetic for the network while it lives (LibTorch's CPU autocast: convolutions
-// and matrix products in bf16, reductions and normalisation kept in float32 where autocast
-// says so); the embeddings come back as float32 for the classifier.
-class AutocastBf16 {
- public:
-  explicit AutocastBf16(bool on) : on_(on) {
-    if (!on_) return;
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
-  }
-  ~AutocastBf16() {
-    if (!on_) return;
-    at::autocast::set_cpu_enabled(false);
-    at::autocast::clear_cache();
-  }
-  AutocastBf16(const AutocastBf16&) = delete;
-  AutocastBf16& operator=(const AutocastBf16&) = delete;
-
- private:
-  bool on_;
-};
-
 // How a tile with its halo becomes class probabilities [h*w, classes], row-major, and (with an
 // open-set rule) each pixel's novelty score [h*w].
 struct TileScores {
@@ -203,7 +180,7 @@ class TileClassifier {
   // z = B f(x) of the network's embedding, computed in the chosen precision, as float32.
   template <typename Embed>
   torch::Tensor metric_embedding(const Embed& embed) {
-    const AutocastBf16 autocast(bf16_);
+    const Bf16Scope bf16(bf16_);
     return ck_.net->project(embed()).to(torch::kFloat);
   }
 
@@ -319,8 +296,7 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
                 " enrolled class(es) of this checkpoint; use the neighbour, mahalanobis or prototype classifier");
   }
   stats.open_set = open_set_rule(ck, o);
-  // bf16 only where the CPU computes it natively, unless asked for (emulated it is slower).
-  const bool bf16 = ck.net && (o.precision == "bf16" || (o.precision == "auto" && cpu_has_native_bf16()));
+  const bool bf16 = ck.net && resolves_to_bf16(o.precision);
   stats.precision = !ck.net ? "fp32 (" + ck.classifier + ")" : bf16 ? "bf16" : "fp32";
   const double threshold = stats.open_set == "none" ? 0.0 : ck.open_set_thresholds.at(stats.open_set);
   const int32_t unknown_id = unknown_class_id(ck.classes);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "pipeline/flat_adam.hpp"
+#include "pipeline/precision.hpp"
 #include "pipeline/random.hpp"
 
 namespace hsi {
@@ -65,7 +66,8 @@ class PretrainStage : public EpochStage {
  public:
   PretrainStage(HsiNet& net, torch::optim::Optimizer& optimizer, const BatchMaker& batches, const Samples& train,
                 const TrainSettings& settings, int64_t batch)
-      : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings), batch_(batch), order_(train.size()) {}
+      : net_(net), optimizer_(optimizer), batches_(batches), train_(train), settings_(settings), batch_(batch), order_(train.size()),
+        bf16_(resolves_to_bf16(settings.precision)) {}
 
   void begin_epoch(Rng& rng) override {
     for (size_t i = 0; i < order_.size(); ++i) order_[i] = static_cast<int64_t>(i);
@@ -88,7 +90,12 @@ class PretrainStage : public EpochStage {
     if (settings_.spectral_noise > 0) x.add_(torch::randn_like(x) * settings_.spectral_noise);
     const torch::Tensor y = torch::tensor(targets, torch::kLong);
     optimizer_.zero_grad();
-    const torch::Tensor logits = net_->forward(x);
+    torch::Tensor logits;
+    {
+      const Bf16Scope scope(bf16_);
+      logits = net_->forward(x);
+    }
+    logits = logits.to(torch::kFloat);
     const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
     loss.backward();
     optimizer_.step();
@@ -104,6 +111,7 @@ class PretrainStage : public EpochStage {
   int64_t batch_;
   std::vector<int64_t> order_;
   size_t cursor_ = 0;
+  bool bf16_;
 };
 
 }  // namespace

@@ -124,6 +124,33 @@ TEST(Training, FineTuningRunsAndKeepsAccuracy) {
   EXPECT_EQ(ck.prototypes.size(0), 6);
 }
 
+// train.precision = bf16: both stages' network in bfloat16 (autocast), weights kept in float32.
+// The emulated path on CPUs without native bf16 runs the same arithmetic, only slower.
+TEST(Training, Bf16TrainingKeepsFloat32WeightsAndLearns) {
+  test::TempDir fp32_dir, bf16_dir;
+  RunSettings s = quick_settings(fp32_dir.path());
+  s.finetune.enabled = true;
+  s.finetune.epochs = 2;
+  const RunResult fp32 = run_training(salinas_scene(), s, quiet());
+  s.out = bf16_dir.path();
+  s.train.precision = "bf16";
+  const RunResult bf16 = run_training(salinas_scene(), s, quiet());
+  EXPECT_GT(bf16.accuracy.overall, 0.8);
+  EXPECT_GT(bf16.accuracy.overall, fp32.accuracy.overall - 0.05);
+  Checkpoint a = load_checkpoint(fp32_dir.file("best.ckpt")), b = load_checkpoint(bf16_dir.file("best.ckpt"));
+  EXPECT_EQ(b.progress.stage, "finetune");
+  const auto pa = a.net->named_parameters(), pb = b.net->named_parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  double largest_difference = 0;
+  for (const auto& item : pa) {
+    const torch::Tensor& w = pb[item.key()];
+    EXPECT_EQ(w.scalar_type(), torch::kFloat) << item.key();
+    largest_difference = std::max(largest_difference, (w - item.value()).abs().max().item<double>());
+  }
+  EXPECT_GT(largest_difference, 0.0) << "the bf16 run trained bit for bit like the fp32 one: its arithmetic was not bf16";
+  EXPECT_NE(test::slurp(bf16_dir.file("report.md")).find("training arithmetic**: bf16 (train.precision = bf16)"), std::string::npos);
+}
+
 // Runs `s` until `stop_when` holds for last.ckpt, then resumes it; returns the resumed result.
 RunResult interrupt_and_resume(const RunSettings& s, const std::function<bool(const CheckpointInfo&)>& stop_when,
                                CheckpointInfo& stopped) {
