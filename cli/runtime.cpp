@@ -80,9 +80,10 @@ int run_version(const std::vector<std::string>& args) {
             << "BLAS: " << blas_description() << "\n"
             << "threads: " << used << " (torch " << torch::get_num_threads() << ", OpenMP " << omp_get_max_threads()
             << ", cores " << std::thread::hardware_concurrency() << (threads > 0 ? ", fixed" : ", fewer while other jobs use some") << ")\n"
-            << "bfloat16: " << (cpu_has_native_bf16() ? "native (" + cpu_bf16_features() + "); --precision auto predicts in bf16"
+            << "bfloat16: " << (cpu_has_native_bf16() ? "native (" + cpu_bf16_features() + "); --precision auto predicts and "
+                                                        "train.precision = auto trains in bf16"
                                                       : std::string("not native (no AVX512-BF16 or AMX-BF16; emulated bf16 is slower); "
-                                                                    "--precision auto predicts in fp32"))
+                                                                    "--precision auto predicts and train.precision = auto trains in fp32"))
             << "\n";
   return 0;
 }

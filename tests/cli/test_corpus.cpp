@@ -226,6 +226,17 @@ TEST(FuzzRegressions, MatHeaderClaimingMoreThanTheFileHolds) {
   EXPECT_NE(r.err.find("fuzz_mat_oom.mat: truncated or corrupt MAT-file"), std::string::npos) << r.err;
 }
 
+TEST(FuzzRegressions, TwentyBytesReadAsAMat4RecordDoNotAllocateItsClaim) {
+  // Not a v5 file, so libmatio read it as a v4 record and allocated the 1.5 GB name length it
+  // claims: 8.5 s and 1.7 GB of memory to be refused. Now refused as no plausible v4 record.
+  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_mat_slow.mat";
+  const auto t0 = std::chrono::steady_clock::now();
+  const test::CliResult r = test::run_hsi({"info", path});
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("fuzz_mat_slow.mat: not a MAT-file"), std::string::npos) << r.err;
+}
+
 TEST(FuzzRegressions, TiffHeaderClaimingGigabytesFailsBeforeAllocatingThem) {
   // 208 bytes whose header claims a 13 GB raster: refused at the first pixel it cannot read
   // (before the probe: 59 s and 13 GB of memory to reach the same error).

@@ -255,6 +255,33 @@ TEST(Hdf5Reader, HeaderClaimingGigabytesFailsBeforeAllocatingThem) {
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
 }
 
+TEST(MatReader, Version4FilesAreReadAndTheirTruncationsRefused) {
+  // v4 files have no header to check: their records are walked before libmatio reads them.
+  test::TempDir dir;
+  const std::string path = dir.file("v4.mat");
+  std::vector<double> labels(R * C);
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c) labels[c * R + r] = static_cast<double>((r + c) % 3);  // column-major, as MATLAB
+  size_t dims[2] = {R, C};
+  mat_t* mat = Mat_CreateVer(path.c_str(), nullptr, MAT_FT_MAT4);
+  ASSERT_NE(mat, nullptr);
+  for (const char* name : {"gt", "other"}) {
+    matvar_t* var = Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, labels.data(), MAT_F_DONT_COPY_DATA);
+    ASSERT_EQ(Mat_VarWrite(mat, var, MAT_COMPRESSION_NONE), 0);
+    Mat_VarFree(var);
+  }
+  Mat_Close(mat);
+  const LabelMap map = read_labels(path + ":gt");
+  ASSERT_EQ(map.rows, R);
+  ASSERT_EQ(map.cols, C);
+  for (int64_t r = 0; r < R; ++r)
+    for (int64_t c = 0; c < C; ++c) EXPECT_EQ(map.labels[r * C + c], (r + c) % 3) << r << "," << c;
+  for (int64_t bytes : {int64_t{10}, int64_t{40}, test::file_size(path) - 8}) {
+    test::truncate_copy(path, dir.file("cut.mat"), bytes);
+    EXPECT_THROW(read_labels(dir.file("cut.mat") + ":gt"), Error) << bytes;
+  }
+}
+
 TEST(MatReader, HeaderClaimingMoreThanTheFileHoldsIsRefused) {
   // libmatio reads past the end of an uncompressed variable without an error, so this edited
   // file used to be read "successfully" (175 s, 21 GB of memory, values that were never stored).
