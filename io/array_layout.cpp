@@ -1,5 +1,6 @@
 #include "io/array_layout.hpp"
 
+#include <cstdio>
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,8 +78,10 @@ void check_allocation(const std::string& file, int64_t rows, int64_t cols, int64
   const double bytes = 4.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(bands);
   const double physical = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
   if (bytes > 0.8 * physical) {
-    data_error(file, std::to_string(rows) + " x " + std::to_string(cols) + " x " + std::to_string(bands) +
-                         " needs " + std::to_string(static_cast<int64_t>(bytes / (1 << 20))) +
+    // Printed from the double: a header's dimensions can make it exceed int64.
+    char mib[64];
+    std::snprintf(mib, sizeof mib, "%.0f", bytes / (1 << 20));
+    data_error(file, std::to_string(rows) + " x " + std::to_string(cols) + " x " + std::to_string(bands) + " needs " + mib +
                          " MiB as float32, more than this machine's memory allows; use streamed prediction");
   }
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -108,6 +109,14 @@ void convert(matio_classes c, const void* src, size_t n, float* dst) {
   }
 }
 
+// A count computed in double from a header's fields, printed whole: it can exceed int64 (three
+// 32-bit dimensions), where converting it would be undefined.
+std::string whole_number(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.0f", v);
+  return text;
+}
+
 // A v4 MAT-file (no file header) is a run of records: five 32-bit integers (type MOPT, rows,
 // columns, imaginary flag, name length), the name, then the values. libmatio allocates the name
 // length a record claims before reading it: fuzzing found a 20-byte file claiming a 1.5 GB name
@@ -144,7 +153,7 @@ void check_mat4_structure(const std::string& path, std::ifstream& f, int64_t fil
     const double record = 20.0 + static_cast<double>(field[4]) + values;
     if (static_cast<double>(offset) + record > static_cast<double>(file_size)) {
       data_error(path, "truncated or corrupt MAT-file (a v4 record at offset " + std::to_string(offset) + " claims " +
-                           std::to_string(static_cast<int64_t>(record)) + " bytes; the file has " + std::to_string(file_size) + ")");
+                           whole_number(record) + " bytes; the file has " + std::to_string(file_size) + ")");
     }
     offset += static_cast<int64_t>(record);
   }
@@ -280,8 +289,8 @@ void check_claimed_size(const std::string& path, mat_t* mat, matvar_t* var, cons
   const double file_bytes = static_cast<double>(std::filesystem::file_size(path, error));
   const bool compressed = var->compression != MAT_COMPRESSION_NONE;
   if (!error && elements > (compressed ? 1100.0 : 1.0) * file_bytes) {
-    data_error(where, "its header claims " + std::to_string(static_cast<int64_t>(elements)) + " elements" +
-                          (compressed ? " (compressed)" : "") + " in a file of " + std::to_string(static_cast<int64_t>(file_bytes)) +
+    data_error(where, "its header claims " + whole_number(elements) + " elements" +
+                          (compressed ? " (compressed)" : "") + " in a file of " + whole_number(file_bytes) +
                           " bytes (truncated or corrupt file)");
   }
   std::vector<unsigned char> element(std::max<size_t>(class_size(var->class_type), 16));
