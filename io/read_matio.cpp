@@ -272,7 +272,7 @@ namespace {
 
 // A header claiming more data than the file can hold is refused before the cube is allocated.
 // libmatio reads past the end of an uncompressed variable without an error (the missing values
-// stay as they were), so a 150 KB file whose dimensions were edited to 37000 x 41000 x 2 read
+// stay as they were), so an 88 KB file whose dimensions were edited to 37000 x 41000 x 2 read
 // "successfully" in 175 s and 21 GB of memory. The bound is loose on purpose: elements may be
 // stored in a smaller type than their class (MATLAB does this), so one byte each, and zlib
 // compresses at most about 1032:1. Then the first and the last element are read: a truncated
