@@ -73,15 +73,18 @@ void scatter_slab(const float* slab, const StorageLayout& layout, int64_t outer_
   }
 }
 
+std::string whole_number(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.0f", v);
+  return text;
+}
+
 void check_allocation(const std::string& file, int64_t rows, int64_t cols, int64_t bands) {
   if (rows <= 0 || cols <= 0 || bands <= 0) data_error(file, "raster has a zero-sized dimension");
   const double bytes = 4.0 * static_cast<double>(rows) * static_cast<double>(cols) * static_cast<double>(bands);
   const double physical = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
   if (bytes > 0.8 * physical) {
-    // Printed from the double: a header's dimensions can make it exceed int64.
-    char mib[64];
-    std::snprintf(mib, sizeof mib, "%.0f", bytes / (1 << 20));
-    data_error(file, std::to_string(rows) + " x " + std::to_string(cols) + " x " + std::to_string(bands) + " needs " + mib +
+    data_error(file, std::to_string(rows) + " x " + std::to_string(cols) + " x " + std::to_string(bands) + " needs " + whole_number(bytes / (1 << 20)) +
                          " MiB as float32, more than this machine's memory allows; use streamed prediction");
   }
 }

@@ -28,4 +28,8 @@ void scatter_slab(const float* slab, const StorageLayout& layout, int64_t outer_
 // header must not make us try to allocate terabytes).
 void check_allocation(const std::string& file, int64_t rows, int64_t cols, int64_t bands);
 
+// A count computed in double from a file header's fields, printed whole: it can exceed int64
+// (three 32-bit dimensions), where converting it to an integer would be undefined.
+std::string whole_number(double v);
+
 }  // namespace hsi::detail

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -109,12 +108,11 @@ void convert(matio_classes c, const void* src, size_t n, float* dst) {
   }
 }
 
-// A count computed in double from a header's fields, printed whole: it can exceed int64 (three
-// 32-bit dimensions), where converting it would be undefined.
-std::string whole_number(double v) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.0f", v);
-  return text;
+// A 32-bit field of a MAT-file header, stored little-endian unless `swapped`.
+uint32_t field_u32(const unsigned char* p, bool swapped) {
+  const uint32_t v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+                     static_cast<uint32_t>(p[3]) << 24;
+  return swapped ? __builtin_bswap32(v) : v;
 }
 
 // A v4 MAT-file (no file header) is a run of records: five 32-bit integers (type MOPT, rows,
@@ -134,12 +132,7 @@ void check_mat4_structure(const std::string& path, std::ifstream& f, int64_t fil
     bool plausible = false;
     uint32_t field[5] = {};
     for (const bool swapped : {false, true}) {
-      for (int i = 0; i < 5; ++i) {
-        const unsigned char* p = raw + 4 * i;
-        const uint32_t v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
-                           static_cast<uint32_t>(p[3]) << 24;
-        field[i] = swapped ? __builtin_bswap32(v) : v;
-      }
+      for (int i = 0; i < 5; ++i) field[i] = field_u32(raw + 4 * i, swapped);
       // MOPT: machine format 0-4, O always 0, precision 0-5, type 0-2 (full, text, sparse).
       const uint32_t type = field[0];
       if (type < 5000 && (type / 100) % 10 == 0 && (type / 10) % 10 <= 5 && type % 10 <= 2 && field[3] <= 1) {
@@ -164,7 +157,7 @@ void check_mat4_structure(const std::string& path, std::ifstream& f, int64_t fil
 // checked first: every top-level element must fit in the file, and each variable's dimension
 // list (inflated from compressed elements) must be of sane length. Anything else must be a
 // well-formed v4 file.
-void check_mat5_structure(const std::string& path) {
+void check_mat_structure(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   f.seekg(0, std::ios::end);
   const int64_t file_size = f.tellg();
@@ -177,10 +170,7 @@ void check_mat5_structure(const std::string& path) {
   if (!has_header || !endian_ok || !version_ok) return check_mat4_structure(path, f, file_size);
   // The endian indicator "MI" reads as "IM" in a file written little-endian.
   const bool swapped = !(header[126] == 'I' && header[127] == 'M');
-  auto u32 = [swapped](const unsigned char* p) {
-    uint32_t v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
-    return swapped ? __builtin_bswap32(v) : v;
-  };
+  auto u32 = [swapped](const unsigned char* p) { return field_u32(p, swapped); };
   // Checks a miMATRIX header (tag at p): array flags, then the dimensions sub-element.
   auto check_matrix = [&](const unsigned char* p, size_t available) {
     if (available < 8 + 16 + 8) return;
@@ -226,7 +216,7 @@ void check_mat5_structure(const std::string& path) {
 }
 
 MatPtr open_mat(const std::string& path) {
-  check_mat5_structure(path);
+  check_mat_structure(path);
   install_matio_logger();
   g_last_matio_message.clear();
   MatPtr mat(Mat_Open(path.c_str(), MAT_ACC_RDONLY));

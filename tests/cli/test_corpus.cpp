@@ -219,6 +219,16 @@ namespace hsi {
 namespace {
 
 // Inputs the fuzzers found, kept as regression tests (tests/regression/).
+
+// `hsi ARGS` refused within `seconds` with `exit_code` and `message` on stderr.
+void expect_refused_within(const std::vector<std::string>& args, double seconds, int exit_code, const std::string& message) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const test::CliResult r = test::run_hsi(args);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), seconds);
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+}
+
 TEST(FuzzRegressions, MatHeaderClaimingMoreThanTheFileHolds) {
   const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_mat_oom.mat";
   const test::CliResult r = test::run_hsi({"info", path});
@@ -229,32 +239,20 @@ TEST(FuzzRegressions, MatHeaderClaimingMoreThanTheFileHolds) {
 TEST(FuzzRegressions, TwentyBytesReadAsAMat4RecordDoNotAllocateItsClaim) {
   // Not a v5 file, so libmatio read it as a v4 record and allocated the 1.5 GB name length it
   // claims: 8.5 s and 1.7 GB of memory to be refused. Now refused as no plausible v4 record.
-  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_mat_slow.mat";
-  const auto t0 = std::chrono::steady_clock::now();
-  const test::CliResult r = test::run_hsi({"info", path});
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 5.0);
-  EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("fuzz_mat_slow.mat: not a MAT-file"), std::string::npos) << r.err;
+  expect_refused_within({"info", std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_mat_slow.mat"}, 5.0, 3,
+                        "fuzz_mat_slow.mat: not a MAT-file");
 }
 
 TEST(FuzzRegressions, TiffHeaderClaimingGigabytesFailsBeforeAllocatingThem) {
   // 208 bytes whose header claims a 13 GB raster: refused at the first pixel it cannot read
   // (before the probe: 59 s and 13 GB of memory to reach the same error).
-  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_gdal_oom.tif";
-  const auto t0 = std::chrono::steady_clock::now();
-  const test::CliResult r = test::run_hsi({"info", path});
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
-  EXPECT_EQ(r.exit_code, 3) << r.err;
-  EXPECT_NE(r.err.find("fuzz_gdal_oom.tif: reading the pixels failed"), std::string::npos) << r.err;
+  expect_refused_within({"info", std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_gdal_oom.tif"}, 10.0, 3,
+                        "fuzz_gdal_oom.tif: reading the pixels failed");
 }
 
 TEST(FuzzRegressions, ConfigWithBoostPlaceholderDoesNotHang) {
-  const std::string path = std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_config_timeout.ini";
-  const auto t0 = std::chrono::steady_clock::now();
-  const test::CliResult r = test::run_hsi({"model-info", "--config", path});
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("line 17"), std::string::npos) << r.err;
+  expect_refused_within({"model-info", "--config", std::string(HSI_PROJECT_ROOT) + "/tests/regression/fuzz_config_timeout.ini"}, 10.0,
+                        2, "line 17");
   const test::CliResult arg = test::run_hsi({"model-info", "--model.name", "%canonical_option%"});
   EXPECT_EQ(arg.exit_code, 2) << arg.err;
 }
