@@ -8,8 +8,10 @@
 //   -> per candidate and fold: band statistics and PCA refitted on the fold's training pixels,
 //      the model trained (softmax pretraining as configured; the SVM with its own inner CV of
 //      C and gamma), scored on the held-out fold
-//   -> the best mean OA wins; exact ties (common with a few dozen pixels) go to the candidate
-//      listed first (the default list: small windows before large, the SVM last).
+//   -> the best mean OA wins; exact ties (common with a few dozen pixels) go to the network with
+//      the lowest held-out log-loss (select.tie_break = log-loss), or to the candidate listed
+//      first (`order`; also between a network and unmixing or the SVM, which give no
+//      probabilities: the default list has unmixing first and the SVM last).
 // The winner is then trained on all training pixels as usual (fine-tuning included).
 #include <string>
 #include <vector>

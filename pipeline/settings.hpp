@@ -65,7 +65,13 @@ struct SelectSettings {
   int folds = 3;            // at most; fewer when the smallest class has fewer training pixels
   double train_share = 0.5;  // of the configured pretraining epochs and steps, per fold
   double budget_s = 0;      // seconds for the whole selection (the first candidate always runs); 0 = no limit
-  std::string fallback = "ms1d2d:5";  // when no class has two training pixels to cross-validate
+  // When no class has two training pixels to cross-validate: the middle window, the choice
+  // that lost least on both measured scenes at one pixel a class (README, "Few labels").
+  std::string fallback = "ms2d:9";
+  // Among candidates tied on CV OA: `log-loss` = the network with the lowest held-out log-loss
+  // (a candidate without probabilities, unmixing or the SVM, keeps a tie when listed before
+  // the tied networks); `order` = the one listed first.
+  std::string tie_break = "log-loss";
 };
 
 struct TrainSettings {

@@ -138,6 +138,8 @@ const std::vector<SettingEntry>& setting_entries() {
                            if (parse_candidates(v, "select.fallback").size() != 1) return std::string("must name one model");
                            return std::string();
                          }),
+      entry("select.tie_break", FIELD(select.tie_break), "among candidates tied on CV OA: log-loss (lowest held-out) | order (listed first)",
+            one_of({"log-loss", "order"})),
 
       entry("train.epochs", FIELD(train.epochs), "epochs", at_least(1)),
       entry("train.batch_size", FIELD(train.batch_size), "batch size (BatchNorm needs 2)", at_least(2)),

@@ -116,6 +116,21 @@ Scene texture_scene() {
   return scene;
 }
 
+// Two fields, each one spectrum plus a little noise: every candidate gets every held-out pixel
+// right, so the folds tie.
+Scene two_fields_scene() {
+  const int64_t R = 24, C = 24, B = 8;
+  Scene scene = blank_scene("two fields", R, C, B, {1, 2});
+  torch::manual_seed(6);
+  const torch::Tensor noise = 0.1 * torch::randn({R * C * B});
+  for (int64_t p = 0; p < R * C; ++p) {
+    const bool left = p % C < C / 2;
+    for (int64_t b = 0; b < B; ++b) scene.cube.data[p * B + b] = (left == (b % 2 == 0) ? 1.0f : -1.0f) + noise[p * B + b].item<float>();
+    scene.labels.labels[p] = left ? 1 : 2;
+  }
+  return scene;
+}
+
 // Classes assigned pixel by pixel at random (no spatial structure), each with its own
 // spectrum: the neighbours of a pixel say nothing about it, its spectrum everything.
 Scene salt_and_pepper_scene() {
@@ -229,6 +244,35 @@ TEST(Selection, CandidatesThatCannotWinStopEarly) {
   // A perfect leader saturates the folds: the report says the order, not the folds, chose.
   ASSERT_DOUBLE_EQ(sel.scores[0].mean, 1.0) << selection_markdown(sel);
   EXPECT_NE(sel.reason.find("folds are saturated"), std::string::npos) << sel.reason;
+}
+
+// Networks tied on CV OA (here every fold right for both) are told apart by the held-out
+// log-loss, whatever their order in the list; with select.tie_break = order the first listed
+// keeps the tie and the other is stopped before its first fold.
+TEST(Selection, TiedNetworksGoToTheLowerLogLossWhateverTheirOrder) {
+  const Scene scene = two_fields_scene();
+  RunSettings s = selection_settings("ms1d, ms1d2d:3");
+  const Split split = make_split(scene.labels, s.split, 2, 0);
+  const Selection forward = select_model(scene, s, split, false);
+  ASSERT_EQ(forward.scores.size(), 2u);
+  ASSERT_TRUE(forward.scores[0].skipped.empty()) << selection_markdown(forward);
+  ASSERT_DOUBLE_EQ(forward.scores[0].mean, 1.0) << "the test needs a tie: " << selection_markdown(forward);
+  s.select.candidates = "ms1d2d:3, ms1d";
+  const Selection reverse = select_model(scene, s, split, false);
+  ASSERT_DOUBLE_EQ(reverse.scores[0].mean, 1.0) << "the test needs a tie: " << selection_markdown(reverse);
+  EXPECT_EQ(forward.chosen.label(), reverse.chosen.label()) << selection_markdown(forward) << selection_markdown(reverse);
+  // Where the winner came second it ran every fold; its log-loss is below the first's.
+  const Selection& second_won = forward.chosen == forward.scores[1].candidate ? forward : reverse;
+  ASSERT_TRUE(second_won.scores[1].skipped.empty()) << selection_markdown(second_won);
+  EXPECT_DOUBLE_EQ(second_won.scores[1].mean, 1.0) << selection_markdown(second_won);
+  EXPECT_LT(second_won.scores[1].log_loss, second_won.scores[0].log_loss) << selection_markdown(second_won);
+  EXPECT_NE(second_won.reason.find("lowest held-out log-loss"), std::string::npos) << second_won.reason;
+
+  s.select.tie_break = "order";
+  const Selection by_order = select_model(scene, s, split, false);
+  EXPECT_EQ(by_order.chosen.label(), "ms1d2d:3") << selection_markdown(by_order);
+  EXPECT_EQ(by_order.scores[1].fold_oa.size(), 0u) << "it could at best tie: " << selection_markdown(by_order);
+  EXPECT_NE(by_order.reason.find("list's order decided"), std::string::npos) << by_order.reason;
 }
 
 TEST(Selection, TooFewPixelsFallsBackAndABudgetSkipsTheRest) {
