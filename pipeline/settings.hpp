@@ -56,11 +56,12 @@ struct ModelSettings {
 
 // Model selection by cross-validation on the training pixels (model.name = auto, hsi select).
 struct SelectSettings {
-  // NAME or NAME:PATCH. Ties go to the one listed first and a time budget cuts the list from
-  // the end: cheap, small windows first. Unmixing leads: it costs nothing, and where it ties
-  // with a network (scenes labelled by dominant endmember) it is the simpler model; where
-  // classes are not one spectrum each its CV OA falls far behind. The SVM, weakest of the rest
-  // on the scenes measured, comes last, so it wins only by being strictly better.
+  // NAME or NAME:PATCH. A time budget cuts the list from the end: cheap, small windows first.
+  // Ties between networks go by tie_break; a tie with unmixing or the SVM (no probabilities)
+  // goes to the one listed first. Unmixing leads: it costs nothing, and where it ties with a
+  // network (scenes labelled by dominant endmember) it is the simpler model; where classes are
+  // not one spectrum each its CV OA falls far behind. The SVM, weakest of the rest on the
+  // scenes measured, comes last, so it wins only by being strictly better.
   std::string candidates = "unmix, ms2d:5, ms1d2d:5, ms2d:9, ms2d:13, svm";
   int folds = 3;            // at most; fewer when the smallest class has fewer training pixels
   double train_share = 0.5;  // of the configured pretraining epochs and steps, per fold
