@@ -180,7 +180,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
   int stopped_tie_by_order = 0, stopped_tie_by_log_loss = 0;
   const int classes = static_cast<int>(scene.classes.size());
   const bool by_log_loss = s.select.tie_break == "log-loss";
-  double held_all = 0;  // held-out pixels over all folds: the log-loss's denominator
+  double held_all = 0;  // held-out pixels over all folds: the denominator of a fully scored candidate's log-loss
   for (const CvFold& fold : plan.folds) held_all += static_cast<double>(fold.held.size());
   for (const Candidate& c : candidates) {
     throw_if_stop_requested();
@@ -194,7 +194,7 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
       continue;
     }
     const auto c0 = std::chrono::steady_clock::now();
-    double log_loss_sum = 0, held_total = 0, oa_sum = 0;
+    double log_loss_sum = 0, oa_sum = 0;
     const double folds_n = static_cast<double>(plan.folds.size());
     const bool network = !learns_no_metric(c.model);
     for (size_t f = 0; f < plan.folds.size(); ++f) {
@@ -220,9 +220,8 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
       score.fold_oa.push_back(fs.oa);
       oa_sum += fs.oa;
       log_loss_sum += fs.log_loss * static_cast<double>(fold.held.size());
-      held_total += static_cast<double>(fold.held.size());
     }
-    score.log_loss = learns_no_metric(c.model) || held_total == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_total;
+    score.log_loss = !network || held_all == 0 || !score.skipped.empty() ? -1 : log_loss_sum / held_all;
     score.seconds = seconds_since(c0);
     if (!score.skipped.empty()) {
       if (verbose) std::printf("  %-10s %s  (%.1f s)\n", c.label().c_str(), score.skipped.c_str(), score.seconds);
