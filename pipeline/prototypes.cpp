@@ -36,6 +36,43 @@ Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Sample
   return p;
 }
 
+Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& u,
+                             int64_t free_centres, int max_rounds) {
+  torch::NoGradGuard no_grad;
+  Prototypes p = labelled;
+  if (u.size(0) == 0 || z.size(0) == 0) return p;
+  const int64_t C = labelled.means.size(0);
+  // Free centres start at the unlabelled features farthest from every centre so far, one at a time.
+  std::vector<torch::Tensor> centres{labelled.means};
+  torch::Tensor nearest_distance = prototype_distances(u, labelled.means, {}).masked_fill(labelled.counts.unsqueeze(0) == 0, INFINITY).amin(1);
+  for (int64_t f = 0; f < std::min(free_centres, u.size(0)); ++f) {
+    const torch::Tensor farthest = u[nearest_distance.argmax().item<int64_t>()].unsqueeze(0);
+    centres.push_back(farthest);
+    nearest_distance = torch::minimum(nearest_distance, prototype_distances(u, farthest, {}).squeeze(1));
+  }
+  torch::Tensor means = torch::cat(centres);
+  const int64_t all = means.size(0);
+  const torch::Tensor sum = torch::zeros({all, z.size(1)}).index_add_(0, targets, z);
+  const torch::Tensor count = torch::zeros({all}).index_add_(0, targets, torch::ones({z.size(0)}));
+  // Only classes with labelled pixels and the free centres take unlabelled ones (a class none of
+  // whose pixels was labelled has no mean to grow from).
+  const torch::Tensor closed = torch::cat({labelled.counts == 0, torch::zeros({all - C}, torch::kBool)}).unsqueeze(0);
+  torch::Tensor assigned, n;
+  for (int round = 0; round < max_rounds; ++round) {
+    const torch::Tensor nearest = prototype_distances(u, means, {}).masked_fill(closed, INFINITY).argmin(1);
+    if (assigned.defined() && torch::equal(nearest, assigned)) break;  // a fixed point: further rounds change nothing
+    assigned = nearest;
+    n = count + torch::zeros({all}).index_add_(0, assigned, torch::ones({u.size(0)}));
+    const torch::Tensor moved = (sum + torch::zeros_like(sum).index_add_(0, assigned, u)) / n.clamp_min(1).unsqueeze(1);
+    means = torch::where(n.unsqueeze(1) > 0, moved, means);
+  }
+  p.means = means.slice(0, 0, C).contiguous();
+  p.counts = n.slice(0, 0, C).contiguous();
+  const torch::Tensor joined = assigned < C;
+  p.precision = tied_precision(torch::cat({z, u.index({joined})}), torch::cat({targets, assigned.index({joined})}), p.means);
+  return p;
+}
+
 std::pair<torch::Tensor, torch::Tensor> select_exemplars(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes,
                                                          int64_t per_class) {
   std::vector<torch::Tensor> rows;

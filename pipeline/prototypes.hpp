@@ -40,6 +40,26 @@ struct Prototypes {
 };
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes);
 
+// Prototypes refined on the scene's unlabelled pixels (finetune.prototypes = scene; semi-supervised
+// prototypes after Ren et al. 2018, hard assignments): k-means in the metric whose centres start
+// at the class means of the labelled features z [N, K] (classes `targets` [N]), plus
+// `free_centres` centres of no class, started one at a time at the unlabelled feature farthest
+// from every centre so far. Each round assigns every unlabelled feature u [M, K] to its nearest
+// centre (Euclidean) and moves each centre to the mean of its labelled and assigned features, the
+// labelled ones always staying with their class. Stops when no assignment changes, after at most
+// `max_rounds`. With a few labelled pixels a class, its mean is one corner of the class's cloud
+// and its unlabelled pixels pull it to the middle; the free centres take the pixels of materials
+// the class table lacks, which would otherwise drag the nearest class's mean into their cloud
+// (README "Few labels": measured on Salinas-A with each class in turn left out of the table).
+// Returns the refined class means, the counts behind them (labelled + assigned) and the precision
+// refitted on the labelled and class-assigned features; exemplars stay the labelled ones.
+Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& u,
+                             int64_t free_centres, int max_rounds = 10);
+
+// At most this many unlabelled pixels, evenly spread over the scene, refine the prototypes: the
+// features of a whole large scene are not needed to find six or sixteen class centres.
+constexpr int64_t kMaxRefinementPixels = 20000;
+
 // The neighbour classifier compares a pixel with every exemplar; a class keeps at most this many
 // (a few labelled pixels each, or an even spread over many), so a map costs at most
 // classes x kExemplarsPerClass distances a pixel.

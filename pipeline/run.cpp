@@ -75,13 +75,37 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
   write_text_file(result.files.svg_masked, render_svg(spec));
 }
 
+// The prototypes refined on the scene's unlabelled pixels (finetune.prototypes = scene): every
+// pixel with data that is not a training pixel, at most kMaxRefinementPixels of them evenly spread.
+Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Scene& scene, const RunSettings& s, const Samples& train,
+                            const Prototypes& labelled, RunResult& result) {
+  std::vector<uint8_t> taken(scene.labels.labels.size(), 0);
+  for (int64_t p : train.pixels) taken[static_cast<size_t>(p)] = 1;
+  std::vector<int64_t> pool;
+  for (size_t i = 0; i < taken.size(); ++i)
+    if (!taken[i] && (scene.nodata.empty() || !scene.nodata[i])) pool.push_back(static_cast<int64_t>(i));
+  if (static_cast<int64_t>(pool.size()) > kMaxRefinementPixels) {
+    std::vector<int64_t> spread(static_cast<size_t>(kMaxRefinementPixels));
+    for (int64_t k = 0; k < kMaxRefinementPixels; ++k)
+      spread[static_cast<size_t>(k)] = pool[static_cast<size_t>(k * static_cast<int64_t>(pool.size()) / kMaxRefinementPixels)];
+    pool = std::move(spread);
+  }
+  const torch::Tensor z = metric_features(ck.net, batches, train.pixels);
+  const torch::Tensor y = torch::tensor(train.targets, torch::kLong);
+  const int64_t free_centres = s.finetune.free_centres < 0 ? labelled.means.size(0) : s.finetune.free_centres;
+  result.prototypes = "class means of the training pixels refined by k-means over " + std::to_string(pool.size()) +
+                      " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";
+  return refine_prototypes(labelled, z, y, metric_features(ck.net, batches, pool), free_centres);
+}
+
 // Everything after training: prototypes, open-set thresholds, the final checkpoint, the maps and
 // the reports.
 void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
                 const Samples& train, const Samples& validation, RunResult& result) {
   if (ck.net) {
     const BatchMaker batches(cube, ck.net_options);
-    const Prototypes prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    Prototypes prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    if (s.finetune.prototypes == "scene") prototypes = scene_prototypes(ck, batches, scene, s, train, prototypes, result);
     ck.prototypes = prototypes.means;
     ck.prototype_counts = prototypes.counts;
     ck.metric_precision = prototypes.precision;
@@ -144,6 +168,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                    {"parameters", std::to_string(result.parameters)},
                    {"stages", stages},
                    {"classifier", ck.classifier},
+                   {"prototypes", ck.net ? result.prototypes : std::string("(none: ") + ck.net_options.name + ")"},
                    {"open set", ck.open_set == "none" ? std::string("off (open_set.rule = none)")
                                                       : ck.open_set + " rule, threshold accepting " + format_fixed(100 * ck.open_set_accept, 1) +
                                                             " % of the " + result.open_set_calibration + " pixels; " +

@@ -34,6 +34,7 @@ struct RunResult {
   double diversity = -1;  // mean |cos| between rows of B after training
   std::string prediction_route;
   std::string open_set_calibration;  // validation | training: the pixels the open-set thresholds were fitted on
+  std::string prototypes = "class means of the training pixels";  // where the prototypes came from, for the report
   int64_t parameters = 0, macs = 0;
   bool interrupted = false;
 };

@@ -169,6 +169,13 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("finetune.samples_per_class", FIELD(finetune.samples_per_class), "samples per class per batch (pairs need 2)", at_least(2)),
       entry("finetune.classifier", FIELD(finetune.classifier), "softmax | prototype | mahalanobis (nearest class mean in the metric) | neighbour (nearest training pixel in the metric)",
             one_of(classifier_names())),
+      entry("finetune.prototypes", FIELD(finetune.prototypes),
+            "labelled (class means of the training pixels) | scene (those means refined by k-means over the scene's unlabelled pixels)",
+            one_of({"labelled", "scene"})),
+      entry("finetune.free_centres", FIELD(finetune.free_centres),
+            "with prototypes = scene: centres that take the pixels of materials the class table lacks (-1 = as many as classes; 0 when the "
+            "classes cover the scene)",
+            at_least(-1)),
 
       entry("open_set.rule", FIELD(open_set.rule), "none | mahalanobis | distance | softmax: pixels the rule finds unlike every class are mapped 'unknown'",
             one_of(open_set_rules())),

@@ -42,6 +42,10 @@ if [ -x build/cli/hsi ]; then
   rm -rf "$tmp"
 fi
 
+# The harnesses write each input to a file in $TMPDIR; keep those (and anything a library leaves)
+# inside the build folder rather than /tmp.
+export TMPDIR="$PWD/build-fuzz/tmp"
+mkdir -p "$TMPDIR"
 export ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "common/error.hpp"
@@ -32,6 +33,26 @@ Scene scene_of(const test::SyntheticScene& s, const std::vector<int32_t>& ids) {
   return scene;
 }
 
+// A small ms2d (3 x 3 windows, narrow layers) trained on 2 threads into `out`.
+RunSettings small_ms2d(const std::string& out) {
+  RunSettings rs;
+  rs.model.name = "ms2d";
+  rs.model.patch = 3;
+  rs.model.width = 8;
+  rs.model.embedding = 16;
+  rs.model.metric_dim = 8;
+  rs.threads = 2;
+  rs.out = out;
+  return rs;
+}
+
+RunOptions quiet_run() {
+  RunOptions o;
+  o.verbose = false;
+  o.write_maps = false;
+  return o;
+}
+
 struct Fixture {
   test::TempDir dir;
   Scene full, known;
@@ -49,23 +70,13 @@ struct Fixture {
     known = scene_of(s, {2, 3, 4});
     for (int32_t& label : known.labels.labels)
       if (label == kFarClass) label = 0;
-    RunSettings rs;
-    rs.model.name = "ms2d";
-    rs.model.patch = 3;
-    rs.model.width = 8;
-    rs.model.embedding = 16;
-    rs.model.metric_dim = 8;
+    RunSettings rs = small_ms2d(dir.file("run"));
     rs.train.epochs = 20;
     rs.train.min_steps = 200;
     rs.split.per_class = 40;
     rs.split.validation_fraction = 0.5;
     rs.open_set.rule = "mahalanobis";
-    rs.threads = 2;
-    rs.out = dir.file("run");
-    RunOptions o;
-    o.verbose = false;
-    o.write_maps = false;
-    result = run_training(known, rs, o);
+    result = run_training(known, rs, quiet_run());
     ck = load_checkpoint(dir.file("run/best.ckpt"));
     prepared = known.cube;
     ck.preprocessor.apply(prepared);
@@ -182,6 +193,104 @@ TEST(Prototypes, DistancesEqualANaiveLoopWithAndWithoutAPrecision) {
       }
     }
   }
+}
+
+// Two Gaussian clouds of unlabelled features (centres (0,0) and (4,0)), each class labelled by
+// one pixel on the far side of its cloud, as a single labelled pixel often is; a third class has
+// no labelled pixel, its mean (zeros) sitting in the first cloud.
+struct TwoClouds {
+  torch::Tensor labelled, targets, unlabelled, truth;
+  Prototypes initial;
+  TwoClouds() {
+    torch::manual_seed(11);
+    const int64_t n = 300;
+    const torch::Tensor noise = 0.7 * torch::randn({2 * n, 2});
+    const torch::Tensor centres = torch::cat({torch::zeros({n, 2}), torch::tensor({4.0f, 0.0f}).expand({n, 2})});
+    unlabelled = centres + noise;
+    truth = torch::cat({torch::zeros({n}, torch::kLong), torch::ones({n}, torch::kLong)});
+    labelled = torch::tensor({{1.6f, 0.0f}, {6.0f, 0.0f}});
+    targets = torch::tensor({0, 1}, torch::kLong);
+    initial.means = torch::cat({labelled, torch::zeros({1, 2})});
+    initial.counts = torch::tensor({1.0f, 1.0f, 0.0f});
+    initial.precision = torch::eye(2);
+  }
+  double accuracy(const torch::Tensor& means) const {
+    // The two labelled classes' means only (class 2 has nothing to classify by).
+    return (prototype_distances(unlabelled, means.slice(0, 0, 2), {}).argmin(1) == truth).to(torch::kDouble).mean().item<double>();
+  }
+};
+
+TEST(Prototypes, SceneRefinementMovesEachMeanToItsCloudsMiddle) {
+  const TwoClouds c;
+  const Prototypes refined = refine_prototypes(c.initial, c.labelled, c.targets, c.unlabelled, 0);
+  EXPECT_LT(c.accuracy(c.initial.means), 0.85);  // the labelled pixels alone: four in ten of cloud 1 go to class 0
+  EXPECT_GT(c.accuracy(refined.means), 0.97);
+  EXPECT_LT((refined.means[0] - torch::tensor({0.0f, 0.0f})).norm().item<float>(), 0.2f);
+  EXPECT_LT((refined.means[1] - torch::tensor({4.0f, 0.0f})).norm().item<float>(), 0.2f);
+  // Counts: each class's labelled pixel and the unlabelled ones assigned to it, all of them.
+  EXPECT_FLOAT_EQ(refined.counts.sum().item<float>(), 2.0f + static_cast<float>(c.unlabelled.size(0)));
+  // The precision refitted on labelled and assigned features: the clouds' spread, 0.7^2 a axis.
+  EXPECT_NEAR(1.0 / refined.precision[0][0].item<float>(), 0.49, 0.1);
+}
+
+TEST(Prototypes, AClassWithoutLabelledPixelsTakesNoneOfTheScene) {
+  const TwoClouds c;
+  const Prototypes refined = refine_prototypes(c.initial, c.labelled, c.targets, c.unlabelled, 0);
+  EXPECT_EQ(refined.counts[2].item<float>(), 0.0f);
+  EXPECT_TRUE(torch::equal(refined.means[2], c.initial.means[2]));
+  EXPECT_GT(refined.counts[0].item<float>(), 280.0f);  // cloud 0 stays with class 0, though class 2's mean sits in it
+}
+
+TEST(Prototypes, RefinementWithoutUnlabelledPixelsKeepsTheLabelledMeans) {
+  const TwoClouds c;
+  const Prototypes refined = refine_prototypes(c.initial, c.labelled, c.targets, torch::zeros({0, 2}), 2);
+  EXPECT_TRUE(torch::equal(refined.means, c.initial.means));
+  EXPECT_TRUE(torch::equal(refined.counts, c.initial.counts));
+}
+
+TEST(Prototypes, FreeCentresTakeAMaterialTheClassTableLacks) {
+  // A third cloud at (0, 5), labelled by no class: without a free centre it drags class 0's mean
+  // toward itself; with one, the free centre takes it and the class means stay in their clouds.
+  const TwoClouds c;
+  torch::manual_seed(12);
+  const torch::Tensor other = torch::tensor({0.0f, 5.0f}) + 0.7 * torch::randn({300, 2});
+  const torch::Tensor u = torch::cat({c.unlabelled, other});
+  const Prototypes dragged = refine_prototypes(c.initial, c.labelled, c.targets, u, 0);
+  EXPECT_GT((dragged.means[0] - torch::tensor({0.0f, 0.0f})).norm().item<float>(), 1.5f);
+  const Prototypes kept = refine_prototypes(c.initial, c.labelled, c.targets, u, 1);
+  EXPECT_LT((kept.means[0] - torch::tensor({0.0f, 0.0f})).norm().item<float>(), 0.2f);
+  EXPECT_LT((kept.means[1] - torch::tensor({4.0f, 0.0f})).norm().item<float>(), 0.2f);
+  EXPECT_GT(c.accuracy(kept.means), 0.97);
+  // The classes' counts leave out what the free centre took.
+  EXPECT_NEAR(kept.counts.sum().item<float>(), 2.0f + static_cast<float>(c.unlabelled.size(0)), 10.0f);
+}
+
+TEST(Prototypes, TheSceneSettingRefinesTheCheckpointsPrototypesAndTheReportSaysSo) {
+  // Trained on the scene whose far stripe (class 1) is missing from the class table: a material
+  // the table lacks, among the unlabelled pixels.
+  Fixture& f = fixture();
+  test::TempDir dir;
+  RunSettings rs = small_ms2d(dir.file("run"));
+  rs.train.epochs = 3;
+  rs.train.min_steps = 30;
+  rs.split.per_class = 2;
+  rs.finetune.prototypes = "scene";
+  const RunResult r = run_training(f.known, rs, quiet_run());
+  const Checkpoint ck = load_checkpoint(dir.file("run/best.ckpt"));
+  Cube prepared = f.known.cube;
+  ck.preprocessor.apply(prepared);
+  const BatchMaker batches(prepared, ck.net_options);
+  const Samples train = samples_of(r.split.train, ck.classes);
+  HsiNet net = ck.net;
+  const Prototypes labelled = class_prototypes(net, batches, train, static_cast<int64_t>(ck.classes.size()));
+  EXPECT_GT((ck.prototypes - labelled.means).abs().max().item<float>(), 1e-3f);  // moved by the unlabelled pixels
+  EXPECT_GT(ck.prototype_counts.sum().item<float>(), static_cast<float>(train.size()));
+  // The three free centres took pixels: the classes hold fewer than every non-training pixel.
+  EXPECT_LT(ck.prototype_counts.sum().item<float>(), static_cast<float>(prepared.pixels()));
+  std::ifstream report(r.files.report_md);
+  const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("refined by k-means over"), std::string::npos);
+  EXPECT_NE(text.find("3 free centres"), std::string::npos);
 }
 
 TEST(Neighbour, DistancesAreToEachClassesNearestExemplar) {
