@@ -40,7 +40,7 @@ Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z,
                              int64_t free_centres, int max_rounds) {
   torch::NoGradGuard no_grad;
   Prototypes p = labelled;
-  if (u.size(0) == 0 || z.size(0) == 0) return p;
+  if (u.size(0) == 0 || z.size(0) == 0 || max_rounds < 1) return p;
   const int64_t C = labelled.means.size(0);
   // Free centres start at the unlabelled features farthest from every centre so far, one at a time.
   std::vector<torch::Tensor> centres{labelled.means};
