@@ -8,6 +8,7 @@
 #include <map>
 #include <regex>
 
+#include "bench/experiment_run.hpp"
 #include "cli/config.hpp"
 #include "common/memory.hpp"
 #include "common/text.hpp"
@@ -85,12 +86,10 @@ int main(int argc, char** argv) {
     if (!std::regex_match(folder, m, name) || !fs::exists(entry.path() / "open_set.tsv")) continue;  // finished runs only
     const std::string model = m[1];
     const int left_out = std::stoi(m[2]);
-    Checkpoint ck = load_checkpoint((entry.path() / "best.ckpt").string());
-    const LabelMap train = read_labels((entry.path() / "split" / "train.tif").string());
-    const LabelMap test = read_labels((entry.path() / "split" / "test.tif").string());
-    Cube cube = scene.cube;
-    ck.preprocessor.apply(cube);
-    const BatchMaker batches(cube, ck.net_options);
+    bench::ExperimentRun run = bench::load_experiment_run(scene, entry.path());
+    Checkpoint& ck = run.ck;
+    const LabelMap &train = run.train, &test = run.test;
+    const BatchMaker batches(run.prepared, ck.net_options);
     const Samples train_samples = samples_of(train.labels, ck.classes);
     std::vector<int64_t> pixels;
     std::vector<uint8_t> unseen;

@@ -23,8 +23,10 @@ torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std:
 }
 
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes) {
-  const torch::Tensor z = metric_features(net, batches, samples.pixels);
-  const torch::Tensor y = torch::tensor(samples.targets, torch::kLong);
+  return class_prototypes(metric_features(net, batches, samples.pixels), torch::tensor(samples.targets, torch::kLong), classes);
+}
+
+Prototypes class_prototypes(const torch::Tensor& z, const torch::Tensor& y, int64_t classes) {
   Prototypes p{torch::zeros({classes, z.size(1)}), torch::zeros({classes}), torch::eye(z.size(1)), torch::zeros({0, z.size(1)}),
                 torch::zeros({0}, torch::kLong)};
   if (z.size(0) == 0) return p;
@@ -43,8 +45,11 @@ Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z,
   if (u.size(0) == 0 || z.size(0) == 0 || max_rounds < 1) return p;
   const int64_t C = labelled.means.size(0);
   // Free centres start at the unlabelled features farthest from every centre so far, one at a time.
+  // Only classes with labelled pixels and the free centres take unlabelled ones (a class none of
+  // whose pixels was labelled has no mean to grow from).
+  const torch::Tensor unlabelled_class = (labelled.counts == 0).unsqueeze(0);
   std::vector<torch::Tensor> centres{labelled.means};
-  torch::Tensor nearest_distance = prototype_distances(u, labelled.means, {}).masked_fill(labelled.counts.unsqueeze(0) == 0, INFINITY).amin(1);
+  torch::Tensor nearest_distance = prototype_distances(u, labelled.means, {}).masked_fill(unlabelled_class, INFINITY).amin(1);
   for (int64_t f = 0; f < std::min(free_centres, u.size(0)); ++f) {
     const torch::Tensor farthest = u[nearest_distance.argmax().item<int64_t>()].unsqueeze(0);
     centres.push_back(farthest);
@@ -54,9 +59,7 @@ Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z,
   const int64_t all = means.size(0);
   const torch::Tensor sum = torch::zeros({all, z.size(1)}).index_add_(0, targets, z);
   const torch::Tensor count = torch::zeros({all}).index_add_(0, targets, torch::ones({z.size(0)}));
-  // Only classes with labelled pixels and the free centres take unlabelled ones (a class none of
-  // whose pixels was labelled has no mean to grow from).
-  const torch::Tensor closed = torch::cat({labelled.counts == 0, torch::zeros({all - C}, torch::kBool)}).unsqueeze(0);
+  const torch::Tensor closed = torch::cat({unlabelled_class, torch::zeros({1, all - C}, torch::kBool)}, 1);
   torch::Tensor assigned, n;
   for (int round = 0; round < max_rounds; ++round) {
     const torch::Tensor nearest = prototype_distances(u, means, {}).masked_fill(closed, INFINITY).argmin(1);

@@ -39,6 +39,8 @@ struct Prototypes {
   torch::Tensor exemplars, exemplar_classes;
 };
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes);
+// The same from the samples' metric features z [N, K] and class indices `targets` [N].
+Prototypes class_prototypes(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes);
 
 // Prototypes refined on the scene's unlabelled pixels (finetune.prototypes = scene; semi-supervised
 // prototypes after Ren et al. 2018, hard assignments): k-means in the metric whose centres start

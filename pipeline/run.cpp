@@ -78,7 +78,7 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
 // The prototypes refined on the scene's unlabelled pixels (finetune.prototypes = scene): every
 // pixel with data that is not a training pixel, at most kMaxRefinementPixels of them evenly spread.
 Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Scene& scene, const RunSettings& s, const Samples& train,
-                            const Prototypes& labelled, RunResult& result) {
+                            const torch::Tensor& z, const torch::Tensor& y, const Prototypes& labelled, RunResult& result) {
   std::vector<uint8_t> taken(scene.labels.labels.size(), 0);
   for (int64_t p : train.pixels) taken[static_cast<size_t>(p)] = 1;
   std::vector<int64_t> pool;
@@ -90,8 +90,6 @@ Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Sce
       spread[static_cast<size_t>(k)] = pool[static_cast<size_t>(k * static_cast<int64_t>(pool.size()) / kMaxRefinementPixels)];
     pool = std::move(spread);
   }
-  const torch::Tensor z = metric_features(ck.net, batches, train.pixels);
-  const torch::Tensor y = torch::tensor(train.targets, torch::kLong);
   const int64_t free_centres = s.finetune.free_centres < 0 ? labelled.means.size(0) : s.finetune.free_centres;
   result.prototypes = "class means of the training pixels refined by k-means over " + std::to_string(pool.size()) +
                       " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";
@@ -104,8 +102,9 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                 const Samples& train, const Samples& validation, RunResult& result) {
   if (ck.net) {
     const BatchMaker batches(cube, ck.net_options);
-    Prototypes prototypes = class_prototypes(ck.net, batches, train, static_cast<int64_t>(ck.classes.size()));
-    if (s.finetune.prototypes == "scene") prototypes = scene_prototypes(ck, batches, scene, s, train, prototypes, result);
+    const torch::Tensor z = metric_features(ck.net, batches, train.pixels), y = torch::tensor(train.targets, torch::kLong);
+    Prototypes prototypes = class_prototypes(z, y, static_cast<int64_t>(ck.classes.size()));
+    if (s.finetune.prototypes == "scene") prototypes = scene_prototypes(ck, batches, scene, s, train, z, y, prototypes, result);
     ck.prototypes = prototypes.means;
     ck.prototype_counts = prototypes.counts;
     ck.metric_precision = prototypes.precision;

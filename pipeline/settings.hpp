@@ -105,9 +105,10 @@ struct FinetuneSettings {
   int samples_per_class = 4;
   std::string classifier = "softmax";  // one of classifier_names()
   // Where a network's class prototypes (prototype / mahalanobis classifiers, open-set rules,
-  // enrolment; with or without fine-tuning, as z = B e is trained in both stages) come from: "labelled" = the training pixels' mean metric features; "scene" = those means
-  // refined by k-means over the scene's unlabelled pixels (pipeline/prototypes.hpp:
-  // refine_prototypes; transductive: the pixels' features, never their labels).
+  // enrolment; with or without fine-tuning, as z = B e is trained in both stages) come from:
+  // "labelled" = the training pixels' mean metric features; "scene" = those means refined by
+  // k-means over the scene's unlabelled pixels (pipeline/prototypes.hpp: refine_prototypes;
+  // transductive: the pixels' features, never their labels).
   std::string prototypes = "labelled";
   // With prototypes = scene: centres free of any class that take the unlabelled pixels of
   // materials the class table lacks, so those do not drag a class's prototype (-1 = as many as
