@@ -35,7 +35,7 @@ int run_experiment(const std::vector<std::string>& args) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (!fs::is_directory(out)) output_error(out, "cannot create the experiment folder");
-  check_writable_target((fs::path(out) / "probe").string());
+  check_output_folder(out);
   configure_threads(base.threads);
   const Scene scene = load_scene(base);
   const ExperimentResult result = open_set ? run_open_set_experiment(scene, base, plan, std::cout) : run_experiment(scene, base, plan, std::cout);

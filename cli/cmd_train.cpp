@@ -22,12 +22,9 @@ namespace fs = std::filesystem;
 namespace hsi::cli {
 namespace {
 
-void check_output_folder(const std::string& out) {
+void check_run_folder(const std::string& out) {
   if (out.empty()) usage_error("--out FOLDER is required");
-  const fs::path abs = fs::absolute(out);
-  if (fs::exists(abs) && !fs::is_directory(abs)) output_error(out, "exists and is not a folder");
-  // The folder itself when it exists, else its parent, must be writable: checked before any work.
-  check_writable_target(((fs::exists(abs) ? abs : abs.parent_path()) / "probe").string());
+  check_output_folder(out);
 }
 
 // A run that fails leaves nothing half-made: the output folder this command created is removed
@@ -91,7 +88,7 @@ int run_split(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_settings(args, "hsi split --config SCENE.ini [--mode M] [--patch P] [--seed S] --out DIR", shortcut_options(sc, true), {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
-  check_output_folder(s.out);
+  check_run_folder(s.out);
   const std::vector<std::string> outputs = SplitFiles(s.out).all();
   check_run_outputs_spare_inputs(s, outputs);
   configure_threads(s.threads);
@@ -115,7 +112,7 @@ int run_select(const std::vector<std::string>& args) {
   }
   apply_shortcuts(sc, s);
   s.model.name = "auto";  // the split keeps clear of the largest candidate window
-  check_output_folder(s.out);
+  check_run_folder(s.out);
   const RunLayout layout(s.out, s.predict.format);
   check_run_outputs_spare_inputs(s, {layout.selection_md, layout.selection_json});
   configure_threads(s.threads);
@@ -141,7 +138,7 @@ int run_train(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_settings(args, "hsi train --config SCENE.ini [--model M] [--split DIR] --out DIR", verb, {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
-  check_output_folder(s.out);
+  check_run_folder(s.out);
   const RunLayout layout(s.out, s.predict.format);
   check_run_outputs_spare_inputs(s, layout.files());
   const int threads = configure_threads(s.threads);
@@ -172,7 +169,7 @@ int run_finetune(const std::vector<std::string>& args) {
   if (!parse_settings(args, "hsi finetune --config SCENE.ini --from CKPT [--split DIR] --out DIR", verb, {}, s, vm)) return 0;
   apply_shortcuts(sc, s);
   if (from.empty()) usage_error("--from CKPT is required");
-  check_output_folder(s.out);
+  check_run_folder(s.out);
   const RunLayout layout(s.out, s.predict.format);
   check_run_outputs_spare_inputs(s, layout.files(), from);
   configure_threads(s.threads);

@@ -98,6 +98,16 @@ void AtomicOutput::commit() {
   pending_slot_ = -1;
 }
 
+namespace {
+
+// `folder` must exist and be writable; errors name `reported_as`, what the user gave.
+void check_writable_folder(const fs::path& folder, const std::string& reported_as) {
+  if (!fs::is_directory(folder)) output_error(reported_as, "output folder '" + folder.string() + "' does not exist");
+  if (::access(folder.c_str(), W_OK) != 0) output_error(reported_as, "output folder '" + folder.string() + "' is not writable");
+}
+
+}  // namespace
+
 void check_writable_target(const std::string& path) {
   // "--out results/" or "--out results/.tif" would write hidden files nobody finds.
   const std::string name = fs::path(path).filename().string();
@@ -105,9 +115,17 @@ void check_writable_target(const std::string& path) {
   if (name[0] == '.') output_error(path, "would be a hidden file ('" + name + "' has no name before its extension): give the output a file name");
   fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) parent = ".";
-  if (!fs::is_directory(parent)) output_error(path, "output folder '" + parent.string() + "' does not exist");
-  if (::access(parent.c_str(), W_OK) != 0) output_error(path, "output folder '" + parent.string() + "' is not writable");
+  check_writable_folder(parent, path);
   if (fs::is_directory(path)) output_error(path, "output path is a folder");
+}
+
+void check_output_folder(const std::string& folder) {
+  // Checked as a folder, not through a file name inside it: such a name could exist there as
+  // a folder of the user's and fail a run that would have worked.
+  fs::path abs = fs::absolute(folder).lexically_normal();
+  if (!abs.has_filename()) abs = abs.parent_path();  // "run/"
+  if (fs::exists(abs) && !fs::is_directory(abs)) output_error(folder, "exists and is not a folder");
+  check_writable_folder(fs::exists(abs) ? abs : abs.parent_path(), folder);
 }
 
 void write_text_file(const std::string& path, const std::string& content) {

@@ -31,6 +31,9 @@ void write_text_file(const std::string& path, const std::string& content);
 void write_bytes_checked(const std::string& file, const std::string& bytes, const std::string& reported_as);
 // Fails with a clear error when the folder of `path` does not exist or is not writable.
 void check_writable_target(const std::string& path);
+// A command's output folder, checked before any work: it is a folder (or does not exist yet)
+// and the folder it is or will be made in exists and is writable. Errors name `folder`.
+void check_output_folder(const std::string& folder);
 bool same_file(const std::string& a, const std::string& b);
 // Before any work: every output is writable, none names the same file as another output or
 // as an input (inputs that do not exist are ignored).

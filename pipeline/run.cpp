@@ -58,6 +58,18 @@ ReportSection selection_section(const RunResult& result) {
   return section;
 }
 
+// What the split had to adapt (a class too small for the asked count, a class in one block...),
+// so a reader of the report sees why a row's training count differs from the protocol's.
+ReportSection split_notes_section(const Split& split) {
+  ReportSection section{"Split notes", "", "split_notes", "["};
+  for (size_t i = 0; i < split.notes.size(); ++i) {
+    section.markdown += "- " + split.notes[i] + "\n";
+    section.json += std::string(i ? ", " : "") + "\"" + json_escape(split.notes[i]) + "\"";
+  }
+  section.json += "]";
+  return section;
+}
+
 // map.svg: prediction | ground truth | errors on the test pixels, with the legend;
 // map_masked.svg: the prediction on labelled pixels only.
 void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<int32_t>& ids, const RunResult& result) {
@@ -159,7 +171,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                    {"cube", scene.cube.source},
                    {"labels", scene.labels.source},
                    {"config", s.config_file.empty() ? "(command line)" : s.config_file},
-                   {"split", result.split.mode},
+                   {"split", describe_split(s.split)},
                    {"seed", std::to_string(s.seed)},
                    {"model", ck.net_options.name + (ck.selection.empty() ? "" : " (chosen by cross-validation, model.name = auto)")},
                    {"patch", std::to_string(ck.net_options.patch_used())},
@@ -189,6 +201,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   for (const auto& c : named.classes()) report.class_names[c.id] = c.name;
   for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
   report.accuracy = result.accuracy;
+  if (!result.split.notes.empty()) report.sections.push_back(split_notes_section(result.split));
   if (!ck.selection.empty()) report.sections.push_back(selection_section(result));
   write_text_file(result.files.report_json, report_json(report));
   write_text_file(result.files.report_md, report_markdown(report));

@@ -319,6 +319,28 @@ Split load_split(const std::string& dir, int64_t rows, int64_t cols) {
   return split;
 }
 
+std::string describe_split(const SplitSettings& s) {
+  const std::string cap = "at most " + format_fixed(100 * s.max_class_fraction, 0) + " % of a class";
+  std::string text;
+  if (!s.load.empty()) {
+    text = "loaded from " + s.load;
+  } else if (s.mode == "fixed") {
+    text = "fixed: " + std::to_string(s.per_class) + " training pixels per class (" + cap + ")";
+  } else if (s.mode == "fraction") {
+    text = "fraction: " + format_fixed(100 * s.fraction, 1) + " % of each class for training (at least 1, " + cap + ")";
+  } else if (s.mode == "blocks") {
+    text = "blocks: " + std::to_string(s.block_size) + " x " + std::to_string(s.block_size) + " blocks, " +
+           format_fixed(100 * s.block_train_fraction, 0) + " % of each class's blocks for training, at most " +
+           std::to_string(s.per_class) + " training pixels per class, test pixels whose window reaches a training pixel removed";
+  } else if (s.mode == "external") {
+    text = "external: training map " + s.train_map + ", test map " + s.test_map;
+  } else {
+    text = s.mode;
+  }
+  if (s.validation_fraction > 0) text += "; " + format_fixed(100 * s.validation_fraction, 0) + " % of the training pixels held out for validation";
+  return text;
+}
+
 std::string split_table(const Split& split, const ClassTable& classes) {
   std::ostringstream out;
   out << "  id  name                            total  train  valid   test  removed\n";

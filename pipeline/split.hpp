@@ -43,6 +43,10 @@ Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, 
 void save_split(const Split& split, const std::string& dir, const ClassTable& classes, const GeoInfo& geo);
 Split load_split(const std::string& dir, int64_t rows, int64_t cols);
 
+// The protocol in one line for reports, with the numbers that make it reproducible ("fixed: 10
+// training pixels per class (at most 50 % of a class)"); the split's notes say where it adapted.
+std::string describe_split(const SplitSettings& settings);
+
 // A per-class table (train / validation / test / removed by the guard band).
 std::string split_table(const Split& split, const ClassTable& classes);
 

@@ -180,6 +180,28 @@ TEST(BadInput, UnwritableOutputFolder) {
   expect_clean_failure(test::run_hsi({"split", "--config", ini, "--out", "/nonexistent/dir/split"}), 4, {"/nonexistent/dir"}, "");
 }
 
+// The output folder is checked as a folder: a folder of the user's named like a file the check
+// once made up ("probe") beside or inside it failed runs that work (red before the fix).
+TEST(BadInput, TheOutputFolderIsCheckedAsAFolderNotThroughAFileNameInIt) {
+  test::TempDir dir;
+  const std::string ini = write_ini(dir, "s.ini", scene_ini(kCube, kGt));
+  fs::create_directories(dir.file("probe"));
+  fs::create_directories(dir.file("old/probe"));
+  for (const std::string& out : {dir.file("new"), dir.file("old")}) {
+    const test::CliResult r = test::run_hsi_in_process({"split", "--config", ini, "--out", out});
+    EXPECT_EQ(r.exit_code, 0) << out << ": " << r.err;
+    EXPECT_TRUE(fs::exists(out + "/train.tif")) << out;
+  }
+  fs::create_directories(dir.file("exp/probe"));
+  const test::CliResult r = test::run_hsi_in_process(
+      {"experiment", "--config", ini, "--models", "unmix", "--runs", "1", "--splits", "fixed:2", "--threads", "1", "--out", dir.file("exp")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir.file("exp/table.md")));
+  // A file where the folder should be is still refused, naming it.
+  std::ofstream(dir.file("plain")) << "x";
+  expect_clean_failure(test::run_hsi_in_process({"split", "--config", ini, "--out", dir.file("plain")}), 4, {dir.file("plain"), "not a folder"}, "");
+}
+
 // Outputs that would overwrite each other or an input are refused before anything is read.
 TEST(BadInput, CollidingOutputsAreRefusedBeforeAnyWork) {
   test::TempDir dir;

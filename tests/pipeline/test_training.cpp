@@ -354,6 +354,31 @@ TEST(Training, PixelsNoTrainingWindowSeesDoNotChangeTheModel) {
   EXPECT_NE(original.preprocessor.mean(), shifted.preprocessor.mean());
 }
 
+// The report states the split's protocol with its numbers and what the split had to adapt: a
+// reader comparing a class's training count with the protocol sees why they differ.
+TEST(Training, TheReportStatesTheSplitAndWhatItAdapted) {
+  const auto report_of = [](int per_class) {
+    test::TempDir out;
+    RunSettings s = quick_settings(out.path());
+    s.model.name = "unmix";  // no training cost; the report is the same for every model
+    s.split.per_class = per_class;
+    const RunResult r = run_training(salinas_scene(), s, quiet());
+    std::ifstream md(r.files.report_md), json(r.files.report_json);
+    return std::make_pair(std::string((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>()),
+                          std::string((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>()));
+  };
+  // Brocoli (class 1) has 391 pixels: 300 asked, half of them (195) taken.
+  const auto [capped_md, capped_json] = report_of(300);
+  EXPECT_NE(capped_md.find("fixed: 300 training pixels per class (at most 50 % of a class)"), std::string::npos) << capped_md;
+  EXPECT_NE(capped_md.find("## Split notes"), std::string::npos);
+  EXPECT_NE(capped_md.find("- class 1 has only 391 pixels: 195 used for training instead of 300"), std::string::npos);
+  EXPECT_NE(capped_json.find("\"split_notes\": [\"class 1 has only 391 pixels"), std::string::npos) << capped_json;
+  const auto [plain_md, plain_json] = report_of(10);
+  EXPECT_NE(plain_md.find("fixed: 10 training pixels per class"), std::string::npos);
+  EXPECT_EQ(plain_md.find("Split notes"), std::string::npos);
+  EXPECT_EQ(plain_json.find("split_notes"), std::string::npos);
+}
+
 // `hsi finetune --from`: the metric stage alone from a pretrained checkpoint, twice with the same
 // seed and threads: identical maps and confidences, a fine-tuned checkpoint with prototypes.
 TEST(Training, FineTuningFromACheckpointIsDeterministic) {
