@@ -341,6 +341,8 @@ Split split_for(const Scene& scene, const RunSettings& s) {
   const int radius = window_radius(s);
   if (!s.split.load.empty()) return load_split(s.split.load, scene.cube.rows, scene.cube.cols);
   if (s.split.mode == "external") {
+    check_config_input(s.split.train_map, s.config_file);
+    check_config_input(s.split.test_map, s.config_file);
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed, s.data.axis_order);
   }
   return make_split(scene.labels, s.split, radius, s.seed);

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "pipeline/bands.hpp"
+#include "io/fetch.hpp"
 #include "io/reader.hpp"
 
 namespace hsi {
@@ -88,12 +89,34 @@ std::vector<uint8_t> mask_nodata(Cube& cube, const std::string& nan_policy, int6
   return mask;
 }
 
+void check_config_input(const std::string& source, const std::string& config_file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (config_file.empty() || source.empty() || is_fetch_source(source) || fs::exists(parse_source(source).path, ec)) return;
+  std::vector<std::string> paths = {source};  // FILE, or FILE:VARIABLE split at its last colon
+  const size_t colon = source.rfind(':');
+  if (colon != std::string::npos && colon > 0) paths.push_back(source.substr(0, colon));
+  for (const std::string& path : paths) {
+    if (fs::path(path).is_absolute()) continue;
+    for (fs::path dir = fs::absolute(config_file, ec).parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      if (fs::exists(dir / path, ec)) {
+        data_error(source, "file not found from the folder hsi runs in (" + fs::current_path(ec).string() +
+                               "): relative paths in a config are read from there; this one is found from " + dir.string() +
+                               ", so run hsi in that folder or make the path absolute");
+      }
+      if (dir == dir.root_path()) break;
+    }
+  }
+}
+
 Scene load_scene(const RunSettings& settings) {
   const DataSettings& d = settings.data;
   if (d.cube.empty()) usage_error("no cube given: set data.cube in the config or pass --data.cube FILE[:VARIABLE]");
   if (d.labels.empty()) usage_error("no label map given: set data.labels in the config or pass --data.labels FILE[:VARIABLE]");
   // Class entries are checked before reading megabytes of data.
   ClassTable classes = ClassTable::parse(settings.classes, settings.config_file.empty() ? "classes" : settings.config_file);
+  check_config_input(d.cube, settings.config_file);
+  check_config_input(d.labels, settings.config_file);
   ReadOptions options;
   options.axis_order = d.axis_order;
   Scene scene;

@@ -25,6 +25,12 @@ struct Scene {
   int64_t label_nodata_pixels = 0;  // labels equal to the label raster's nodata value: unlabelled
 };
 
+// A relative path in a config is read from the folder hsi runs in. When `source` (FILE or
+// FILE:VARIABLE) is not there, fails with an error that says so and, when the file is found
+// relative to the config's folder or one above it, names that folder; otherwise returns and
+// the reader reports as usual. Does nothing without a config file.
+void check_config_input(const std::string& source, const std::string& config_file);
+
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
 Scene load_scene(const RunSettings& settings);

@@ -202,6 +202,29 @@ TEST(BadInput, TheOutputFolderIsCheckedAsAFolderNotThroughAFileNameInIt) {
   expect_clean_failure(test::run_hsi_in_process({"split", "--config", ini, "--out", dir.file("plain")}), 4, {dir.file("plain"), "not a folder"}, "");
 }
 
+// Relative paths in a config are read from the folder hsi runs in. Run from another folder, the
+// error says so and names the folder they are found from, instead of a bare "file not found".
+TEST(BadInput, RelativeConfigPathsFromAnotherFolderSayWhereTheyAreFound) {
+  test::TempDir dir;
+  fs::create_directories(dir.file("project/configs"));
+  fs::create_directories(dir.file("project/data"));
+  fs::copy_file(kCube, dir.file("project/data/cube.mat"));
+  fs::copy_file(kGt, dir.file("project/data/gt.mat"));
+  const std::string ini = write_ini(dir, "project/configs/s.ini", scene_ini("data/cube.mat:salinasA", "data/gt.mat"));
+  const fs::path before = fs::current_path();
+  fs::current_path(dir.path());
+  const test::CliResult elsewhere = test::run_hsi_in_process({"split", "--config", ini, "--out", dir.file("a")});
+  fs::current_path(dir.file("project"));
+  const test::CliResult there = test::run_hsi_in_process({"split", "--config", ini, "--out", dir.file("b")});
+  const test::CliResult missing =
+      test::run_hsi_in_process({"split", "--config", ini, "--data.cube", "data/none.mat", "--out", dir.file("c")});
+  fs::current_path(before);
+  expect_clean_failure(elsewhere, 3, {"data/cube.mat:salinasA", "relative paths in a config", "found from " + dir.file("project")}, dir.file("a"));
+  EXPECT_EQ(there.exit_code, 0) << there.err;
+  expect_clean_failure(missing, 3, {"data/none.mat", "file not found"}, dir.file("c"));
+  EXPECT_EQ(missing.err.find("found from"), std::string::npos) << missing.err;
+}
+
 // Outputs that would overwrite each other or an input are refused before anything is read.
 TEST(BadInput, CollidingOutputsAreRefusedBeforeAnyWork) {
   test::TempDir dir;
