@@ -44,11 +44,13 @@ for model in dict.fromkeys(r["model"] for r in rows if "tiles" not in r):
         print(f"{label:34s} {c:12.3f} {p:12.3f} {c / p:11.3f}")
     print(f"hsi's data preparation in parts: fitting {1e3 * med('cpp', model, 'prep_fit_s'):.1f} ms, applying to the cube "
           f"{1e3 * med('cpp', model, 'prep_apply_s'):.1f} ms, cutting the windows {1e3 * med('cpp', model, 'prep_windows_s'):.1f} ms")
-    ceilings = {k: med('cpp', model, k) for k in ('matmul_gflops', 'matmul_bf16_gflops', 'conv_gflops')}
+    ceilings = {k: med('cpp', model, k) for k in ('matmul_gflops', 'matmul_bf16_gflops', 'conv_gflops', 'conv_bf16_gflops')}
     best = max(ceilings.values())
     train, infer = med('cpp', model, 'train_gflops'), med('cpp', model, 'infer_gflops')
     print(f"ceilings in the same runs: float32 matmul {ceilings['matmul_gflops']:.1f}, bfloat16 matmul {ceilings['matmul_bf16_gflops']:.1f}, "
-          f"float32 convolution {ceilings['conv_gflops']:.1f} GFLOP/s")
+          f"float32 convolution {ceilings['conv_gflops']:.1f}, bfloat16 convolution {ceilings['conv_bf16_gflops']:.1f} GFLOP/s "
+          f"(bf16 / fp32: matmul {ceilings['matmul_bf16_gflops'] / ceilings['matmul_gflops']:.2f}x, "
+          f"convolution {ceilings['conv_bf16_gflops'] / ceilings['conv_gflops']:.2f}x)")
     print(f"achieved: training {train:.1f} GFLOP/s ({100 * train / best:.0f} % of the best ceiling), inference {infer:.1f} GFLOP/s "
           f"({100 * infer / best:.0f} %; dense route, work actually done)")
 print(f"\n{'scaling':10s} {'pixels':>9s} {'infer (s)':>10s} {'us/pixel':>9s}")
