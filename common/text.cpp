@@ -115,6 +115,12 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+std::string json_string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += std::string(i ? ", " : "") + "\"" + json_escape(items[i]) + "\"";
+  return out + "]";
+}
+
 std::string colour_hex(const std::array<uint8_t, 3>& rgb) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);

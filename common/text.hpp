@@ -16,6 +16,8 @@ std::vector<int> parse_index_ranges(const std::string& text, const std::string& 
 std::vector<int> parse_int_list(const std::string& text, const std::string& what);
 std::string format_fixed(double value, int decimals);
 std::string json_escape(const std::string& s);
+// A JSON array of strings: ["a", "b"], each escaped.
+std::string json_string_array(const std::vector<std::string>& items);
 // A CSV field: quoted (inner quotes doubled) when it holds a comma, quote or line break.
 std::string csv_field(const std::string& s);
 // "#rrggbb".

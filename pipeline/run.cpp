@@ -61,12 +61,8 @@ ReportSection selection_section(const RunResult& result) {
 // What the split had to adapt (a class too small for the asked count, a class in one block...),
 // so a reader of the report sees why a row's training count differs from the protocol's.
 ReportSection split_notes_section(const Split& split) {
-  ReportSection section{"Split notes", "", "split_notes", "["};
-  for (size_t i = 0; i < split.notes.size(); ++i) {
-    section.markdown += "- " + split.notes[i] + "\n";
-    section.json += std::string(i ? ", " : "") + "\"" + json_escape(split.notes[i]) + "\"";
-  }
-  section.json += "]";
+  ReportSection section{"Split notes", "", "split_notes", json_string_array(split.notes)};
+  for (const std::string& note : split.notes) section.markdown += "- " + note + "\n";
   return section;
 }
 

@@ -305,9 +305,7 @@ std::string selection_json(const Selection& sel) {
       o << "\"skipped\": \"" << json_escape(c.skipped) << "\"}";
     }
   }
-  o << "], \"notes\": [";
-  for (size_t i = 0; i < sel.notes.size(); ++i) o << (i ? ", " : "") << "\"" << json_escape(sel.notes[i]) << "\"";
-  o << "]}";
+  o << "], \"notes\": " << json_string_array(sel.notes) << "}";
   return o.str();
 }
 

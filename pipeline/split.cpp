@@ -281,9 +281,7 @@ void save_split(const Split& split, const std::string& dir, const ClassTable& cl
          << ", \"train\": " << c.train << ", \"validation\": " << c.validation << ", \"test\": " << c.test
          << ", \"removed_by_guard\": " << c.removed << "}" << (i + 1 < split.counts.size() ? "," : "") << "\n";
   }
-  json << "  ],\n  \"notes\": [";
-  for (size_t i = 0; i < split.notes.size(); ++i) json << (i ? ", " : "") << "\"" << json_escape(split.notes[i]) << "\"";
-  json << "]\n}\n";
+  json << "  ],\n  \"notes\": " << json_string_array(split.notes) << "\n}\n";
   write_text_file(files.json, json.str());
 }
 

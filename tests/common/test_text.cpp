@@ -13,5 +13,11 @@ TEST(CsvField, QuotesOnlyWhatNeedsQuoting) {
   EXPECT_EQ(csv_field(""), "");
 }
 
+TEST(JsonStringArray, EscapesEachItemAndSeparatesThem) {
+  EXPECT_EQ(json_string_array({}), "[]");
+  EXPECT_EQ(json_string_array({"a"}), "[\"a\"]");
+  EXPECT_EQ(json_string_array({"class 9 has \"only\" 20", "a\\b\nc"}), "[\"class 9 has \\\"only\\\" 20\", \"a\\\\b\\nc\"]");
+}
+
 }  // namespace
 }  // namespace hsi
