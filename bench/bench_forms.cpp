@@ -21,10 +21,13 @@
 #include "models/volume_net.hpp"
 #include "models/window_net.hpp"
 #include "pipeline/trainer.hpp"
+#include "timing.hpp"
 
 using namespace hsi;
 
 namespace {
+
+using hsi::bench::median;
 
 struct Contender {
   std::string label;
@@ -49,11 +52,6 @@ double step(Contender& c, const torch::Tensor& x, const torch::Tensor& y) {
   loss.backward();
   c.adam->step();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

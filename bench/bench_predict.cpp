@@ -20,10 +20,13 @@
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
+#include "timing.hpp"
 
 using namespace hsi;
 
 namespace {
+
+using hsi::bench::median;
 
 // The cube repeated copies x copies times, every other copy mirrored, so each seam joins a
 // copy to its own mirror image.
@@ -41,11 +44,6 @@ Cube mosaic(const Cube& cube, int copies) {
     }
   }
   return out;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

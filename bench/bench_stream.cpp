@@ -18,17 +18,10 @@
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/scene.hpp"
+#include "timing.hpp"
 
 using namespace hsi;
-
-namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-}  // namespace
+using hsi::bench::median;
 
 int main(int argc, char** argv) {
   keep_freed_memory_for_reuse();  // as the hsi binary does (common/memory.hpp)

@@ -75,7 +75,7 @@ int run_version(const std::vector<std::string>& args) {
     return 0;
   }
   const int used = configure_threads(threads);
-  std::cout << "hsi " << kVersion << " (" << kGitHash << ")\n"
+  std::cout << "hsi " << kVersion << " (" << git_hash() << ")\n"
             << "LibTorch " << TORCH_VERSION << "\n"
             << "BLAS: " << blas_description() << "\n"
             << "threads: " << used << " (torch " << torch::get_num_threads() << ", OpenMP " << omp_get_max_threads()

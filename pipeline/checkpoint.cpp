@@ -62,7 +62,7 @@ std::string encode_meta(const Checkpoint& c) {
   std::ostringstream m;
   const NetOptions& n = c.net_options;
   m << kMagic << "\n"
-    << "hsi_version=" << kVersion << " " << kGitHash << "\n"
+    << "hsi_version=" << kVersion << " " << git_hash() << "\n"
     << "torch_version=" << TORCH_VERSION << "\n"
     << "scene=" << c.scene << "\n"
     << "model=" << n.name << "\nin_bands=" << n.in_bands << "\npatch=" << n.patch << "\nwidth=" << n.width

@@ -168,6 +168,14 @@ PreprocessSpec preprocess_spec(const RunSettings& s, const Cube& cube) {
   spec.drop_bands = dropped_bands(s.data, cube);
   spec.standardize = s.preprocess.standardize;
   spec.pca = s.preprocess.pca;
+  const int kept = cube.bands - static_cast<int>(std::count_if(spec.drop_bands.begin(), spec.drop_bands.end(),
+                                                                [&](int band) { return band <= cube.bands; }));
+  if (spec.pca > 0 && kept > 0 && spec.pca >= kept) {
+    spec.note = "preprocess.pca = " + std::to_string(spec.pca) + " components, but " + cube.source + " keeps " + std::to_string(kept) +
+                " bands: PCA skipped, the models read the " + std::to_string(kept) + " bands" +
+                (spec.standardize ? " standardised" : "") + " (set preprocess.pca below " + std::to_string(kept) + " to reduce them)";
+    spec.pca = 0;
+  }
   return spec;
 }
 

@@ -15,10 +15,13 @@ struct PreprocessSpec {
   std::vector<int> drop_bands;  // 1-based, sorted
   bool standardize = true;
   int pca = 0;
+  std::string note;  // what was changed from the settings, and why; empty when nothing
 };
 
 // The transform the settings ask for ([data] drop_bands, [preprocess]).
-// `cube` resolves data.drop_wavelengths against its band wavelengths.
+// `cube` resolves data.drop_wavelengths against its band wavelengths. A PCA of as many components
+// as the bands kept, or more, is skipped (said in `note`): it could only rotate the bands, and the
+// spectral convolutions of ms1d and ms1d2d read the bands in their order.
 PreprocessSpec preprocess_spec(const RunSettings& settings, const Cube& cube);
 
 // 1 for every pixel of a rows x cols image within `radius` (Chebyshev) of one of `pixels`: what

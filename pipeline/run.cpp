@@ -187,7 +187,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                                                   : std::string("fp32 (") + ck.net_options.name + ")"},
                    {"prediction arithmetic", prediction.precision + " (predict.precision = " + s.predict.precision + ")"},
                    {"metric factor mean |cos|", ck.net ? format_fixed(result.diversity, 4) : "(no metric: SVM)"},
-                   {"hsi version", std::string(kVersion) + " (" + kGitHash + ")"}};
+                   {"hsi version", std::string(kVersion) + " (" + git_hash() + ")"}};
   report.timings = {{"split", result.seconds_split},
                     {"select", result.seconds_select},
                     {"pretrain", result.seconds_pretrain},
@@ -375,6 +375,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
     ck.preprocessor = last.preprocessor;
   } else {
     const PreprocessSpec spec = preprocess_spec(s, scene.cube);
+    if (!spec.note.empty()) std::fprintf(stderr, "hsi: warning: %s\n", spec.note.c_str());
     std::string note;
     const std::vector<int64_t> fit_pixels = preprocessing_fit_pixels(train.pixels, scene.cube.rows, scene.cube.cols, window_radius(s),
                                                                      scene.nodata, s.preprocess.fit_on, spec.pca, &note);

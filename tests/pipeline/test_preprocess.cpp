@@ -175,6 +175,26 @@ TEST(Preprocessor, BadRequestsAreRefused) {
   EXPECT_THROW(Preprocessor::fit(s.cube, {0, 1}, PreprocessSpec{}).apply(other), Error);
 }
 
+// The README's config template sets pca = 30 for any scene: on a cube that keeps no more bands
+// than that, the PCA is skipped with a note instead of refusing the run.
+TEST(Preprocessor, APcaOfAtLeastTheKeptBandsIsSkippedWithANote) {
+  test::SyntheticScene scene = test::make_scene(6, 6, 8, 2, 1);
+  scene.cube.source = "eight_bands.tif";
+  RunSettings s;
+  s.preprocess.pca = 6;
+  EXPECT_EQ(preprocess_spec(s, scene.cube).pca, 6);
+  EXPECT_TRUE(preprocess_spec(s, scene.cube).note.empty());
+  s.data.drop_bands = "1-2";  // 6 bands kept: a 6-component PCA would only rotate them
+  const PreprocessSpec skipped = preprocess_spec(s, scene.cube);
+  EXPECT_EQ(skipped.pca, 0);
+  EXPECT_NE(skipped.note.find("eight_bands.tif keeps 6 bands"), std::string::npos) << skipped.note;
+  EXPECT_EQ(Preprocessor::fit(scene.cube, every_other_pixel(scene.cube), skipped).output_bands(), 6);
+  s.data.drop_bands = "";
+  s.preprocess.pca = 30;
+  EXPECT_EQ(preprocess_spec(s, scene.cube).pca, 0);
+  EXPECT_EQ(Preprocessor::fit(scene.cube, every_other_pixel(scene.cube), preprocess_spec(s, scene.cube)).output_bands(), 8);
+}
+
 // Which pixels the preprocessing is fitted on: the training pixels, or every pixel their windows
 // cover (clipped at the image border, nodata left out); auto takes the windows only when the
 // training pixels are too few for the PCA, and a spectral model (radius 0) never.
