@@ -122,7 +122,21 @@ std::string cell_text(const MeanStd& c, int decimals = 4) {
 std::string latex_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
+    if (ch == '|') {  // text-mode '|' prints as a dash in LaTeX's default font encoding
+      out += "\\textbar{}";
+      continue;
+    }
     if (ch == '_' || ch == '&' || ch == '%' || ch == '#' || ch == '$') out += '\\';
+    out += ch;
+  }
+  return out;
+}
+
+// A table cell's text: an unescaped '|' would end the cell ("mean |cos| of B").
+std::string markdown_cell(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|') out += '\\';
     out += ch;
   }
   return out;
@@ -132,14 +146,14 @@ std::string latex_escape(const std::string& s) {
 
 std::string table_markdown(const AggregateTable& t) {
   std::ostringstream o;
-  o << "| " << t.title << " |";
-  for (const auto& m : t.models) o << " " << m << " |";
+  o << "| " << markdown_cell(t.title) << " |";
+  for (const auto& m : t.models) o << " " << markdown_cell(m) << " |";
   o << "\n|---|";
   for (size_t m = 0; m < t.models.size(); ++m) o << "---:|";
   o << "\n";
   for (size_t row = 0; row < t.rows.size(); ++row) {
     const int best = best_column(t, row);
-    o << "| " << t.rows[row] << " |";
+    o << "| " << markdown_cell(t.rows[row]) << " |";
     for (size_t m = 0; m < t.models.size(); ++m) {
       const std::string text = cell_text(t.cells[row][m]);
       o << " " << (static_cast<int>(m) == best ? "**" + text + "**" : text) << " |";

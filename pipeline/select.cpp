@@ -115,7 +115,8 @@ bool better(const CandidateScore& c, const CandidateScore* best, bool by_log_los
 }
 
 std::string oa_text(const CandidateScore& c) {
-  if (!c.skipped.empty()) return "skipped";
+  // Raced out ("stopped", after none or some of its folds), or not run (time budget, no fold scored).
+  if (!c.skipped.empty()) return c.skipped.rfind("stopped", 0) == 0 ? "stopped" : "skipped";
   return format_fixed(c.mean, 4) + " ± " + format_fixed(c.std, 4);
 }
 
@@ -280,10 +281,12 @@ std::string selection_markdown(const Selection& sel) {
   o << "Model selection: " << sel.method << ". Chosen: **" << sel.chosen.label() << "** (" << sel.reason << "; " << format_fixed(sel.seconds, 1)
     << " s in all).\n\n";
   if (!sel.scores.empty()) {
-    o << "| candidate | CV OA (mean ± std over folds) | held-out log-loss | seconds |\n|---|---:|---:|---:|\n";
+    // Seconds for every candidate, stopped ones too: the column adds up to the selection's cost.
+    o << "| candidate | CV OA (mean ± std over folds) | held-out log-loss | seconds | note |\n|---|---:|---:|---:|---|\n";
     for (const CandidateScore& c : sel.scores) {
       o << "| " << c.candidate.label() << (c.candidate == sel.chosen ? " (chosen)" : "") << " | " << oa_text(c) << " | "
-        << (c.log_loss >= 0 ? format_fixed(c.log_loss, 4) : "-") << " | " << (c.skipped.empty() ? format_fixed(c.seconds, 1) : c.skipped) << " |\n";
+        << (c.log_loss >= 0 && c.skipped.empty() ? format_fixed(c.log_loss, 4) : "-") << " | " << format_fixed(c.seconds, 1) << " | " << c.skipped
+        << " |\n";
     }
   }
   for (const std::string& n : sel.notes) o << "\nNote: " << n << "\n";
@@ -302,7 +305,8 @@ std::string selection_json(const Selection& sel) {
       for (size_t f = 0; f < c.fold_oa.size(); ++f) o << (f ? ", " : "") << format_fixed(c.fold_oa[f], 6);
       o << "], \"log_loss\": " << (c.log_loss >= 0 ? format_fixed(c.log_loss, 6) : "null") << ", \"seconds\": " << format_fixed(c.seconds, 3) << "}";
     } else {
-      o << "\"skipped\": \"" << json_escape(c.skipped) << "\"}";
+      o << "\"skipped\": \"" << json_escape(c.skipped) << "\", \"folds_scored\": " << c.fold_oa.size() << ", \"seconds\": " << format_fixed(c.seconds, 3)
+        << "}";
     }
   }
   o << "], \"notes\": " << json_string_array(sel.notes) << "}";

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <sstream>
 
 #include "eval/accuracy.hpp"
 #include "eval/aggregate.hpp"
@@ -83,6 +84,29 @@ TEST(Aggregate, MeanStdAndBoldBest) {
   EXPECT_NE(md.find("**0.9100 ± 0.0100**"), std::string::npos) << md;
   EXPECT_NE(table_latex(t).find("\\textbf{0.9100 $\\pm$ 0.0100}"), std::string::npos);
   EXPECT_NE(table_csv(t).find("OA,0.810000,0.010000,0.910000,0.010000"), std::string::npos) << table_csv(t);
+}
+
+// The diversity row's name holds '|' ("mean |cos| of B"): escaped, every row of the markdown
+// table keeps the header's number of cells, and LaTeX gets \textbar{} rather than a dash.
+TEST(Aggregate, RowNamesWithPipesKeepTheTableShape) {
+  std::vector<RunSummary> runs;
+  for (int seed = 0; seed < 2; ++seed) runs.push_back(RunSummary{"ms2d+dpp", "fixed:10", seed, 0.9, 0.9, 0.8, 0.15, 1, {{1, 0.9}}});
+  const AggregateTable t = aggregate(runs, "fixed:10", {"ms2d+dpp"}, {{1, "Brocoli"}});
+  ASSERT_EQ(t.rows.back(), "mean |cos| of B");
+  const std::string md = table_markdown(t);
+  std::istringstream lines(md);
+  std::string line;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '|') continue;
+    int separators = 0;
+    for (size_t i = 0; i < line.size(); ++i) separators += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+    EXPECT_EQ(separators, 3) << line;
+    ++rows;
+  }
+  EXPECT_GE(rows, 7) << md;
+  EXPECT_NE(md.find("| mean \\|cos\\| of B |"), std::string::npos) << md;
+  EXPECT_NE(table_latex(t).find("mean \\textbar{}cos\\textbar{} of B"), std::string::npos) << table_latex(t);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "io/reader.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/enrol.hpp"
@@ -241,6 +242,10 @@ TEST(Selection, CandidatesThatCannotWinStopEarly) {
   EXPECT_NE(sel.scores[1].skipped.find("cannot beat svm"), std::string::npos) << sel.scores[1].skipped;
   EXPECT_LT(sel.scores[1].fold_oa.size(), 3u);
   EXPECT_NE(selection_markdown(sel).find("cannot beat svm"), std::string::npos);
+  // The stopped candidate's row says so and keeps its seconds, which the selection spent.
+  EXPECT_NE(selection_markdown(sel).find("| ms2d:9 | stopped | - | " + format_fixed(sel.scores[1].seconds, 1) + " | stopped after"), std::string::npos)
+      << selection_markdown(sel);
+  EXPECT_NE(selection_json(sel).find("\"folds_scored\": " + std::to_string(sel.scores[1].fold_oa.size())), std::string::npos) << selection_json(sel);
   // A perfect leader saturates the folds: the report says the order, not the folds, chose.
   ASSERT_DOUBLE_EQ(sel.scores[0].mean, 1.0) << selection_markdown(sel);
   EXPECT_NE(sel.reason.find("folds are saturated"), std::string::npos) << sel.reason;
