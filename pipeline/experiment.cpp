@@ -80,6 +80,11 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
 
 }  // namespace
 
+std::string seeds_text(const ExperimentPlan& plan) {
+  if (plan.runs == 1) return "seed " + std::to_string(plan.first_seed);
+  return "seeds " + std::to_string(plan.first_seed) + ".." + std::to_string(plan.first_seed + plan.runs - 1);
+}
+
 std::string run_folder(const std::string& out, std::string label) {
   for (char& c : label) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
@@ -159,8 +164,7 @@ ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, con
   std::map<int32_t, std::string> names;
   for (const auto& c : scene.classes.classes()) names[c.id] = c.name;
   std::ostringstream md, tex, csv;
-  md << "# " << scene.name << ": " << plan.runs << " runs per cell (seeds " << plan.first_seed << ".." << plan.first_seed + plan.runs - 1
-     << "), mean ± std\n\n";
+  md << "# " << scene.name << ": " << plan.runs << (plan.runs == 1 ? " run" : " runs") << " per cell (" << seeds_text(plan) << "), mean ± std\n\n";
   for (const auto& sp : plan.splits) {
     const AggregateTable table = aggregate(summaries, sp, plan.models, names);
     md << "## " << sp << "\n\n" << table_markdown(table) << "\n";

@@ -25,6 +25,9 @@ struct ExperimentPlan {
   std::string out;
 };
 
+// The seeds of a plan in a table's title: "seeds 0..4", or "seed 3" for a single run.
+std::string seeds_text(const ExperimentPlan& plan);
+
 // Parses the comma lists and checks every combination against `base` before any data is read:
 // a usage error names a bad or repeated entry.
 ExperimentPlan plan_experiment(const RunSettings& base, const std::string& models, const std::string& splits, int runs, int first_seed,

@@ -148,8 +148,7 @@ ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& 
         }
 
   std::ostringstream md, csv;
-  md << "# " << scene.name << ": open set, leave one class out (" << plan.runs << " seeds, " << plan.first_seed << ".."
-     << plan.first_seed + plan.runs - 1 << ")\n\n"
+  md << "# " << scene.name << ": open set, leave one class out (" << seeds_text(plan) << ")\n\n"
      << "AUROC: telling the left-out class's pixels from the known test pixels by the rule's novelty score. Known OA: the known test "
         "pixels after rejection (rejected = wrong). Unseen flagged: share of the left-out class mapped unknown at the threshold "
         "calibrated to accept "

@@ -139,5 +139,15 @@ TEST(Experiment, BadOrRepeatedEntriesAreRefusedBeforeAnyWork) {
   EXPECT_NO_THROW(plan_experiment(base, "ms2d, cnn2d+dml", "fixed:5,blocks:10", 1, 0, "x"));
 }
 
+TEST(Experiment, TitlesNameTheSeedsInTheirNumber) {
+  ExperimentPlan plan;
+  plan.runs = 1;
+  plan.first_seed = 3;
+  EXPECT_EQ(seeds_text(plan), "seed 3");
+  plan.runs = 5;
+  plan.first_seed = 0;
+  EXPECT_EQ(seeds_text(plan), "seeds 0..4");
+}
+
 }  // namespace
 }  // namespace hsi
