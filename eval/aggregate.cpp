@@ -45,6 +45,12 @@ RunSummary RunSummary::parse_line(const std::string& line) {
   return r;
 }
 
+std::string mean_std_text(const MeanStd& m, const std::string& plus_minus, const std::string& none) {
+  if (m.n == 0) return none;
+  if (m.n == 1) return format_fixed(m.mean, 4);
+  return format_fixed(m.mean, 4) + plus_minus + format_fixed(m.std, 4);
+}
+
 MeanStd mean_std(const std::vector<double>& v) {
   MeanStd m;
   m.n = static_cast<int>(v.size());
@@ -114,10 +120,6 @@ int best_column(const AggregateTable& t, size_t row) {
   return best;
 }
 
-std::string cell_text(const MeanStd& c, int decimals = 4) {
-  if (c.n == 0) return "-";
-  return format_fixed(c.mean, decimals) + " ± " + format_fixed(c.std, decimals);
-}
 
 std::string latex_escape(const std::string& s) {
   std::string out;
@@ -155,7 +157,7 @@ std::string table_markdown(const AggregateTable& t) {
     const int best = best_column(t, row);
     o << "| " << markdown_cell(t.rows[row]) << " |";
     for (size_t m = 0; m < t.models.size(); ++m) {
-      const std::string text = cell_text(t.cells[row][m]);
+      const std::string text = mean_std_text(t.cells[row][m]);
       o << " " << (static_cast<int>(m) == best ? "**" + text + "**" : text) << " |";
     }
     o << "\n";
@@ -179,7 +181,7 @@ std::string table_latex(const AggregateTable& t) {
     o << latex_escape(t.rows[row]);
     for (size_t m = 0; m < t.models.size(); ++m) {
       const MeanStd& c = t.cells[row][m];
-      std::string text = c.n == 0 ? "--" : format_fixed(c.mean, 4) + " $\\pm$ " + format_fixed(c.std, 4);
+      std::string text = mean_std_text(c, " $\\pm$ ", "--");
       if (static_cast<int>(m) == best) text = "\\textbf{" + text + "}";
       o << " & " << text;
     }

@@ -27,6 +27,9 @@ struct MeanStd {
   int n = 0;
 };
 MeanStd mean_std(const std::vector<double>& values);
+// A table cell: "mean ± std" (`plus_minus` between them, " $\\pm$ " in LaTeX); the mean alone
+// for one value, whose spread is unknown rather than zero; `none` for no value.
+std::string mean_std_text(const MeanStd& m, const std::string& plus_minus = " ± ", const std::string& none = "-");
 
 struct AggregateTable {
   std::string title;

@@ -127,8 +127,6 @@ LeaveOneOut run_one(const Scene& scene, const RunSettings& base, const std::stri
   return r;
 }
 
-std::string cell(const MeanStd& m) { return format_fixed(m.mean, 4) + " ± " + format_fixed(m.std, 4); }
-
 }  // namespace
 
 ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log) {
@@ -190,15 +188,15 @@ ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& 
           if (mean_std(values).mean <= weakest) weakest = mean_std(values).mean, weakest_id = id;
         }
         const int at = scene.classes.index_of(weakest_id);
-        md << "| " << m << " | " << rule << " | " << cell(over_seeds(auroc_by_seed)) << " | " << format_fixed(weakest, 4) << " ("
-           << (at >= 0 ? scene.classes.at(static_cast<size_t>(at)).name : std::to_string(weakest_id)) << ") | " << cell(over_seeds(oa_by_seed))
-           << " | " << cell(over_seeds(flagged_by_seed)) << " |\n";
+        md << "| " << m << " | " << rule << " | " << mean_std_text(over_seeds(auroc_by_seed)) << " | " << format_fixed(weakest, 4) << " ("
+           << (at >= 0 ? scene.classes.at(static_cast<size_t>(at)).name : std::to_string(weakest_id)) << ") | " << mean_std_text(over_seeds(oa_by_seed))
+           << " | " << mean_std_text(over_seeds(flagged_by_seed)) << " |\n";
       }
     }
     for (const auto& c : scene.classes.classes()) {
       per_class << "| " << c.name << " |";
       for (const auto& m : plan.models)
-        for (const auto& rule : kRules) per_class << " " << cell(class_auroc[{m, rule}][c.id]) << " |";
+        for (const auto& rule : kRules) per_class << " " << mean_std_text(class_auroc[{m, rule}][c.id]) << " |";
       per_class << "\n";
     }
     md << "\nAUROC per left-out class (mean ± std over seeds):\n" << per_class.str() << "\n";

@@ -84,6 +84,11 @@ TEST(Aggregate, MeanStdAndBoldBest) {
   EXPECT_NE(md.find("**0.9100 ± 0.0100**"), std::string::npos) << md;
   EXPECT_NE(table_latex(t).find("\\textbf{0.9100 $\\pm$ 0.0100}"), std::string::npos);
   EXPECT_NE(table_csv(t).find("OA,0.810000,0.010000,0.910000,0.010000"), std::string::npos) << table_csv(t);
+  // One run has no spread to show: the mean alone, not "± 0.0000".
+  const AggregateTable one = aggregate({runs[0]}, "fixed:10", {"cnn2d"}, {{1, "Brocoli"}});
+  EXPECT_NE(table_markdown(one).find("| OA | **0.8000** |"), std::string::npos) << table_markdown(one);
+  EXPECT_EQ(table_markdown(one).find("±"), std::string::npos) << table_markdown(one);
+  EXPECT_EQ(mean_std_text(MeanStd{}), "-");
 }
 
 // The diversity row's name holds '|' ("mean |cos| of B"): escaped, every row of the markdown
