@@ -167,7 +167,21 @@ Scene load_scene(const RunSettings& settings) {
     data_error(scene.labels.source, "holds a single class (id " + std::to_string(*ids.begin()) + "); a classifier needs at least two");
   }
   // Configured classes absent from the ground truth cannot be learnt: the model's table holds
-  // exactly the classes present, configured names and colours kept.
+  // exactly the classes present, configured names and colours kept. Either mismatch is often a
+  // config written for another scene or a mistyped id, so both are said.
+  if (!classes.classes().empty()) {
+    std::string absent, unlisted;
+    for (const auto& c : classes.classes())
+      if (!ids.count(c.id)) absent += (absent.empty() ? "" : ", ") + std::to_string(c.id) + " " + c.name;
+    for (int32_t id : ids)
+      if (classes.index_of(id) < 0) unlisted += (unlisted.empty() ? "" : ", ") + std::to_string(id);
+    if (!absent.empty())
+      std::fprintf(stderr, "hsi: warning: [classes] lists %s, which %s does not hold: left out of the model\n", absent.c_str(),
+                   scene.labels.source.c_str());
+    if (!unlisted.empty())
+      std::fprintf(stderr, "hsi: warning: %s holds class id(s) %s that [classes] does not list: named class_ID with generated colours\n",
+                   scene.labels.source.c_str(), unlisted.c_str());
+  }
   classes.complete_with(std::vector<int32_t>(ids.begin(), ids.end()));
   std::vector<ClassInfo> present;
   for (const auto& c : classes.classes()) {

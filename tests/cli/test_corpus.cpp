@@ -183,6 +183,27 @@ TEST_F(Corpus, GeoTiffWithoutGeoreferencingIsAcceptedWithAWarning) {
   EXPECT_TRUE(fs::exists(dir.file("split/train.tif")));
 }
 
+// A class table written for another scene, or a mistyped id: the run goes on (the model holds
+// the classes the labels have), and stderr names both mismatches.
+TEST_F(Corpus, ClassTableAndLabelsThatDisagreeAreSaid) {
+  test::SyntheticScene s = test::make_scene(20, 30, 8, 3, 2);
+  write_cube_geotiff(dir.file("cube.tif"), s.cube);
+  write_class_map(dir.file("gt.tif"), 20, 30, s.labels.labels, ClassTable::from_ids({1, 2, 3}), GeoInfo{});
+  const std::string ini = dir.file("classes.ini");
+  std::ofstream(ini) << "[classes]\nclass = 1 | Rock | 808080\nclass = 2 | Tree | 2e8b57\nclass = 7 | Ghost | ff00ff\n";
+  const test::CliResult r = test::run_hsi(
+      {"split", "--config", ini, "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3", "--out", dir.file("split")});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("lists 7 Ghost, which " + dir.file("gt.tif") + " does not hold"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("holds class id(s) 3 that [classes] does not list"), std::string::npos) << r.err;
+  // Tables that agree say nothing of the kind.
+  std::ofstream(ini) << "[classes]\nclass = 1 | Rock | 808080\nclass = 2 | Tree | 2e8b57\nclass = 3 | Water | 0000ff\n";
+  const test::CliResult agree = test::run_hsi(
+      {"split", "--config", ini, "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3", "--out", dir.file("split2")});
+  EXPECT_EQ(agree.exit_code, 0) << agree.err;
+  EXPECT_EQ(agree.err.find("[classes]"), std::string::npos) << agree.err;
+}
+
 TEST_F(Corpus, SplitOptionsThatCannotWork) {
   expect_refused(kCube, kGt, "model.patch", {"larger than the scene"}, 2, {"--patch", "99"});
   expect_refused(kCube, kGt, "split.mode", {"random"}, 2, {"--mode", "random"});
