@@ -35,9 +35,7 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
     data_error(labels.source, "labels are " + std::to_string(labels.rows) + " x " + std::to_string(labels.cols) + ", the cube " + cube.source +
                                   " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
   }
-  if (cube.bands != ck.preprocessor.input_bands()) {
-    data_error(cube.source, "has " + std::to_string(cube.bands) + " bands, the model was trained on " + std::to_string(ck.preprocessor.input_bands()));
-  }
+  ck.preprocessor.check_input_bands(cube.bands, cube.source);
   // The class table grows by the new ids, in increasing order.
   std::set<int32_t> new_ids;
   for (int32_t id : labels.labels)

@@ -163,6 +163,23 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
   }
 }
 
+void Preprocessor::check_input_bands(int bands, const std::string& source) const {
+  if (bands == input_bands_) return;
+  std::string message = "has " + std::to_string(bands) + " bands, the model was trained on " + std::to_string(input_bands_);
+  const int dropped = input_bands_ - static_cast<int>(kept_.size());
+  if (dropped > 0 && bands == static_cast<int>(kept_.size())) {
+    std::vector<int> dropped_1based;
+    for (int b = 0, k = 0; b < input_bands_; ++b) {
+      if (k < static_cast<int>(kept_.size()) && kept_[k] == b) ++k;
+      else dropped_1based.push_back(b + 1);
+    }
+    message += " and drops " + std::to_string(dropped) + " of them (" + band_ranges_text(dropped_1based) + "); " + std::to_string(bands) +
+               " is the count it keeps, so this looks like the cube with those bands already removed: give it the " +
+               std::to_string(input_bands_) + "-band cube";
+  }
+  data_error(source, message);
+}
+
 PreprocessSpec preprocess_spec(const RunSettings& s, const Cube& cube) {
   PreprocessSpec spec;
   spec.drop_bands = dropped_bands(s.data, cube);

@@ -70,6 +70,10 @@ class Preprocessor {
   std::vector<float> zero_spectrum() const;
 
   int input_bands() const { return input_bands_; }
+  // A data error naming `source` unless a cube of `bands` bands is one this transform reads. When
+  // the count is that of the bands it keeps, the message says the cube probably had the dropped
+  // bands removed already (a "corrected" file against a model trained on the full one).
+  void check_input_bands(int bands, const std::string& source) const;
   int output_bands() const { return pca_components_ > 0 ? pca_components_ : static_cast<int>(kept_.size()); }
 
   // Serialised state, for checkpoints.

@@ -263,10 +263,7 @@ std::string open_set_rule(const Checkpoint& ck, const PredictOptions& o) {
 
 PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const PredictOptions& o, const TileSink& sink, const Region& region_in) {
   const auto t0 = std::chrono::steady_clock::now();
-  if (source.bands() != ck.preprocessor.input_bands()) {
-    data_error(source.path(), "has " + std::to_string(source.bands()) + " bands, the model was trained on " +
-                                  std::to_string(ck.preprocessor.input_bands()));
-  }
+  ck.preprocessor.check_input_bands(source.bands(), source.path());
   const bool window_model = ck.net_options.window_model();
   if (o.route == "dense" && !window_model) usage_error("predict.route = dense needs a window model (2-D or 3-D); this checkpoint holds " + ck.net_options.name);
   // svm and unmix checkpoints have one classifier each, named after the model.

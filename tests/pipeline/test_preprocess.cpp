@@ -195,6 +195,33 @@ TEST(Preprocessor, APcaOfAtLeastTheKeptBandsIsSkippedWithANote) {
   EXPECT_EQ(Preprocessor::fit(scene.cube, every_other_pixel(scene.cube), preprocess_spec(s, scene.cube)).output_bands(), 8);
 }
 
+// A cube of another band count is refused naming the file; one with exactly the kept bands is
+// most likely the "corrected" file of a scene the model was trained on in full, and the error says so.
+TEST(Preprocessor, ACubeWithTheDroppedBandsAlreadyRemovedIsNamedAsSuch) {
+  const test::SyntheticScene scene = test::make_scene(6, 6, 8, 2, 1);
+  PreprocessSpec spec;
+  spec.drop_bands = {2, 3, 8};
+  const Preprocessor p = Preprocessor::fit(scene.cube, every_other_pixel(scene.cube), spec);
+  EXPECT_NO_THROW(p.check_input_bands(8, "full.tif"));
+  try {
+    p.check_input_bands(5, "corrected.tif");
+    ADD_FAILURE() << "a 5-band cube was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("corrected.tif"), std::string::npos) << what;
+    EXPECT_NE(what.find("drops 3 of them (2-3,8)"), std::string::npos) << what;
+    EXPECT_NE(what.find("already removed"), std::string::npos) << what;
+  }
+  try {
+    p.check_input_bands(6, "other.tif");
+    ADD_FAILURE() << "a 6-band cube was accepted";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("has 6 bands, the model was trained on 8"), std::string::npos) << what;
+    EXPECT_EQ(what.find("already removed"), std::string::npos) << what;
+  }
+}
+
 // Which pixels the preprocessing is fitted on: the training pixels, or every pixel their windows
 // cover (clipped at the image border, nodata left out); auto takes the windows only when the
 // training pixels are too few for the PCA, and a spectral model (radius 0) never.
