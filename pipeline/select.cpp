@@ -138,6 +138,8 @@ CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Spl
   const Folds folds = grouped ? grouped_folds(train.targets, groups, plan.k, static_cast<uint64_t>(s.seed))
                               : stratified_folds(train.targets, plan.k, static_cast<uint64_t>(s.seed));
   plan.notes = folds.notes;
+  const std::string preprocessing_note = preprocess_spec(s, scene.cube).note;  // the same in every fold
+  if (!preprocessing_note.empty()) plan.notes.push_back(preprocessing_note);
   if (plan.k == 0) {
     plan.method = "none: no class has two training pixels";
     return plan;
