@@ -120,7 +120,6 @@ int best_column(const AggregateTable& t, size_t row) {
   return best;
 }
 
-
 std::string latex_escape(const std::string& s) {
   std::string out;
   for (char ch : s) {
