@@ -55,10 +55,9 @@ struct FoldScore {
 };
 
 // One candidate trained on one fold's pixels and scored on the held-out ones.
-FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const RunSettings& s, const Candidate& candidate, const Samples& train,
-                     const Samples& held, int classes, uint64_t seed) {
+FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const RunSettings& s, const PreprocessSpec& spec, const Candidate& candidate,
+                     const Samples& train, const Samples& held, int classes, uint64_t seed) {
   RunSettings cs = with_candidate(s, candidate);
-  const PreprocessSpec spec = preprocess_spec(s, cube);
   const Preprocessor pre = Preprocessor::fit(
       cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, window_radius(cs), nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
   Cube x = cube;
@@ -138,8 +137,8 @@ CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Spl
   const Folds folds = grouped ? grouped_folds(train.targets, groups, plan.k, static_cast<uint64_t>(s.seed))
                               : stratified_folds(train.targets, plan.k, static_cast<uint64_t>(s.seed));
   plan.notes = folds.notes;
-  const std::string preprocessing_note = preprocess_spec(s, scene.cube).note;  // the same in every fold
-  if (!preprocessing_note.empty()) plan.notes.push_back(preprocessing_note);
+  plan.preprocess = preprocess_spec(s, scene.cube);
+  if (!plan.preprocess.note.empty()) plan.notes.push_back(plan.preprocess.note);
   if (plan.k == 0) {
     plan.method = "none: no class has two training pixels";
     return plan;
@@ -219,7 +218,8 @@ Selection select_model(const Scene& scene, const RunSettings& s, const Split& sp
         break;
       }
       const CvFold& fold = plan.folds[f];
-      const FoldScore fs = score_fold(scene.cube, scene.nodata, s, c, fold.train, fold.held, classes, static_cast<uint64_t>(s.seed) * 1009 + f);
+      const FoldScore fs =
+          score_fold(scene.cube, scene.nodata, s, plan.preprocess, c, fold.train, fold.held, classes, static_cast<uint64_t>(s.seed) * 1009 + f);
       score.fold_oa.push_back(fs.oa);
       oa_sum += fs.oa;
       log_loss_sum += fs.log_loss * static_cast<double>(fold.held.size());

@@ -18,6 +18,7 @@
 
 #include "pipeline/batches.hpp"
 #include "pipeline/candidates.hpp"
+#include "pipeline/preprocess.hpp"
 #include "pipeline/scene.hpp"
 #include "pipeline/settings.hpp"
 #include "pipeline/split.hpp"
@@ -53,6 +54,7 @@ struct CvPlan {
   std::string method;
   std::vector<CvFold> folds;
   std::vector<std::string> notes;
+  PreprocessSpec preprocess;  // what every fold refits on its own training pixels (bands kept, PCA)
 };
 CvPlan plan_cross_validation(const Scene& scene, const RunSettings& settings, const Split& split);
 
