@@ -25,13 +25,20 @@ int run_experiment(const std::vector<std::string>& args) {
   verb.add_options()("help,h", "show this help")("out", po::value(&out), "experiment folder")(
       "runs", po::value(&runs)->default_value(5), "seeds per model and protocol")(
       "first-seed", po::value(&first_seed)->default_value(0), "seeds are first-seed .. first-seed + runs - 1")(
-      "models", po::value(&models)->default_value("ms2d"), "comma list of NAME[:WINDOW][+dml|+dpp]: ms1d, ms2d, ms2d:5+dpp, ms1d2d:5, svm, unmix, auto, auto+dpp, ... (no +: fine-tuning off)")(
-      "splits", po::value(&splits)->default_value("fixed:10"), "comma list: fixed:N, fraction:P, blocks[:N], external")(
+      "models", po::value(&models),
+      "comma list of NAME[:WINDOW][+dml|+dpp]: ms1d, ms2d, ms2d:5+dpp, ms1d2d:5, svm, unmix, auto, auto+dpp, ... (no +: fine-tuning off); "
+      "default: the config's model, with its fine-tuning")(
+      "splits", po::value(&splits), "comma list: fixed:N, fraction:P, blocks[:N], external; default: the config's split")(
       "open-set", po::bool_switch(&open_set),
       "leave one class out in turn: AUROC, known OA after rejection and unseen share flagged, per rejection rule (open_set.{md,csv})");
   po::variables_map vm;
   if (!parse_settings(args, "hsi experiment --config SCENE.ini --runs N --models a,b --splits fixed:5,blocks --out DIR", verb, {}, base, vm)) return 0;
   const ExperimentPlan plan = plan_experiment(base, models, splits, runs, first_seed, out);
+  if (models.empty() || splits.empty()) {
+    // Say what a bare command stands for: the table's columns and sections are named by it.
+    std::cout << "hsi experiment: " << (models.empty() ? "the config's model " + plan.models.front() : std::string()) << (models.empty() && splits.empty() ? ", " : "")
+              << (splits.empty() ? "the config's split " + plan.splits.front() : std::string()) << " (--models, --splits to list others)\n";
+  }
   std::error_code ec;
   fs::create_directories(out, ec);
   if (!fs::is_directory(out)) output_error(out, "cannot create the experiment folder");

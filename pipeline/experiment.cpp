@@ -115,6 +115,21 @@ RunSettings settings_for_model(RunSettings s, const std::string& spec) {
   return s;
 }
 
+std::string model_entry_of(const RunSettings& s) {
+  if (!s.finetune.enabled || learns_no_metric(s.model.name)) return s.model.name;
+  return s.model.name + (s.finetune.lambda > 0 ? "+dpp" : "+dml");
+}
+
+std::string split_entry_of(const RunSettings& s) {
+  if (s.split.mode == "fixed" || s.split.mode == "blocks") return s.split.mode + ":" + std::to_string(s.split.per_class);
+  if (s.split.mode == "fraction") {
+    std::ostringstream text;
+    text << "fraction:" << s.split.fraction;
+    return text.str();
+  }
+  return s.split.mode;
+}
+
 RunSettings settings_for_split(RunSettings s, const std::string& spec) {
   const size_t colon = spec.find(':');
   s.split.mode = spec.substr(0, colon);
@@ -140,8 +155,8 @@ ExperimentPlan plan_experiment(const RunSettings& base, const std::string& model
   if (runs < 1) usage_error("--runs must be at least 1");
   if (first_seed < 0) usage_error("--first-seed must not be negative");
   ExperimentPlan plan;
-  plan.models = entries(models, "--models");
-  plan.splits = entries(splits, "--splits");
+  plan.models = entries(models.empty() ? model_entry_of(base) : models, "--models");
+  plan.splits = entries(splits.empty() ? split_entry_of(base) : splits, "--splits");
   plan.runs = runs;
   plan.first_seed = first_seed;
   plan.out = out;

@@ -16,6 +16,12 @@ namespace hsi {
 RunSettings settings_for_model(RunSettings base, const std::string& model_entry);
 RunSettings settings_for_split(RunSettings base, const std::string& split_entry);
 
+// The entries that run a config as `hsi train` would: its model with its fine-tuning ("auto+dpp"
+// when [finetune] is on with lambda > 0, "+dml" with lambda = 0) and its split ("fixed:10").
+// settings_for_model / settings_for_split give the config's settings back from them.
+std::string model_entry_of(const RunSettings& s);
+std::string split_entry_of(const RunSettings& s);
+
 // OUT/runs/LABEL, the label made safe as a file name.
 std::string run_folder(const std::string& out, std::string label);
 
@@ -29,7 +35,9 @@ struct ExperimentPlan {
 std::string seeds_text(const ExperimentPlan& plan);
 
 // Parses the comma lists and checks every combination against `base` before any data is read:
-// a usage error names a bad or repeated entry.
+// a usage error names a bad or repeated entry. An empty list stands for the config's own model
+// or split (model_entry_of, split_entry_of), so a bare `hsi experiment --config C` repeats
+// what `hsi train --config C` runs.
 ExperimentPlan plan_experiment(const RunSettings& base, const std::string& models, const std::string& splits, int runs, int first_seed,
                                const std::string& out);
 

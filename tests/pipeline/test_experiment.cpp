@@ -139,6 +139,43 @@ TEST(Experiment, BadOrRepeatedEntriesAreRefusedBeforeAnyWork) {
   EXPECT_NO_THROW(plan_experiment(base, "ms2d, cnn2d+dml", "fixed:5,blocks:10", 1, 0, "x"));
 }
 
+// A bare `hsi experiment --config C` must repeat what `hsi train --config C` runs: the config's
+// model with its fine-tuning and its split, not a fixed default.
+TEST(Experiment, WithoutModelsOrSplitsTheConfigsOwnAreRun) {
+  RunSettings base = tiny_base();
+  base.model.name = "auto";
+  base.finetune.enabled = true;
+  base.finetune.lambda = 0.2;
+  base.split.mode = "blocks";
+  base.split.per_class = 7;
+  ExperimentPlan plan = plan_experiment(base, "", "", 1, 0, "x");
+  EXPECT_EQ(plan.models, std::vector<std::string>{"auto+dpp"});
+  EXPECT_EQ(plan.splits, std::vector<std::string>{"blocks:7"});
+  const RunSettings model = settings_for_model(base, plan.models.front());
+  EXPECT_EQ(model.model.name, "auto");
+  EXPECT_TRUE(model.finetune.enabled);
+  EXPECT_DOUBLE_EQ(model.finetune.lambda, 0.2);
+  const RunSettings split = settings_for_split(base, plan.splits.front());
+  EXPECT_EQ(split.split.mode, "blocks");
+  EXPECT_EQ(split.split.per_class, 7);
+
+  base.finetune.lambda = 0.0;  // the plain metric
+  EXPECT_EQ(model_entry_of(base), "auto+dml");
+  base.model.name = "svm";  // learns no metric: fine-tuning cannot apply
+  EXPECT_EQ(model_entry_of(base), "svm");
+  base.model.name = "ms2d";
+  base.finetune.enabled = false;
+  EXPECT_EQ(model_entry_of(base), "ms2d");
+  base.split.mode = "fraction";
+  base.split.fraction = 0.05;
+  EXPECT_DOUBLE_EQ(settings_for_split(base, split_entry_of(base)).split.fraction, 0.05);
+  EXPECT_EQ(split_entry_of(base), "fraction:0.05");
+  // Given lists still win over the config.
+  plan = plan_experiment(base, "cnn2d", "fixed:3", 1, 0, "x");
+  EXPECT_EQ(plan.models, std::vector<std::string>{"cnn2d"});
+  EXPECT_EQ(plan.splits, std::vector<std::string>{"fixed:3"});
+}
+
 TEST(Experiment, TitlesNameTheSeedsInTheirNumber) {
   ExperimentPlan plan;
   plan.runs = 1;
