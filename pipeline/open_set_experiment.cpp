@@ -12,6 +12,7 @@
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
 #include "eval/open_set.hpp"
+#include "pipeline/candidates.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/predict.hpp"
 #include "pipeline/prototypes.hpp"
@@ -76,7 +77,7 @@ LeaveOneOut run_one(const Scene& scene, const RunSettings& base, const std::stri
   const fs::path dir = run_folder(out, "open_" + model + "_" + split_entry + "_without" + std::to_string(left_out) + "_seed" + std::to_string(seed));
   const fs::path done = dir / "open_set.tsv";
   if (fs::exists(done)) return LeaveOneOut::from_file(done.string());
-  RunSettings s = settings_for_split(settings_for_model(base, model), split_entry);
+  RunSettings s = settings_for_split(open_set_settings(base, model), split_entry);
   s.seed = seed;
   s.out = dir.string();
   s.open_set.rule = "none";
@@ -129,11 +130,27 @@ LeaveOneOut run_one(const Scene& scene, const RunSettings& base, const std::stri
 
 }  // namespace
 
+RunSettings open_set_settings(const RunSettings& base, const std::string& model_entry) {
+  RunSettings s = settings_for_model(base, model_entry);
+  if (learns_no_metric(s.model.name)) usage_error("--open-set: '" + model_entry + "': " + s.model.name + " has no rejection rule; list networks");
+  if (s.model.name != "auto") return s;
+  std::string networks;
+  for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates"))
+    if (!learns_no_metric(c.model)) networks += (networks.empty() ? "" : ", ") + c.label();
+  if (networks.empty())
+    usage_error("--open-set: '" + model_entry + "': select.candidates (" + s.select.candidates + ") lists no network, and only networks have rejection rules");
+  const std::string fallback = parse_candidates(s.select.fallback, "select.fallback").front().model;
+  if (learns_no_metric(fallback)) usage_error("--open-set: '" + model_entry + "': select.fallback " + s.select.fallback + " has no rejection rule; give a network");
+  s.select.candidates = networks;
+  return s;
+}
+
 ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log) {
   ExperimentResult result;
   for (const auto& m : plan.models) {
-    const std::string name = settings_for_model(base, m).model.name;
-    if (learns_no_metric(name)) usage_error("--open-set: '" + m + "': " + name + " has no rejection rule; list networks");
+    const RunSettings s = open_set_settings(base, m);
+    if (s.select.candidates != base.select.candidates && s.model.name == "auto")
+      log << m << ": chooses among the networks of select.candidates (" << s.select.candidates << "), the models with rejection rules\n";
   }
   if (scene.classes.size() < 3) usage_error("--open-set needs at least three classes (two stay known when one is left out)");
   std::vector<LeaveOneOut> runs;

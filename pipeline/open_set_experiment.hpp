@@ -11,6 +11,11 @@
 
 namespace hsi {
 
+// The settings of one model entry in an open-set experiment. The rejection rules read a
+// network's softmax and metric, so `auto` chooses among the networks of select.candidates only;
+// a usage error when an entry, every candidate or the fallback learns no metric.
+RunSettings open_set_settings(const RunSettings& base, const std::string& model_entry);
+
 // Writes OUT/open_set.{md,csv}; returns the Markdown (interrupted: empty, result.interrupted).
 ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& base, const ExperimentPlan& plan, std::ostream& log);
 

@@ -128,6 +128,21 @@ TEST(Experiment, OpenSetLeavesEachClassOutOnceAndScoresEveryRule) {
   EXPECT_EQ(again.str(), "");
 }
 
+// The rejection rules need a network: an `auto` entry of an open-set experiment chooses among the
+// networks only, instead of failing mid-run when unmixing or the SVM wins a selection.
+TEST(Experiment, OpenSetAutoChoosesAmongTheNetworksOnly) {
+  RunSettings base = tiny_base();
+  base.select.candidates = "unmix, ms2d:5, svm, ms1d";
+  EXPECT_EQ(open_set_settings(base, "auto+dpp").select.candidates, "ms2d:5, ms1d");
+  EXPECT_EQ(open_set_settings(base, "ms2d").select.candidates, base.select.candidates);  // not a selection: untouched
+  EXPECT_THROW(open_set_settings(base, "svm"), Error);
+  base.select.candidates = "unmix, svm";
+  EXPECT_THROW(open_set_settings(base, "auto"), Error);
+  base.select.candidates = "ms2d:5";
+  base.select.fallback = "svm";
+  EXPECT_THROW(open_set_settings(base, "auto"), Error);
+}
+
 TEST(Experiment, BadOrRepeatedEntriesAreRefusedBeforeAnyWork) {
   const RunSettings base = tiny_base();
   EXPECT_THROW(plan_experiment(base, "ms2d,ms2d", "fixed:5", 1, 0, "x"), Error);
