@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
+#include "cli/created_folder.hpp"
 #include "cli/runtime.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
@@ -15,7 +16,6 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace hsi::cli {
-
 int run_experiment(const std::vector<std::string>& args) {
   RunSettings base;
   std::string models, splits, out;
@@ -39,8 +39,11 @@ int run_experiment(const std::vector<std::string>& args) {
     std::cout << "hsi experiment: " << (models.empty() ? "the config's model " + plan.models.front() : std::string()) << (models.empty() && splits.empty() ? ", " : "")
               << (splits.empty() ? "the config's split " + plan.splits.front() : std::string()) << " (--models, --splits to list others)\n";
   }
-  std::error_code ec;
-  fs::create_directories(out, ec);
+  // A failure before any run finished removes the folders made here; finished runs are what a
+  // rerun continues from.
+  const CreatedFolderGuard guard(out, [](const fs::path& made) {
+    return holds_file_named(made, "result.tsv") || holds_file_named(made, "open_set.tsv");
+  });
   if (!fs::is_directory(out)) output_error(out, "cannot create the experiment folder");
   check_output_folder(out);
   configure_threads(base.threads);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/created_folder.hpp"
 #include "cli/process_group.hpp"
 #include "cli/runtime.hpp"
 #include "common/atomic_file.hpp"
@@ -26,8 +27,7 @@ int predict_batch_verb(const std::string& model, const std::string& inputs, cons
                        const PredictOptions& options, int threads) {
   const ProcessGroup group;
   const std::vector<std::string> files = expand_batch_inputs(inputs, map_extension(options.format));
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
+  const CreatedFolderGuard guard(out_dir, holds_any_file);  // maps are written whole (temporary name, then renamed)
   check_writable_target((fs::path(out_dir) / "summary.csv").string());
   // Ranks on one machine share its cores.
   if (threads <= 0 && group.local_size() > 1) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / group.local_size());

@@ -154,6 +154,35 @@ TEST(BadInput, AFailedRunRemovesTheFolderItCreated) {
   EXPECT_EQ(test::slurp(dir.file("mine/report.md")), "an earlier run's report");
 }
 
+// A failed experiment leaves no folder behind: neither when the scene cannot be read nor when
+// its first run cannot train (red before: an empty folder, or runs/ with a half-made run).
+TEST(BadInput, AFailedExperimentRemovesTheFoldersItCreated) {
+  test::TempDir dir;
+  const std::string missing = write_ini(dir, "m.ini", scene_ini(dir.file("none.mat"), kGt));
+  test::CliResult r = test::run_hsi({"experiment", "--config", missing, "--models", "unmix", "--runs", "1", "--out", dir.file("exp/nested")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("exp"))) << r.err;
+  const std::string diverging = write_ini(dir, "s.ini", scene_ini(kCube, kGt) + "lr = 1e30\n");
+  r = test::run_hsi({"experiment", "--config", diverging, "--runs", "1", "--threads", "1", "--out", dir.file("exp")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("finite"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("exp"))) << r.err;
+  // A folder of the user's stays.
+  fs::create_directories(dir.file("mine"));
+  r = test::run_hsi({"experiment", "--config", missing, "--models", "unmix", "--runs", "1", "--out", dir.file("mine")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(fs::is_directory(dir.file("mine")));
+}
+
+TEST(BadInput, ABatchThatCannotStartLeavesNoFolder) {
+  test::TempDir dir;
+  const test::CliResult r =
+      test::run_hsi({"predict", "--model", dir.file("missing.ckpt"), "--inputs", kCube, "--out-dir", dir.file("maps/today")});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_NE(r.err.find("missing.ckpt"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir.file("maps"))) << r.err;
+}
+
 // A disk that fills up while training (here: a file-size limit the checkpoint crosses) is one
 // line, exit 4, no temporary file, and the checkpoints of the previous run in the folder intact.
 TEST(BadInput, ADiskFullWhileTrainingKeepsThePreviousCheckpoint) {
