@@ -16,6 +16,7 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace hsi::cli {
+
 int run_experiment(const std::vector<std::string>& args) {
   RunSettings base;
   std::string models, splits, out;
