@@ -60,4 +60,14 @@ std::vector<Candidate> parse_candidates(const std::string& list, const std::stri
   return out;
 }
 
+std::string network_candidates(const std::string& list, const std::string& fallback, const std::string& why) {
+  std::string networks;
+  for (const Candidate& c : parse_candidates(list, "select.candidates"))
+    if (!learns_no_metric(c.model)) networks += (networks.empty() ? "" : ", ") + c.label();
+  if (networks.empty()) usage_error(why + ": select.candidates (" + list + ") lists no network, and only networks have rejection rules");
+  if (learns_no_metric(parse_candidates(fallback, "select.fallback").front().model))
+    usage_error(why + ": select.fallback " + fallback + " has no rejection rule; give a network");
+  return networks;
+}
+
 }  // namespace hsi

@@ -18,4 +18,9 @@ struct Candidate {
 // missing window side, an empty list or a repeated entry.
 std::vector<Candidate> parse_candidates(const std::string& list, const std::string& key);
 
+// A selection whose model must reject (open_set.rule, an open-set experiment) chooses among the
+// networks of select.candidates only: unmixing and the SVM have no rejection rule. Returns their
+// list; a usage error naming `why` when none is left or `fallback` is not a network.
+std::string network_candidates(const std::string& list, const std::string& fallback, const std::string& why);
+
 }  // namespace hsi

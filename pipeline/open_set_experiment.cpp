@@ -133,15 +133,7 @@ LeaveOneOut run_one(const Scene& scene, const RunSettings& base, const std::stri
 RunSettings open_set_settings(const RunSettings& base, const std::string& model_entry) {
   RunSettings s = settings_for_model(base, model_entry);
   if (learns_no_metric(s.model.name)) usage_error("--open-set: '" + model_entry + "': " + s.model.name + " has no rejection rule; list networks");
-  if (s.model.name != "auto") return s;
-  std::string networks;
-  for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates"))
-    if (!learns_no_metric(c.model)) networks += (networks.empty() ? "" : ", ") + c.label();
-  if (networks.empty())
-    usage_error("--open-set: '" + model_entry + "': select.candidates (" + s.select.candidates + ") lists no network, and only networks have rejection rules");
-  const std::string fallback = parse_candidates(s.select.fallback, "select.fallback").front().model;
-  if (learns_no_metric(fallback)) usage_error("--open-set: '" + model_entry + "': select.fallback " + s.select.fallback + " has no rejection rule; give a network");
-  s.select.candidates = networks;
+  if (s.model.name == "auto") s.select.candidates = network_candidates(s.select.candidates, s.select.fallback, "--open-set: '" + model_entry + "'");
   return s;
 }
 
@@ -149,7 +141,7 @@ ExperimentResult run_open_set_experiment(const Scene& scene, const RunSettings& 
   ExperimentResult result;
   for (const auto& m : plan.models) {
     const RunSettings s = open_set_settings(base, m);
-    if (s.select.candidates != base.select.candidates && s.model.name == "auto")
+    if (s.model.name == "auto")
       log << m << ": chooses among the networks of select.candidates (" << s.select.candidates << "), the models with rejection rules\n";
   }
   if (scene.classes.size() < 3) usage_error("--open-set needs at least three classes (two stay known when one is left out)");

@@ -161,10 +161,15 @@ CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Spl
 Selection select_model(const Scene& scene, const RunSettings& s, const Split& split, bool verbose) {
   const auto t0 = std::chrono::steady_clock::now();
   Selection sel;
-  const std::vector<Candidate> candidates = parse_candidates(s.select.candidates, "select.candidates");
+  // A model that must reject pixels (open_set.rule) can only be a network.
+  const bool must_reject = s.open_set.rule != "none";
+  const std::string listed = must_reject ? network_candidates(s.select.candidates, s.select.fallback, "option 'open_set.rule'") : s.select.candidates;
+  const std::vector<Candidate> candidates = parse_candidates(listed, "select.candidates");
   const CvPlan plan = plan_cross_validation(scene, s, split);
   sel.folds = plan.k;
   sel.notes = plan.notes;
+  if (candidates.size() < parse_candidates(s.select.candidates, "select.candidates").size())
+    sel.notes.push_back("open_set.rule = " + s.open_set.rule + ": only the networks of select.candidates (" + listed + ") were tried, the models with a rejection rule");
   sel.method = plan.method;
   if (plan.k == 0) {
     sel.chosen = parse_candidates(s.select.fallback, "select.fallback").front();

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "pipeline/candidates.hpp"
 #include "pipeline/settings_table.hpp"
 
 namespace hsi {
@@ -56,6 +57,7 @@ void RunSettings::validate() const {
   if (learns_no_metric(model.name) && open_set.rule != "none") {
     usage_error("option 'open_set.rule': " + model.name + " learns no metric and no softmax head to reject with; use a network or open_set.rule = none");
   }
+  if (model.name == "auto" && open_set.rule != "none") network_candidates(select.candidates, select.fallback, "option 'open_set.rule'");
 }
 
 }  // namespace hsi

@@ -230,6 +230,24 @@ TEST(Selection, PicksUnmixingWhereLabelsAreDominantEndmembersAndNotWhereTheyAreT
   EXPECT_LT(on_texture.scores[0].mean, 0.8) << selection_markdown(on_texture);
 }
 
+// A model that must reject pixels is a network: with open_set.rule set, the selection leaves
+// unmixing and the SVM out (before, unmixing won here and the rule was dropped without a word),
+// and a list with no network is refused when the settings are checked.
+TEST(Selection, AnOpenSetRuleLeavesOnlyNetworksToChooseFrom) {
+  RunSettings s = selection_settings("svm, unmix, ms1d");
+  s.split.per_class = 6;
+  s.open_set.rule = "mahalanobis";
+  const Scene mixtures = mixture_scene();
+  const Selection sel = select_model(mixtures, s, make_split(mixtures.labels, s.split, 3, 0), false);
+  EXPECT_EQ(sel.chosen.label(), "ms1d") << selection_markdown(sel);
+  ASSERT_EQ(sel.scores.size(), 1u) << selection_markdown(sel);
+  EXPECT_NE(selection_markdown(sel).find("only the networks of select.candidates (ms1d)"), std::string::npos) << selection_markdown(sel);
+  s.select.candidates = "svm, unmix";
+  EXPECT_THROW(s.validate(), Error);
+  s.open_set.rule = "none";
+  EXPECT_NO_THROW(s.validate());
+}
+
 // Racing is exact: a candidate that cannot beat the leader even with perfect remaining folds
 // stops early, and the choice is the one the full evaluation would make.
 TEST(Selection, CandidatesThatCannotWinStopEarly) {
