@@ -24,10 +24,35 @@ void print_epoch(const StageSchedule& schedule, const EpochLog& log) {
   std::fflush(stdout);
 }
 
+// The loss guards the weights each step started from, not the update that followed it: a
+// learning rate that breaks the weights in an epoch's last step (or a stage's only one) would
+// pass it, and checkpoint a network whose every output is NaN. A few training pixels through the
+// network catch weights that are finite but so large that the activations overflow.
+bool outputs_are_finite(HsiNet& net, const BatchMaker& batches, const Samples& train) {
+  torch::NoGradGuard no_grad;
+  for (const torch::Tensor& p : net->parameters()) {
+    if (!torch::isfinite(p).all().item<bool>()) return false;
+  }
+  for (const torch::Tensor& b : net->buffers()) {
+    if (b.is_floating_point() && !torch::isfinite(b).all().item<bool>()) return false;
+  }
+  if (train.size() == 0) return true;
+  const size_t n = std::min<size_t>(train.size(), 16);
+  net->eval();
+  const torch::Tensor out = net->forward(batches.make(std::vector<int64_t>(train.pixels.begin(), train.pixels.begin() + static_cast<int64_t>(n))));
+  return torch::isfinite(out).all().item<bool>();
+}
+
+[[noreturn]] void throw_diverged(const StageSchedule& schedule, int epoch, const std::string& what) {
+  throw Error(ErrorKind::Data, "training diverged: " + what + " in " + schedule.name + " epoch " + std::to_string(epoch) +
+                                   " (the last checkpoint is the last good epoch); lower the learning rate or check the cube "
+                                   "for extreme values");
+}
+
 }  // namespace
 
 TrainOutcome run_epochs(HsiNet& net, torch::optim::Optimizer& optimizer, const StageSchedule& schedule, EpochStage& stage,
-                        const BatchMaker& batches, const Samples& validation, StageProgress progress,
+                        const BatchMaker& batches, const Samples& train, const Samples& validation, StageProgress progress,
                         const EpochCallback& on_epoch, bool verbose) {
   TrainOutcome outcome;
   const auto t0 = std::chrono::steady_clock::now();
@@ -65,11 +90,8 @@ TrainOutcome run_epochs(HsiNet& net, torch::optim::Optimizer& optimizer, const S
     EpochLog log;
     log.epoch = epoch + 1;
     log.loss = loss_sum / static_cast<double>(std::max<int64_t>(seen, 1));
-    if (!std::isfinite(log.loss)) {
-      throw Error(ErrorKind::Data, "training diverged: the " + schedule.name + " loss is not finite in epoch " + std::to_string(log.epoch) +
-                                       " (the last checkpoint is the last good epoch); lower the learning rate or check the cube "
-                                       "for extreme values");
-    }
+    if (!std::isfinite(log.loss)) throw_diverged(schedule, log.epoch, "the loss is not finite");
+    if (!outputs_are_finite(net, batches, train)) throw_diverged(schedule, log.epoch, "the network's outputs are not finite after the last update");
     log.train_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(seen, 1));
     log.lr = scheduled_lr(schedule.lr_schedule, schedule.lr, (epoch + 1) * schedule.steps_per_epoch, total_steps);
     if (validation.size() > 0) log.validation_oa = accuracy_of(predict_samples(net, batches, validation.pixels), validation.targets);

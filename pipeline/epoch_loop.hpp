@@ -75,9 +75,10 @@ struct StageSchedule {
 };
 
 // Runs epochs progress.epoch+1 .. schedule.epochs (nothing if progress.done). Throws
-// hsi::Error when an epoch's loss is not finite (the last checkpoint stays the last good one).
+// hsi::Error when an epoch's loss is not finite, or the weights it ends with give non-finite
+// outputs on a few of `train`'s pixels (the last checkpoint stays the last good one).
 TrainOutcome run_epochs(HsiNet& net, torch::optim::Optimizer& optimizer, const StageSchedule& schedule, EpochStage& stage,
-                        const BatchMaker& batches, const Samples& validation, StageProgress progress,
+                        const BatchMaker& batches, const Samples& train, const Samples& validation, StageProgress progress,
                         const EpochCallback& on_epoch, bool verbose);
 
 }  // namespace hsi

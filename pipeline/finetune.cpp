@@ -124,7 +124,7 @@ TrainOutcome finetune(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
                 s.lambda, s.kernel.c_str(), constants.at("sigma"), constants.at("margin"), s.beta, static_cast<long>(stage.batch_size()),
                 progress.epoch > 0 ? ", resumed" : "");
   }
-  return run_epochs(net, optimizer, schedule, stage, batches, validation, progress, on_epoch, verbose);
+  return run_epochs(net, optimizer, schedule, stage, batches, train, validation, progress, on_epoch, verbose);
 }
 
 }  // namespace hsi

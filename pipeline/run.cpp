@@ -104,6 +104,26 @@ Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Sce
   return refine_prototypes(labelled, z, y, metric_features(ck.net, batches, pool), free_centres);
 }
 
+// A model that labels its own training pixels no better than always answering their largest
+// class has learned nothing: a learning rate so large that every output is one class, or far too
+// few steps. Its map is still written (the user asked for it), but not without a word.
+std::string learned_nothing_warning(const Split& split, const AccuracyReport& fit, const RunSettings& s, bool network) {
+  int64_t largest = 0, total = 0, classes = 0;
+  for (const ClassSplitCount& c : split.counts) {
+    largest = std::max(largest, c.train);
+    total += c.train;
+    classes += c.train > 0;
+  }
+  if (classes < 2 || fit.total == 0 || !std::isfinite(fit.overall)) return {};
+  const double constant = static_cast<double>(largest) / static_cast<double>(total);
+  if (fit.overall > constant + 1e-9) return {};
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "%g", s.train.lr);
+  return "the model labels its " + std::to_string(total) + " training pixels no better than always answering their largest class (OA " +
+         format_fixed(fit.overall, 4) + " against " + format_fixed(constant, 4) + "): it learned nothing" +
+         (network ? "; lower train.lr (" + std::string(lr) + ") or raise train.epochs / train.min_steps" : "");
+}
+
 // Everything after training: prototypes, open-set thresholds, the final checkpoint, the maps and
 // the reports.
 void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, Checkpoint& ck, const Cube& cube,
@@ -154,6 +174,10 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   result.seconds_predict = prediction.seconds;
   result.prediction_route = prediction.route;
   result.accuracy = evaluate_accuracy(result.split.test, ids, 0);
+  const AccuracyReport fit = evaluate_accuracy(result.split.train, ids, 0);
+  result.training_oa = fit.overall;
+  const std::string warning = learned_nothing_warning(result.split, fit, s, static_cast<bool>(ck.net));
+  if (!warning.empty()) std::fprintf(stderr, "hsi: warning: %s\n", warning.c_str());
   if (o.write_maps) write_figures(scene, ck, ids, result);
 
   RunReport report;
@@ -181,6 +205,8 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
                                                             " % of the " + result.open_set_calibration + " pixels; " +
                                                             std::to_string(prediction.unknown_pixels) + " pixels mapped unknown (id " +
                                                             std::to_string(unknown_class_id(ck.classes)) + ")"},
+                   {"training pixels OA", fit.total ? format_fixed(fit.overall, 4) + " (the final model on its own " + std::to_string(fit.total) + " training pixels)"
+                                                    : std::string("(no training pixels in the split)")},
                    {"prediction route", prediction.route},
                    {"training arithmetic", ck.net ? std::string(resolves_to_bf16(s.train.precision) ? "bf16" : "fp32") + " (train.precision = " +
                                                         s.train.precision + ")"
@@ -198,6 +224,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
   for (const auto& c : result.split.counts) report.train_test_counts[c.id] = {c.train, c.test};
   report.accuracy = result.accuracy;
   if (!result.split.notes.empty()) report.sections.push_back(split_notes_section(result.split));
+  if (!warning.empty()) report.sections.push_back(ReportSection{"Warning", "- " + warning + "\n", "warning", "\"" + json_escape(warning) + "\""});
   if (!ck.selection.empty()) report.sections.push_back(selection_section(result));
   write_text_file(result.files.report_json, report_json(report));
   write_text_file(result.files.report_md, report_markdown(report));

@@ -25,6 +25,8 @@ struct RunOptions {
 
 struct RunResult {
   AccuracyReport accuracy;
+  // The final model on its own training pixels (NaN without any): learned_nothing_warning's input.
+  double training_oa = 0;
   Split split;
   RunLayout files{"", "GTiff"};  // set from the settings when the run starts
   double seconds_split = 0, seconds_select = 0, seconds_pretrain = 0, seconds_finetune = 0, seconds_predict = 0;

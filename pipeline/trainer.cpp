@@ -135,7 +135,7 @@ TrainOutcome pretrain(HsiNet& net, torch::optim::Optimizer& optimizer, const Bat
   schedule.torch_seed_base = static_cast<uint64_t>(seed) * 1000003ULL;
   schedule.rng_seed_base = static_cast<uint64_t>(seed) * 7919ULL + 1;
   PretrainStage stage(net, optimizer, batches, train, s, batch);
-  return run_epochs(net, optimizer, schedule, stage, batches, validation, progress, on_epoch, verbose);
+  return run_epochs(net, optimizer, schedule, stage, batches, train, validation, progress, on_epoch, verbose);
 }
 
 }  // namespace hsi

@@ -11,6 +11,7 @@
 #include "common/cpu_features.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
+#include "common/text.hpp"
 #include "io/reader.hpp"
 #include "metric/loss_names.hpp"
 #include "metric/losses.hpp"
@@ -377,6 +378,52 @@ TEST(Training, TheReportStatesTheSplitAndWhatItAdapted) {
   EXPECT_NE(plain_md.find("fixed: 10 training pixels per class"), std::string::npos);
   EXPECT_EQ(plain_md.find("Split notes"), std::string::npos);
   EXPECT_EQ(plain_json.find("split_notes"), std::string::npos);
+}
+
+// The finite-loss guard sees the weights each step started from. A learning rate that breaks
+// them in the stage's only step would pass it: the epoch loop also checks the outputs the
+// weights it ends with give, and last.ckpt is never written with broken weights.
+TEST(Training, AnUpdateThatBreaksTheWeightsInTheLastStepIsCaught) {
+  test::TempDir dir;
+  RunSettings s = quick_settings(dir.path());
+  s.train.lr = 1e30;
+  s.train.epochs = 1;
+  s.train.min_steps = 1;
+  s.train.batch_size = 64;  // one step covers the 60 training pixels
+  try {
+    run_training(salinas_scene(), s, quiet());
+    ADD_FAILURE() << "a network broken by its only update trained without an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("not finite after the last update in pretrain epoch 1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir.file("last.ckpt")));
+}
+
+// A model that ends up answering one class for everything has learned nothing: the report
+// says so (and gives the training pixels' OA, which a model that learned says too).
+TEST(Training, AModelThatLearnedNothingIsReported) {
+  const auto report_of = [](double lr, int epochs, RunResult& r) {
+    test::TempDir out;
+    RunSettings s = quick_settings(out.path());
+    s.train.lr = lr;
+    s.train.epochs = epochs;
+    s.train.min_steps = 1;
+    s.train.batch_size = 64;
+    r = run_training(salinas_scene(), s, quiet());
+    std::ifstream json(r.files.report_json);
+    return std::string((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  };
+  RunResult broken, learned;
+  const std::string broken_json = report_of(100, 1, broken);
+  EXPECT_NEAR(broken.training_oa, 1.0 / 6, 1e-9);
+  EXPECT_NE(broken_json.find("\"warning\": \"the model labels its 60 training pixels no better than always answering their largest class"),
+            std::string::npos)
+      << broken_json;
+  EXPECT_NE(broken_json.find("lower train.lr (100)"), std::string::npos);
+  const std::string learned_json = report_of(0.01, 20, learned);
+  EXPECT_GT(learned.training_oa, 0.9);
+  EXPECT_EQ(learned_json.find("\"warning\""), std::string::npos) << learned_json;
+  EXPECT_NE(learned_json.find("\"training pixels OA\": \"" + format_fixed(learned.training_oa, 4)), std::string::npos);
 }
 
 // `hsi finetune --from`: the metric stage alone from a pretrained checkpoint, twice with the same
