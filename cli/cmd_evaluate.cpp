@@ -9,19 +9,23 @@
 #include "eval/report.hpp"
 #include "io/class_table.hpp"
 #include "io/reader.hpp"
+#include "io/vector_labels.hpp"
 
 namespace po = boost::program_options;
 
 namespace hsi::cli {
 
 int run_evaluate(const std::vector<std::string>& args) {
-  std::string pred, truth, out;
+  std::string pred, truth, out, truth_field;
   int ignore = 0;
   std::vector<std::string> class_entries;
   std::string classes_file;
   po::options_description desc("hsi evaluate --pred MAP --truth REFERENCE [--classes SCENE.ini] [--out PREFIX]");
   desc.add_options()("help,h", "show this help")("pred", po::value(&pred), "classification map (any GDAL raster, .mat, .h5)")(
-      "truth", po::value(&truth), "reference label map (e.g. a split's test.tif or a *_gt.mat)")(
+      "truth", po::value(&truth), "reference label map (e.g. a split's test.tif or a *_gt.mat), or vector features (GeoPackage, Shapefile, "
+      "GeoJSON...) burnt onto the map's grid")(
+      "truth-field", po::value(&truth_field), "with vector features: the attribute holding the class id or name (default: the one "
+      "integer attribute)")(
       "classes", po::value(&classes_file), "INI file whose [classes] names the classes")(
       "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled (0 and the raster's nodata value always do)")(
       "out", po::value(&out), "write PREFIX.json, PREFIX.md and PREFIX_confusion.csv");
@@ -46,7 +50,22 @@ int run_evaluate(const std::vector<std::string>& args) {
     for (const auto& c : table.classes()) names[c.id] = c.name;
   }
   const LabelMap p = read_labels(pred);
-  LabelMap t = read_labels(truth);
+  LabelMap t;
+  if (is_vector_source(parse_source(truth).path)) {
+    // Features are burnt onto the prediction's grid; class names come from --classes or the
+    // map's own category names.
+    ClassTable table = read_class_table(pred);
+    if (!classes_file.empty()) {
+      std::vector<ClassInfo> listed;
+      for (const auto& [id, name] : names) listed.push_back(ClassInfo{id, name, distinct_colour(listed.size())});
+      table = ClassTable(listed);
+    }
+    std::vector<std::string> notes;
+    t = rasterize_labels(truth, p.geo, p.rows, p.cols, table, {truth_field, false}, &notes);
+    for (const std::string& note : notes) std::fprintf(stderr, "hsi: warning: %s\n", note.c_str());
+  } else {
+    t = read_labels(truth);
+  }
   if (p.rows != t.rows || p.cols != t.cols) {
     data_error(pred, "is " + std::to_string(p.rows) + " x " + std::to_string(p.cols) + ", the reference " + truth + " is " +
                          std::to_string(t.rows) + " x " + std::to_string(t.cols));

@@ -366,7 +366,8 @@ Split split_for(const Scene& scene, const RunSettings& s) {
   if (s.split.mode == "external") {
     check_config_input(s.split.train_map, s.config_file);
     check_config_input(s.split.test_map, s.config_file);
-    return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed, s.data.axis_order);
+    return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed,
+                          [&](const std::string& source) { return read_labels_on_grid(source, scene.cube, scene.classes, s.data); });
   }
   return make_split(scene.labels, s.split, radius, s.seed);
 }

@@ -11,6 +11,7 @@
 #include "pipeline/bands.hpp"
 #include "io/fetch.hpp"
 #include "io/reader.hpp"
+#include "io/vector_labels.hpp"
 
 namespace hsi {
 
@@ -109,6 +110,18 @@ void check_config_input(const std::string& source, const std::string& config_fil
   }
 }
 
+LabelMap read_labels_on_grid(const std::string& source, const Cube& cube, const ClassTable& classes, const DataSettings& data) {
+  if (!is_fetch_source(source) && is_vector_source(parse_source(source).path)) {
+    std::vector<std::string> notes;
+    LabelMap map = rasterize_labels(source, cube.geo, cube.rows, cube.cols, classes, {data.label_field, data.all_touched}, &notes);
+    for (const std::string& note : notes) std::fprintf(stderr, "hsi: warning: %s\n", note.c_str());
+    return map;
+  }
+  ReadOptions options;
+  options.axis_order = data.axis_order;
+  return read_labels(source, options);
+}
+
 Scene load_scene(const RunSettings& settings) {
   const DataSettings& d = settings.data;
   if (d.cube.empty()) usage_error("no cube given: set data.cube in the config or pass --data.cube FILE[:VARIABLE]");
@@ -121,7 +134,7 @@ Scene load_scene(const RunSettings& settings) {
   options.axis_order = d.axis_order;
   Scene scene;
   scene.cube = read_cube(d.cube, options);
-  scene.labels = read_labels(d.labels, options);
+  scene.labels = read_labels_on_grid(d.labels, scene.cube, classes, d);
   if (scene.labels.rows != scene.cube.rows || scene.labels.cols != scene.cube.cols) {
     data_error(scene.labels.source, "label map is " + std::to_string(scene.labels.rows) + " x " + std::to_string(scene.labels.cols) +
                                         " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +

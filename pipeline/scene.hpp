@@ -31,6 +31,11 @@ struct Scene {
 // the reader reports as usual. Does nothing without a config file.
 void check_config_input(const std::string& source, const std::string& config_file);
 
+// A label map on the cube's grid: a raster of the cube's size through the readers, or a vector
+// file's features (FILE or FILE:LAYER) burnt onto the cube's grid, their class attribute
+// (data.label_field) an id or a name of `classes`. What rasterising left out is printed.
+LabelMap read_labels_on_grid(const std::string& source, const Cube& cube, const ClassTable& classes, const DataSettings& data);
+
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
 Scene load_scene(const RunSettings& settings);

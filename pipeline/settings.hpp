@@ -19,6 +19,11 @@ struct DataSettings {
   std::string drop_wavelengths;  // "1340-1450, 1790-1960 nm" (pipeline/bands.hpp)
   std::string nan_policy = "error";  // error | nodata
   std::string name;           // scene name for reports
+  // Labels given as vector features (io/vector_labels.hpp): the attribute holding the class
+  // (empty: the layer's one integer attribute), and whether a polygon labels every pixel it
+  // touches instead of those whose centre it covers.
+  std::string label_field;
+  bool all_touched = false;
 };
 
 struct SplitSettings {

@@ -91,6 +91,11 @@ const std::vector<SettingEntry>& setting_entries() {
                            return std::string();
                          }),
       entry("data.nan_policy", FIELD(data.nan_policy), "NaN/Inf in the cube: error | nodata", one_of({"error", "nodata"})),
+      entry("data.label_field", FIELD(data.label_field),
+            "labels as vector features (GeoPackage, Shapefile, GeoJSON...): the attribute with the class id or name (default: the one "
+            "integer attribute)"),
+      entry("data.all_touched", FIELD(data.all_touched), "labels as vector features: a polygon labels every pixel it touches, not "
+                                                         "only those whose centre it covers"),
 
       entry("classes.class", FIELD(classes), "class entry 'ID | NAME | RRGGBB' (repeat)"),
 

@@ -228,11 +228,10 @@ Split make_split(const LabelMap& labels, const SplitSettings& settings, int patc
   return split;
 }
 
-Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed, const std::string& axis_order) {
-  ReadOptions options;
-  options.axis_order = axis_order;
-  LabelMap train = read_labels(settings.train_map, options);
-  LabelMap test = read_labels(settings.test_map, options);
+Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed,
+                     const std::function<LabelMap(const std::string&)>& read) {
+  LabelMap train = read(settings.train_map);
+  LabelMap test = read(settings.test_map);
   for (const LabelMap* m : {&train, &test}) {
     if (m->rows != rows || m->cols != cols) {
       data_error(m->source, "is " + std::to_string(m->rows) + " x " + std::to_string(m->cols) + ", the cube is " +

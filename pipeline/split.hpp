@@ -2,6 +2,7 @@
 // Train / validation / test splits of a labelled scene. Every mode is seeded, reports per-class
 // counts, and can be saved (GeoTIFF maps + JSON summary) and reloaded.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,9 @@ Split make_split(const LabelMap& labels, const SplitSettings& settings, int patc
 int64_t block_of(int64_t pixel, int64_t cols, int64_t block_size);
 
 // Reads the external train and test maps of settings (same size as the scene).
-Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed, const std::string& axis_order);
+// `read` reads a map for the scene's grid (pipeline/scene.hpp: read_labels_on_grid).
+Split external_split(const SplitSettings& settings, int64_t rows, int64_t cols, int unlabelled, int seed,
+                     const std::function<LabelMap(const std::string&)>& read);
 
 void save_split(const Split& split, const std::string& dir, const ClassTable& classes, const GeoInfo& geo);
 Split load_split(const std::string& dir, int64_t rows, int64_t cols);

@@ -1,14 +1,21 @@
 // Property tests of the splits on the real Salinas-A ground truth.
 #include <gtest/gtest.h>
 
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <set>
 
 #include "common/error.hpp"
 #include "io/reader.hpp"
+#include "io/writer.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/scene.hpp"
 #include "pipeline/split.hpp"
 #include "support/synthetic.hpp"
 #include "test_paths.hpp"
@@ -228,11 +235,73 @@ TEST(ExternalSplit, OverlapAndMissingClassesAreRefused) {
   ext.mode = "external";
   ext.train_map = dir.file("train.tif");
   ext.test_map = dir.file("test.tif");
-  const Split e = external_split(ext, 83, 86, 0, 0, "rcb");
+  const auto read = [](const std::string& source) { return read_labels(source); };
+  const Split e = external_split(ext, 83, 86, 0, 0, read);
   EXPECT_EQ(e.train, s.train);
   ext.test_map = dir.file("train.tif");
-  EXPECT_THROW(external_split(ext, 83, 86, 0, 0, "rcb"), Error);  // train == test
-  EXPECT_THROW(external_split(ext, 83, 87, 0, 0, "rcb"), Error);  // other size
+  EXPECT_THROW(external_split(ext, 83, 86, 0, 0, read), Error);  // train == test
+  EXPECT_THROW(external_split(ext, 83, 87, 0, 0, read), Error);  // other size
+}
+
+
+// Labels and external train/test maps given as vector features go through the same scene and
+// split as rasters: one square polygon per labelled pixel, burnt back onto the cube's grid.
+TEST(ExternalSplit, VectorFeaturesServeAsLabelsAndAsTrainAndTestMaps) {
+  test::TempDir dir;
+  test::SyntheticScene synthetic = test::make_scene(20, 30, 8, 3, 5);
+  synthetic.cube.geo.has_geotransform = true;
+  synthetic.cube.geo.geotransform = {300000, 2, 0, 5000000, 0, -2};
+  OGRSpatialReference utm;
+  utm.importFromEPSG(32631);
+  char* wkt = nullptr;
+  utm.exportToWkt(&wkt);
+  synthetic.cube.geo.projection_wkt = wkt;
+  CPLFree(wkt);
+  write_cube_geotiff(dir.file("cube.tif"), synthetic.cube);
+  const std::vector<int32_t>& truth = synthetic.labels.labels;
+  const auto write_pixels = [&](const std::string& path, const std::function<bool(int64_t)>& keep) {
+    GDALAllRegister();
+    GDALDataset* ds = GetGDALDriverManager()->GetDriverByName("GPKG")->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+    ASSERT_NE(ds, nullptr);
+    OGRLayer* layer = ds->CreateLayer("pixels", &utm, wkbPolygon, nullptr);
+    OGRFieldDefn field("class", OFTInteger);
+    ASSERT_EQ(layer->CreateField(&field), OGRERR_NONE);
+    for (int64_t i = 0; i < static_cast<int64_t>(truth.size()); ++i) {
+      if (!truth[i] || !keep(i)) continue;
+      const double x = 300000 + 2.0 * static_cast<double>(i % 30), y = 5000000 - 2.0 * static_cast<double>(i / 30);
+      OGRLinearRing ring;
+      ring.addPoint(x, y);
+      ring.addPoint(x + 2, y);
+      ring.addPoint(x + 2, y - 2);
+      ring.addPoint(x, y - 2);
+      ring.closeRings();
+      OGRPolygon square;
+      square.addRing(&ring);
+      OGRFeature feature(layer->GetLayerDefn());
+      feature.SetField("class", truth[i]);
+      feature.SetGeometry(&square);
+      ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
+    }
+    GDALClose(GDALDataset::ToHandle(ds));
+  };
+  write_pixels(dir.file("all.gpkg"), [](int64_t) { return true; });
+  write_pixels(dir.file("train.gpkg"), [](int64_t i) { return i % 4 == 0; });
+  write_pixels(dir.file("test.gpkg"), [](int64_t i) { return i % 4 != 0; });
+
+  RunSettings s;
+  s.data.cube = dir.file("cube.tif");
+  s.data.labels = dir.file("all.gpkg");
+  const Scene scene = load_scene(s);
+  EXPECT_EQ(scene.labels.labels, truth);
+  EXPECT_EQ(scene.classes.ids(), (std::vector<int32_t>{1, 2, 3}));
+  s.split.mode = "external";
+  s.split.train_map = dir.file("train.gpkg");
+  s.split.test_map = dir.file("test.gpkg");
+  const Split split = split_for(scene, s);
+  for (size_t i = 0; i < truth.size(); ++i) {
+    ASSERT_EQ(split.train[i], i % 4 == 0 ? truth[i] : 0) << i;
+    ASSERT_EQ(split.test[i], i % 4 != 0 ? truth[i] : 0) << i;
+  }
 }
 
 }  // namespace

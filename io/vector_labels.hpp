@@ -1,0 +1,39 @@
+#pragma once
+// Ground truth drawn as features — polygons of surveyed fields, GPS points, transects — in any
+// vector format OGR reads (GeoPackage, Shapefile, GeoJSON, KML, ...), burnt onto a cube's pixel
+// grid. Analysts digitise ground truth as features far more often than as rasters.
+//
+// A pixel takes a feature's class when the feature covers the pixel's centre (every pixel a
+// point or line touches; with all_touched, every pixel a polygon touches too). A pixel inside
+// features of different classes is ambiguous and stays unlabelled, counted in the notes. The
+// features are reprojected to the cube's CRS when both are known.
+#include <string>
+#include <vector>
+
+#include "io/class_table.hpp"
+#include "io/raster.hpp"
+
+namespace hsi {
+
+// True when `path` opens as a vector dataset without raster bands (false for rasters, MAT and
+// HDF5 files). Data error when the file does not exist.
+bool is_vector_source(const std::string& path);
+
+struct VectorLabelOptions {
+  // The attribute holding the class: an integer id, or a name of the class table. Empty: the
+  // layer's one integer attribute (an error lists the attributes when there is not exactly one).
+  std::string field;
+  bool all_touched = false;
+};
+
+// `source` is FILE or FILE:LAYER (a file of one layer needs no name). `grid` must carry a
+// geotransform: features in map coordinates cannot be placed on a cube without one. The
+// result has the grid's geo-referencing.
+LabelMap rasterize_labels(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,
+                          const VectorLabelOptions& options, std::vector<std::string>* notes);
+
+// `hsi info` of a vector file: per layer its features, geometry type, CRS, extent and
+// attributes (the one to set as data.label_field among them).
+std::string describe_vector_source(const std::string& path);
+
+}  // namespace hsi
