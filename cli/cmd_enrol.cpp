@@ -11,6 +11,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/reader.hpp"
+#include "io/vector_labels.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/enrol.hpp"
 
@@ -37,11 +38,14 @@ std::string ids_text(const std::map<int32_t, int64_t>& pixels) {
 }  // namespace
 
 int run_enrol(const std::vector<std::string>& args) {
-  std::string model, labels, input, classes, out, axis_order;
+  std::string model, labels, input, classes, out, axis_order, label_field;
   int threads = 0;
   po::options_description desc("hsi enrol --model CKPT --labels LABELS --out ENROLLED.ckpt [options]");
   desc.add_options()("help,h", "show this help")("model", po::value(&model), "trained checkpoint (best.ckpt of hsi train)")(
-      "labels", po::value(&labels), "label map FILE[:VARIABLE] on the cube's grid: new ids become classes, known ids refine theirs")(
+      "labels", po::value(&labels), "label map FILE[:VARIABLE] on the cube's grid, or vector features FILE[:LAYER] burnt onto it: new ids "
+      "become classes, known ids refine theirs")(
+      "label-field", po::value(&label_field), "with vector features: the attribute holding the class id or name (default: the one "
+      "integer attribute)")(
       "input", po::value(&input), "the cube the labels lie on (default: the training cube the checkpoint names)")(
       "classes", po::value(&classes), "INI with a [classes] section naming (and colouring) the new ids")(
       "out", po::value(&out), "the enrolled checkpoint")("axis-order", po::value(&axis_order), "roles of a .mat/HDF5 cube's dims (default: the checkpoint's)")(
@@ -76,7 +80,18 @@ int run_enrol(const std::vector<std::string>& args) {
   ReadOptions read_options;
   read_options.axis_order = axis_order;
   const Cube cube = read_cube(input, read_options);
-  const LabelMap label_map = read_labels(labels);
+  LabelMap label_map;
+  if (is_vector_source(parse_source(labels).path)) {
+    // A feature may name its class: the checkpoint's classes and those --classes adds.
+    std::vector<ClassInfo> known = ck.classes.classes();
+    for (const ClassInfo& c : names.classes())
+      if (ck.classes.index_of(c.id) < 0) known.push_back(c);
+    std::vector<std::string> notes;
+    label_map = rasterize_labels(labels, cube.geo, cube.rows, cube.cols, ClassTable(known), {label_field, false}, &notes);
+    for (const std::string& note : notes) std::cerr << "hsi: warning: " << note << "\n";
+  } else {
+    label_map = read_labels(labels);
+  }
   const EnrolOutcome outcome = enrol_classes(ck, cube, label_map, names);
   save_checkpoint(out, ck);
   std::cout << "enrolled " << outcome.added.size() << " new class(es): " << ids_text(outcome.added) << "\nrefined " << outcome.refined.size()

@@ -2,6 +2,9 @@
 // from five pixels and mapped; what a checkpoint cannot do is refused with a clear message.
 #include <gtest/gtest.h>
 
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -60,6 +63,53 @@ TEST(Enrol, ANewClassFromFivePixelsThroughTheBinary) {
   EXPECT_EQ(softmax.exit_code, 2);
   EXPECT_NE(softmax.err.find("enrolled"), std::string::npos) << softmax.err;
   EXPECT_FALSE(fs::exists(dir.file("map2.tif")));
+}
+
+// The new class drawn as features: five GPS points named by the class's name, on a
+// geo-referenced cube, enrol the same five pixels as the raster would.
+TEST(Enrol, ANewClassFromPointFeatures) {
+  test::TempDir dir;
+  test::SyntheticScene s = test::make_scene(30, 30, 8, 3, 4);
+  s.cube.geo.has_geotransform = true;
+  s.cube.geo.geotransform = {1000, 5, 0, 2000, 0, -5};
+  write_cube_geotiff(dir.file("scene.tif"), s.cube);
+  std::vector<int32_t> known = s.labels.labels;
+  std::vector<size_t> five;
+  for (size_t i = 0; i < known.size(); ++i) {
+    if (known[i] != 3) continue;
+    if (five.size() < 5 && i % 7 == 0) five.push_back(i);
+    known[i] = 0;
+  }
+  ASSERT_EQ(five.size(), 5u);
+  write_class_map(dir.file("gt.tif"), 30, 30, known, ClassTable::from_ids({1, 2}), s.cube.geo);
+  std::ofstream(dir.file("names.ini")) << "[classes]\nclass = 3 | Roof | ff0000\n";
+  GDALAllRegister();
+  GDALDataset* ds = GetGDALDriverManager()->GetDriverByName("GeoJSON")->Create(dir.file("roofs.geojson").c_str(), 0, 0, 0, GDT_Unknown, nullptr);
+  ASSERT_NE(ds, nullptr);
+  OGRLayer* layer = ds->CreateLayer("roofs", nullptr, wkbPoint, nullptr);
+  OGRFieldDefn field("material", OFTString);
+  ASSERT_EQ(layer->CreateField(&field), OGRERR_NONE);
+  for (size_t i : five) {
+    OGRFeature feature(layer->GetLayerDefn());
+    feature.SetField("material", "roof");
+    OGRPoint point(1000 + 5.0 * static_cast<double>(i % 30) + 2.0, 2000 - 5.0 * static_cast<double>(i / 30) - 3.0);
+    feature.SetGeometry(&point);
+    ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
+  }
+  GDALClose(GDALDataset::ToHandle(ds));
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3",
+                                               "--model.width", "8", "--train.epochs", "3", "--train.min_steps", "30", "--out", dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const test::CliResult enrol = test::run_hsi({"enrol", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("roofs.geojson"), "--label-field",
+                                               "material", "--classes", dir.file("names.ini"), "--out", dir.file("enrolled.ckpt")});
+  ASSERT_EQ(enrol.exit_code, 0) << enrol.err;
+  EXPECT_NE(enrol.out.find("enrolled 1 new class(es): 3 (5 px)"), std::string::npos) << enrol.out;
+  // Without --classes the name "roof" names no class: one line saying so, nothing written.
+  const test::CliResult unnamed = test::run_hsi({"enrol", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("roofs.geojson"),
+                                                 "--label-field", "material", "--out", dir.file("unnamed.ckpt")});
+  EXPECT_EQ(unnamed.exit_code, 3) << unnamed.err;
+  EXPECT_NE(unnamed.err.find("holds 'roof', which is neither a class id nor a class name"), std::string::npos) << unnamed.err;
+  EXPECT_FALSE(fs::exists(dir.file("unnamed.ckpt")));
 }
 
 TEST(Enrol, WhatACheckpointCannotDoIsRefused) {
