@@ -11,7 +11,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/reader.hpp"
-#include "io/vector_labels.hpp"
+#include "pipeline/scene.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/enrol.hpp"
 
@@ -80,18 +80,11 @@ int run_enrol(const std::vector<std::string>& args) {
   ReadOptions read_options;
   read_options.axis_order = axis_order;
   const Cube cube = read_cube(input, read_options);
-  LabelMap label_map;
-  if (is_vector_source(parse_source(labels).path)) {
-    // A feature may name its class: the checkpoint's classes and those --classes adds.
-    std::vector<ClassInfo> known = ck.classes.classes();
-    for (const ClassInfo& c : names.classes())
-      if (ck.classes.index_of(c.id) < 0) known.push_back(c);
-    std::vector<std::string> notes;
-    label_map = rasterize_labels(labels, cube.geo, cube.rows, cube.cols, ClassTable(known), {label_field, false}, &notes);
-    for (const std::string& note : notes) std::cerr << "hsi: warning: " << note << "\n";
-  } else {
-    label_map = read_labels(labels);
-  }
+  // A feature may name its class: the checkpoint's classes and those --classes adds.
+  std::vector<ClassInfo> known = ck.classes.classes();
+  for (const ClassInfo& c : names.classes())
+    if (ck.classes.index_of(c.id) < 0) known.push_back(c);
+  const LabelMap label_map = read_labels_on_grid(labels, cube.geo, cube.rows, cube.cols, ClassTable(known), {label_field, false, "--label-field"});
   const EnrolOutcome outcome = enrol_classes(ck, cube, label_map, names);
   save_checkpoint(out, ck);
   std::cout << "enrolled " << outcome.added.size() << " new class(es): " << ids_text(outcome.added) << "\nrefined " << outcome.refined.size()

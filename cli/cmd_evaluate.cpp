@@ -9,7 +9,7 @@
 #include "eval/report.hpp"
 #include "io/class_table.hpp"
 #include "io/reader.hpp"
-#include "io/vector_labels.hpp"
+#include "pipeline/scene.hpp"
 
 namespace po = boost::program_options;
 
@@ -38,6 +38,7 @@ int run_evaluate(const std::vector<std::string>& args) {
   if (pred.empty() || truth.empty()) usage_error("--pred and --truth are required");
   if (!out.empty()) check_writable_target(out + ".json");
   std::map<int32_t, std::string> names;
+  ClassTable configured;
   if (!classes_file.empty()) {
     po::options_description ini;
     ini.add_options()("classes.class", po::value(&class_entries)->composing(), "");
@@ -46,26 +47,13 @@ int run_evaluate(const std::vector<std::string>& args) {
     po::variables_map cvm;
     po::store(po::parse_config_file(in, ini, /*allow_unregistered=*/true), cvm);
     po::notify(cvm);
-    const ClassTable table = ClassTable::parse(class_entries, classes_file);
-    for (const auto& c : table.classes()) names[c.id] = c.name;
+    configured = ClassTable::parse(class_entries, classes_file);
+    for (const auto& c : configured.classes()) names[c.id] = c.name;
   }
   const LabelMap p = read_labels(pred);
-  LabelMap t;
-  if (is_vector_source(parse_source(truth).path)) {
-    // Features are burnt onto the prediction's grid; class names come from --classes or the
-    // map's own category names.
-    ClassTable table = read_class_table(pred);
-    if (!classes_file.empty()) {
-      std::vector<ClassInfo> listed;
-      for (const auto& [id, name] : names) listed.push_back(ClassInfo{id, name, distinct_colour(listed.size())});
-      table = ClassTable(listed);
-    }
-    std::vector<std::string> notes;
-    t = rasterize_labels(truth, p.geo, p.rows, p.cols, table, {truth_field, false}, &notes);
-    for (const std::string& note : notes) std::fprintf(stderr, "hsi: warning: %s\n", note.c_str());
-  } else {
-    t = read_labels(truth);
-  }
+  // Features are burnt onto the prediction's grid; the class names they may hold are those of
+  // --classes, else the map's own category names.
+  LabelMap t = read_labels_on_grid(truth, p.geo, p.rows, p.cols, classes_file.empty() ? read_class_table(pred) : configured, {truth_field, false, "--truth-field"});
   if (p.rows != t.rows || p.cols != t.cols) {
     data_error(pred, "is " + std::to_string(p.rows) + " x " + std::to_string(p.cols) + ", the reference " + truth + " is " +
                          std::to_string(t.rows) + " x " + std::to_string(t.cols));

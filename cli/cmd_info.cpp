@@ -12,7 +12,6 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/cube_stats.hpp"
-#include "io/fetch.hpp"
 #include "io/reader.hpp"
 #include "io/vector_labels.hpp"
 #include "pipeline/bands.hpp"
@@ -85,7 +84,7 @@ int run_info(const std::vector<std::string>& args) {
   ReadOptions options;
   options.axis_order = axis_order;
 
-  if (!is_fetch_source(source) && is_vector_source(parse_source(source).path)) {
+  if (is_vector_source(source)) {
     std::cout << describe_vector_source(parse_source(source).path)
               << "(labels as features: they are burnt onto the cube's grid when a config names them as data.labels, with\n"
                  " data.label_field the attribute that holds the class id or name)\n";

@@ -5,13 +5,13 @@
 #include <ogrsf_frmts.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <map>
 #include <memory>
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "io/fetch.hpp"
 #include "io/gdal_util.hpp"
 #include "io/reader.hpp"
 
@@ -52,10 +52,10 @@ std::string field_list(OGRFeatureDefn& defn) {
   return list.empty() ? "none" : list;
 }
 
-int choose_field(OGRFeatureDefn& defn, const std::string& source, const std::string& asked) {
+int choose_field(OGRFeatureDefn& defn, const std::string& source, const std::string& asked, const std::string& key) {
   if (!asked.empty()) {
     const int index = defn.GetFieldIndex(asked.c_str());
-    if (index < 0) data_error(source, "has no attribute '" + asked + "' (data.label_field); its attributes: " + field_list(defn));
+    if (index < 0) data_error(source, "has no attribute '" + asked + "' (" + key + "); its attributes: " + field_list(defn));
     return index;
   }
   int found = -1, integers = 0;
@@ -66,15 +66,10 @@ int choose_field(OGRFeatureDefn& defn, const std::string& source, const std::str
   }
   if (integers != 1) {
     data_error(source, std::string(integers ? "has several integer attributes" : "has no integer attribute") +
-                           ": set data.label_field to the one that holds the class (an id, or a name of [classes]); its attributes: " +
+                           ": set " + key + " to the one that holds the class (an id, or a name of [classes]); its attributes: " +
                            field_list(defn));
   }
   return found;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 // The class a feature's attribute names: an integer id, or a class table name (exact, then
@@ -88,15 +83,14 @@ int32_t class_of(OGRFeature& feature, int field, const ClassTable& classes, cons
     if (id != std::floor(id)) data_error(source, where + " holds " + std::to_string(id) + ", not a class id");
   } else {
     const std::string text = trim(feature.GetFieldAsString(field));
-    bool named = false;
-    for (const bool exact : {true, false}) {
-      for (const ClassInfo& c : classes.classes()) {
-        if (named || !(exact ? c.name == text : lower(c.name) == lower(text))) continue;
-        id = c.id;
-        named = true;
-      }
+    const auto& table = classes.classes();
+    auto named = std::find_if(table.begin(), table.end(), [&](const ClassInfo& c) { return c.name == text; });
+    if (named == table.end()) {
+      named = std::find_if(table.begin(), table.end(), [&](const ClassInfo& c) { return to_lower(c.name) == to_lower(text); });
     }
-    if (!named) {
+    if (named != table.end()) {
+      id = named->id;
+    } else {
       char* end = nullptr;
       const long value = std::strtol(text.c_str(), &end, 10);
       std::string names;
@@ -123,7 +117,9 @@ struct TransformDeleter {
 
 }  // namespace
 
-bool is_vector_source(const std::string& path) {
+bool is_vector_source(const std::string& source) {
+  if (is_fetch_source(source)) return false;
+  const std::string path = parse_source(source).path;
   if (!is_gdal_raster(path)) return false;  // MAT and HDF5 files
   const detail::GdalDatasetPtr ds = open_vector(path);
   return ds && ds->GetLayerCount() > 0 && ds->GetRasterCount() == 0;
@@ -139,7 +135,7 @@ LabelMap rasterize_labels(const std::string& source, const GeoInfo& grid, int64_
                        "give the labels as a raster of the cube's size instead");
   }
   OGRLayer& layer = choose_layer(*ds, spec.path, spec.variable);
-  const int field = choose_field(*layer.GetLayerDefn(), source, options.field);
+  const int field = choose_field(*layer.GetLayerDefn(), source, options.field, options.field_key);
 
   // Features in another CRS are reprojected; without a CRS on one side, coordinates are taken
   // as the cube's (said in the notes).

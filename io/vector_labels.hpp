@@ -15,15 +15,16 @@
 
 namespace hsi {
 
-// True when `path` opens as a vector dataset without raster bands (false for rasters, MAT and
-// HDF5 files). Data error when the file does not exist.
-bool is_vector_source(const std::string& path);
+// True when `source` (FILE or FILE:LAYER) opens as a vector dataset without raster bands (false
+// for rasters, MAT and HDF5 files, and fetch: sources). Data error when the file does not exist.
+bool is_vector_source(const std::string& source);
 
 struct VectorLabelOptions {
   // The attribute holding the class: an integer id, or a name of the class table. Empty: the
   // layer's one integer attribute (an error lists the attributes when there is not exactly one).
   std::string field;
   bool all_touched = false;
+  std::string field_key = "data.label_field";  // how errors name the setting of `field`
 };
 
 // `source` is FILE or FILE:LAYER (a file of one layer needs no name). `grid` must carry a

@@ -367,7 +367,10 @@ Split split_for(const Scene& scene, const RunSettings& s) {
     check_config_input(s.split.train_map, s.config_file);
     check_config_input(s.split.test_map, s.config_file);
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed,
-                          [&](const std::string& source) { return read_labels_on_grid(source, scene.cube, scene.classes, s.data); });
+                          [&](const std::string& source) {
+                            return read_labels_on_grid(source, scene.cube.geo, scene.cube.rows, scene.cube.cols, scene.classes,
+                                                       {s.data.label_field, s.data.all_touched}, s.data.axis_order);
+                          });
   }
   return make_split(scene.labels, s.split, radius, s.seed);
 }

@@ -110,15 +110,16 @@ void check_config_input(const std::string& source, const std::string& config_fil
   }
 }
 
-LabelMap read_labels_on_grid(const std::string& source, const Cube& cube, const ClassTable& classes, const DataSettings& data) {
-  if (!is_fetch_source(source) && is_vector_source(parse_source(source).path)) {
+LabelMap read_labels_on_grid(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,
+                             const VectorLabelOptions& vector, const std::string& axis_order) {
+  if (is_vector_source(source)) {
     std::vector<std::string> notes;
-    LabelMap map = rasterize_labels(source, cube.geo, cube.rows, cube.cols, classes, {data.label_field, data.all_touched}, &notes);
+    LabelMap map = rasterize_labels(source, grid, rows, cols, classes, vector, &notes);
     for (const std::string& note : notes) std::fprintf(stderr, "hsi: warning: %s\n", note.c_str());
     return map;
   }
   ReadOptions options;
-  options.axis_order = data.axis_order;
+  options.axis_order = axis_order;
   return read_labels(source, options);
 }
 
@@ -134,7 +135,8 @@ Scene load_scene(const RunSettings& settings) {
   options.axis_order = d.axis_order;
   Scene scene;
   scene.cube = read_cube(d.cube, options);
-  scene.labels = read_labels_on_grid(d.labels, scene.cube, classes, d);
+  scene.labels = read_labels_on_grid(d.labels, scene.cube.geo, scene.cube.rows, scene.cube.cols, classes, {d.label_field, d.all_touched},
+                                     d.axis_order);
   if (scene.labels.rows != scene.cube.rows || scene.labels.cols != scene.cube.cols) {
     data_error(scene.labels.source, "label map is " + std::to_string(scene.labels.rows) + " x " + std::to_string(scene.labels.cols) +
                                         " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +

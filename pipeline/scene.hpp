@@ -11,6 +11,7 @@
 
 #include "io/class_table.hpp"
 #include "io/raster.hpp"
+#include "io/vector_labels.hpp"
 #include "pipeline/settings.hpp"
 
 namespace hsi {
@@ -31,10 +32,12 @@ struct Scene {
 // the reader reports as usual. Does nothing without a config file.
 void check_config_input(const std::string& source, const std::string& config_file);
 
-// A label map on the cube's grid: a raster of the cube's size through the readers, or a vector
-// file's features (FILE or FILE:LAYER) burnt onto the cube's grid, their class attribute
-// (data.label_field) an id or a name of `classes`. What rasterising left out is printed.
-LabelMap read_labels_on_grid(const std::string& source, const Cube& cube, const ClassTable& classes, const DataSettings& data);
+// A label map for a grid of rows x cols: a raster through the readers (checked against the grid
+// by the caller), or a vector file's features (FILE or FILE:LAYER) burnt onto the grid, their
+// class attribute an id or a name of `classes`. What rasterising left out is printed. Every
+// label source of hsi (scene, external split, enrol, evaluate) is read through here.
+LabelMap read_labels_on_grid(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,
+                             const VectorLabelOptions& vector, const std::string& axis_order = "rcb");
 
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
