@@ -15,6 +15,7 @@
 #include "io/reader.hpp"
 #include "io/vector_labels.hpp"
 #include "pipeline/bands.hpp"
+#include "pipeline/scene.hpp"
 
 namespace po = boost::program_options;
 
@@ -45,20 +46,59 @@ void print_dropped_bands(const DataSettings& d, const Cube& cube) {
   }
 }
 
+// Class counts of a label map, named from `named` (a class map's own table, or a config's).
+void print_label_counts(const LabelMap& map, const std::string& grid_of, const ClassTable& named) {
+  std::map<int32_t, int64_t> counts;
+  for (int32_t v : map.labels) ++counts[v];
+  const bool has_nodata = map.geo.nodata.has_value();
+  const auto is_nodata = [&](int32_t id) { return has_nodata && static_cast<double>(id) == *map.geo.nodata; };
+  size_t classes = 0;
+  for (const auto& [id, n] : counts) classes += id != 0 && !is_nodata(id);
+  std::cout << "source:  " << map.source << (grid_of.empty() ? "" : " (on the grid of " + grid_of + ")") << "\n"
+            << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
+            << "classes: " << classes << "\n";
+  for (const auto& [id, n] : counts) {
+    const int at = named.index_of(id);
+    std::cout << "  " << id << (at >= 0 ? " " + named.at(static_cast<size_t>(at)).name : std::string())
+              << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
+  }
+}
+
+// The config's data.labels on its cube's grid (features burnt onto it), named from [classes]:
+// what a training would read, before it starts.
+int describe_config_labels(const RunSettings& settings) {
+  const DataSettings& d = settings.data;
+  if (d.cube.empty() || d.labels.empty()) usage_error(settings.config_file + ": --labels needs data.cube and data.labels");
+  const ClassTable classes = ClassTable::parse(settings.classes, settings.config_file);
+  check_config_input(d.cube, settings.config_file);
+  check_config_input(d.labels, settings.config_file);
+  ReadOptions options;
+  options.axis_order = d.axis_order;
+  const Cube cube = read_cube(d.cube, options);  // for its grid
+  const LabelMap map = read_labels_on_grid(d.labels, cube.geo, cube.rows, cube.cols, classes, {d.label_field, d.all_touched}, d.axis_order);
+  if (map.rows != cube.rows || map.cols != cube.cols) {
+    data_error(map.source, "label map is " + std::to_string(map.rows) + " x " + std::to_string(map.cols) + " but the cube " + cube.source +
+                               " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
+  }
+  print_label_counts(map, cube.source, classes.size() ? classes : read_class_table(d.labels));
+  return 0;
+}
+
 }  // namespace
 
 int run_info(const std::vector<std::string>& args) {
   std::string source, axis_order = "rcb", config;
   bool band_stats = false, labels = false;
   po::options_description desc(
-      "hsi info CUBE [options]  |  hsi info --config SCENE.ini\n\nDescribes a cube (or, with --labels, a label map); with --config, the "
+      "hsi info CUBE [options]  |  hsi info --config SCENE.ini [--labels]\n\nDescribes a cube (or, with --labels, a label map); with --config, the "
       "config's cube and the bands its [data] drops");
   desc.add_options()("help,h", "show this help")(
       "axis-order", po::value(&axis_order)->default_value("rcb"),
       "roles of the variable's dims as listed (MATLAB size() / HDF5 dims): permutation of r,c,b")(
       "band-stats", po::bool_switch(&band_stats), "print per-band mean and population std")(
       "labels", po::bool_switch(&labels), "read as a label map and print the class counts")(
-      "config", po::value(&config), "describe this config's cube (data.cube) and which bands drop_bands / drop_wavelengths drop");
+      "config", po::value(&config), "describe this config's cube (data.cube) and which bands drop_bands / drop_wavelengths drop; with --labels, count the pixels of "
+      "each class its data.labels (a raster or features) label on the cube's grid");
   po::options_description hidden;
   hidden.add_options()("input", po::value(&source));
   po::positional_options_description pos;
@@ -76,7 +116,10 @@ int run_info(const std::vector<std::string>& args) {
     std::ifstream in(config);
     if (!in) usage_error(config + ": cannot open the config");
     settings = settings_from_ini(in, config);
-    if (labels) usage_error("--labels describes a label map; --config describes the config's cube");
+    if (labels) {
+      if (!source.empty()) usage_error("--config with --labels counts the config's labels (data.labels); name no input besides");
+      return describe_config_labels(settings);
+    }
     if (source.empty()) source = settings.data.cube;
     if (vm["axis-order"].defaulted()) axis_order = settings.data.axis_order;
   }
@@ -84,29 +127,17 @@ int run_info(const std::vector<std::string>& args) {
   ReadOptions options;
   options.axis_order = axis_order;
 
-  if (is_vector_source(source)) {
+  // A file of layers and raster data is described as the raster, unless its labels are asked for.
+  const VectorContent content = vector_content(source);
+  if (content == VectorContent::layers || (labels && is_vector_source(source))) {
     std::cout << describe_vector_source(parse_source(source).path)
               << "(labels as features: they are burnt onto the cube's grid when a config names them as data.labels, with\n"
-                 " data.label_field the attribute that holds the class id or name)\n";
+                 " data.label_field the attribute that holds the class id or name; hsi info --config SCENE.ini --labels\n"
+                 " counts the pixels they label)\n";
     return 0;
   }
   if (labels) {
-    LabelMap map = read_labels(source, options);
-    std::map<int32_t, int64_t> counts;
-    for (int32_t v : map.labels) ++counts[v];
-    const bool has_nodata = map.geo.nodata.has_value();
-    const auto is_nodata = [&](int32_t id) { return has_nodata && static_cast<double>(id) == *map.geo.nodata; };
-    size_t classes = 0;
-    for (const auto& [id, n] : counts) classes += id != 0 && !is_nodata(id);
-    std::cout << "source:  " << map.source << "\n"
-              << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
-              << "classes: " << classes << "\n";
-    const ClassTable named = read_class_table(source);  // a class map's own names, when it has them
-    for (const auto& [id, n] : counts) {
-      const int at = named.index_of(id);
-      std::cout << "  " << id << (at >= 0 ? " " + named.at(static_cast<size_t>(at)).name : std::string())
-                << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
-    }
+    print_label_counts(read_labels(source, options), "", read_class_table(source));  // a class map's own names, when it has them
     return 0;
   }
 

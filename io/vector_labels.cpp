@@ -117,12 +117,32 @@ struct TransformDeleter {
 
 }  // namespace
 
+VectorContent vector_content(const std::string& source) {
+  if (is_fetch_source(source)) return VectorContent::none;
+  const SourceSpec spec = parse_source(source);
+  if (!is_gdal_raster(spec.path)) return VectorContent::none;  // MAT and HDF5 files
+  const detail::GdalDatasetPtr ds = open_vector(spec.path);
+  if (!ds || ds->GetLayerCount() == 0) return VectorContent::none;
+  if (!spec.variable.empty()) return VectorContent::layers;  // FILE:LAYER names features (a GDAL raster takes no variable)
+  CPLErrorReset();
+  const detail::GdalDatasetPtr raster(
+      GDALDataset::FromHandle(GDALOpenEx(spec.path.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY, nullptr, nullptr, nullptr)));
+  CPLErrorReset();
+  const bool has_raster = raster && (raster->GetRasterCount() > 0 || CSLCount(raster->GetMetadata("SUBDATASETS")) > 0);
+  return has_raster ? VectorContent::layers_and_raster : VectorContent::layers;
+}
+
 bool is_vector_source(const std::string& source) {
-  if (is_fetch_source(source)) return false;
+  switch (vector_content(source)) {
+    case VectorContent::none: return false;
+    case VectorContent::layers: return true;
+    case VectorContent::layers_and_raster: break;
+  }
+  // Which of the two the user means is not for hsi to guess.
   const std::string path = parse_source(source).path;
-  if (!is_gdal_raster(path)) return false;  // MAT and HDF5 files
   const detail::GdalDatasetPtr ds = open_vector(path);
-  return ds && ds->GetLayerCount() > 0 && ds->GetRasterCount() == 0;
+  data_error(path, "holds raster data and vector layers (" + layer_names(*ds) + "): name a layer as " + path +
+                       ":LAYER to take its features as labels, or write the raster to a file of its own (gdal_translate)");
 }
 
 LabelMap rasterize_labels(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,

@@ -15,8 +15,15 @@
 
 namespace hsi {
 
-// True when `source` (FILE or FILE:LAYER) opens as a vector dataset without raster bands (false
-// for rasters, MAT and HDF5 files, and fetch: sources). Data error when the file does not exist.
+enum class VectorContent { none, layers, layers_and_raster };
+
+// What `source` (FILE or FILE:LAYER) holds: no vector layer (rasters, MAT and HDF5 files, fetch:
+// sources), layers, or layers beside raster data (a GeoPackage can hold both). FILE:LAYER is
+// always `layers`: a GDAL raster takes no variable. Data error when the file does not exist.
+VectorContent vector_content(const std::string& source);
+
+// True when `source` is to be read as features (vector_content `layers`). A file of both layers
+// and raster data named without a layer is a data error that says how to name either.
 bool is_vector_source(const std::string& source);
 
 struct VectorLabelOptions {

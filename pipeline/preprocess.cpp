@@ -78,6 +78,24 @@ std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_
   return pixels;
 }
 
+PreprocessFit plan_preprocess_fit(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
+                                  const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca) {
+  PreprocessFit fit;
+  fit.pixels = preprocessing_fit_pixels(train_pixels, rows, cols, radius, nodata, fit_on, pca, &fit.note);
+  const int64_t n = static_cast<int64_t>(fit.pixels.size());
+  if (pca <= 0 || n > pca) return fit;
+  const std::string carried = std::to_string(std::max<int64_t>(0, n - 1));
+  const std::string what = "preprocess.pca = " + std::to_string(pca) + " components from " + std::to_string(n) + " training pixels: " +
+                           carried + " carry their variance";
+  if (fit_on == "auto") {
+    fit.note = what + "; the others pass on the pixels' spectra along directions the training pixels do not vary in, and are kept "
+                      "(a model without a window has no other pixels to fit on)";
+  } else {
+    fit.warning = what + (radius > 0 ? "; preprocess.fit_on = auto fits the PCA on the pixels the training windows cover" : "");
+  }
+  return fit;
+}
+
 Preprocessor Preprocessor::fit(const Cube& cube, const std::vector<int64_t>& train_pixels, const PreprocessSpec& spec) {
   Preprocessor p;
   p.input_bands_ = static_cast<int>(cube.bands);

@@ -37,6 +37,20 @@ std::vector<uint8_t> window_cover(const std::vector<int64_t>& pixels, int64_t ro
 std::vector<int64_t> preprocessing_fit_pixels(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
                                               const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca, std::string* note);
 
+// What a preprocessing is fitted on (preprocessing_fit_pixels), and what to say about it: a
+// PCA of more components than those pixels span keeps them all. Its extra components pass on
+// the other pixels' spectra along directions the training pixels do not vary in; lowering the
+// PCA to the n - 1 components n pixels span was measured worse for the spectral models (ms1d,
+// unmixing) that have no windows to fit on. With fit_on = auto that is a note; with training or
+// windows a warning (a window model then has auto's windows to fit on).
+struct PreprocessFit {
+  std::vector<int64_t> pixels;
+  std::string note;     // which pixels and why; empty when the training pixels as asked
+  std::string warning;  // empty when nothing calls for the user's attention
+};
+PreprocessFit plan_preprocess_fit(const std::vector<int64_t>& train_pixels, int64_t rows, int64_t cols, int radius,
+                                  const std::vector<uint8_t>& nodata, const std::string& fit_on, int pca);
+
 class Preprocessor {
  public:
   Preprocessor() = default;

@@ -407,19 +407,11 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
   } else {
     const PreprocessSpec spec = preprocess_spec(s, scene.cube);
     if (!spec.note.empty()) std::fprintf(stderr, "hsi: warning: %s\n", spec.note.c_str());
-    std::string note;
-    const std::vector<int64_t> fit_pixels = preprocessing_fit_pixels(train.pixels, scene.cube.rows, scene.cube.cols, window_radius(s),
-                                                                     scene.nodata, s.preprocess.fit_on, spec.pca, &note);
-    if (o.verbose && !note.empty()) std::printf("%s\n", note.c_str());
-    ck.preprocessor = Preprocessor::fit(scene.cube, fit_pixels, spec);
-    if (spec.pca > 0 && static_cast<int64_t>(fit_pixels.size()) <= spec.pca) {
-      // n centred pixels span at most n - 1 directions: the components past them carry no
-      // variance of the training pixels and only pass on whatever the other pixels hold there.
-      std::fprintf(stderr,
-                   "hsi: warning: preprocess.pca = %d components from %zu training pixels: only %zu carry their variance; consider "
-                   "preprocess.pca = %zu or fewer\n",
-                   spec.pca, fit_pixels.size(), fit_pixels.size() - 1, fit_pixels.size() - 1);
-    }
+    const PreprocessFit fit = plan_preprocess_fit(train.pixels, scene.cube.rows, scene.cube.cols, window_radius(s), scene.nodata,
+                                                  s.preprocess.fit_on, spec.pca);
+    if (o.verbose && !fit.note.empty()) std::printf("%s\n", fit.note.c_str());
+    if (!fit.warning.empty()) std::fprintf(stderr, "hsi: warning: %s\n", fit.warning.c_str());
+    ck.preprocessor = Preprocessor::fit(scene.cube, fit.pixels, spec);
   }
   Cube cube = scene.cube;
   ck.preprocessor.apply(cube);

@@ -97,6 +97,13 @@ TEST(Enrol, ANewClassFromPointFeatures) {
     ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
   }
   GDALClose(GDALDataset::ToHandle(ds));
+  // Before any training, hsi info counts the pixels the features label on the config's cube.
+  std::ofstream(dir.file("roofs.ini")) << "[data]\ncube = " << dir.file("scene.tif") << "\nlabels = " << dir.file("roofs.geojson")
+                                       << "\nlabel_field = material\n[classes]\nclass = 3 | Roof | ff0000\n";
+  const test::CliResult counted = test::run_hsi({"info", "--config", dir.file("roofs.ini"), "--labels"});
+  ASSERT_EQ(counted.exit_code, 0) << counted.err;
+  EXPECT_NE(counted.out.find("  3 Roof: 5\n"), std::string::npos) << counted.out;
+  EXPECT_NE(counted.out.find("  0 (unlabelled): 895\n"), std::string::npos) << counted.out;
   const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3",
                                                "--model.width", "8", "--train.epochs", "3", "--train.min_steps", "30", "--out", dir.file("run")});
   ASSERT_EQ(train.exit_code, 0) << train.err;

@@ -7,6 +7,7 @@
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 
@@ -267,4 +268,53 @@ TEST(VectorLabels, APolygonisedGroundTruthComesBackPixelForPixel) {
 }
 
 }  // namespace
+// A GeoPackage holds raster tiles, vector layers or both. Raster only is read as a raster;
+// both, with no layer named, is an error that says how to name either (before, the raster was
+// silently ignored); FILE:LAYER takes the layer's features.
+TEST(VectorLabels, AFileOfRasterAndLayersMustNameTheLayer) {
+  test::TempDir dir;
+  GDALAllRegister();
+  GDALDriver* gpkg = GetGDALDriverManager()->GetDriverByName("GPKG");
+  ASSERT_NE(gpkg, nullptr);
+  const std::string path = dir.file("both.gpkg");
+  {
+    GDALDataset* raster = gpkg->Create(path.c_str(), 8, 8, 1, GDT_Byte, nullptr);
+    ASSERT_NE(raster, nullptr);
+    std::array<double, 6> gt = {kX0, kPixel, 0, kY0, 0, -kPixel};
+    raster->SetGeoTransform(gt.data());
+    raster->SetProjection(utm_wkt().c_str());
+    std::vector<uint8_t> ones(64, 1);
+    ASSERT_EQ(raster->GetRasterBand(1)->RasterIO(GF_Write, 0, 0, 8, 8, ones.data(), 8, 8, GDT_Byte, 0, 0, nullptr), CE_None);
+    GDALClose(GDALDataset::ToHandle(raster));
+  }
+  EXPECT_EQ(vector_content(path), VectorContent::none);
+  EXPECT_FALSE(is_vector_source(path));
+  {
+    GDALDataset* ds = GDALDataset::FromHandle(GDALOpenEx(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr));
+    ASSERT_NE(ds, nullptr);
+    OGRSpatialReference utm;
+    utm.importFromEPSG(32633);
+    OGRLayer* layer = ds->CreateLayer("fields", &utm, wkbPolygon, nullptr);
+    ASSERT_NE(layer, nullptr);
+    OGRFieldDefn field("class", OFTInteger);
+    ASSERT_EQ(layer->CreateField(&field), OGRERR_NONE);
+    OGRFeature feature(layer->GetLayerDefn());
+    feature.SetField("class", 2);
+    OGRPolygon p = polygon_of({0, 40, 0, 40, 2});
+    feature.SetGeometry(&p);
+    ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
+    GDALClose(GDALDataset::ToHandle(ds));
+  }
+  EXPECT_EQ(vector_content(path), VectorContent::layers_and_raster);
+  try {
+    (void)is_vector_source(path);
+    ADD_FAILURE() << "a file of both raster and layers was taken as one of them";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds raster data and vector layers (fields): name a layer as"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(is_vector_source(path + ":fields"));
+  const LabelMap map = rasterize_labels(path + ":fields", utm_grid(), kRows, kCols, ClassTable(), {}, nullptr);
+  EXPECT_EQ(std::count(map.labels.begin(), map.labels.end(), 2), 16);  // 4 x 4 pixel centres
+}
+
 }  // namespace hsi

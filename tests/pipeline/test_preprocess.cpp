@@ -248,4 +248,31 @@ TEST(Preprocessor, FitPixelsAreTheTrainingPixelsOrTheirWindows) {
 }
 
 }  // namespace
+// A PCA of more components than its pixels span keeps them all: a note with fit_on = auto (a
+// model without a window has nothing else to fit on), a warning otherwise, which for a window
+// model points at auto.
+TEST(Preprocessor, APcaItsPixelsCannotCarryIsANoteUnderAutoAndAWarningOtherwise) {
+  const int64_t rows = 6, cols = 7;
+  const std::vector<int64_t> train = {0, 9, 17, 30, 41};
+  const std::vector<uint8_t> nodata(rows * cols, 0);
+  const PreprocessFit spectral = plan_preprocess_fit(train, rows, cols, 0, nodata, "auto", 30);
+  EXPECT_EQ(spectral.pixels, train);
+  EXPECT_TRUE(spectral.warning.empty()) << spectral.warning;
+  EXPECT_NE(spectral.note.find("30 components from 5 training pixels: 4 carry their variance"), std::string::npos) << spectral.note;
+
+  const PreprocessFit strict = plan_preprocess_fit(train, rows, cols, 0, nodata, "training", 30);
+  EXPECT_NE(strict.warning.find("30 components from 5 training pixels: 4 carry their variance"), std::string::npos) << strict.warning;
+  EXPECT_EQ(strict.warning.find("fit_on = auto"), std::string::npos) << strict.warning;  // nothing auto could do
+  const PreprocessFit strict_window = plan_preprocess_fit(train, rows, cols, 1, nodata, "training", 30);
+  EXPECT_NE(strict_window.warning.find("fit_on = auto fits the PCA on the pixels the training windows cover"), std::string::npos);
+
+  const PreprocessFit windowed = plan_preprocess_fit(train, rows, cols, 1, nodata, "auto", 20);  // 3 x 3 windows: 27 pixels
+  EXPECT_EQ(windowed.pixels.size(), 27u);
+  EXPECT_TRUE(windowed.warning.empty());
+  EXPECT_NE(windowed.note.find("27 pixels the 5 training windows cover"), std::string::npos) << windowed.note;
+
+  const PreprocessFit enough = plan_preprocess_fit(train, rows, cols, 0, nodata, "auto", 4);  // 5 pixels carry 4 components
+  EXPECT_TRUE(enough.note.empty() && enough.warning.empty());
+}
+
 }  // namespace hsi
