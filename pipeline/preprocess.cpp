@@ -85,11 +85,12 @@ PreprocessFit plan_preprocess_fit(const std::vector<int64_t>& train_pixels, int6
   const int64_t n = static_cast<int64_t>(fit.pixels.size());
   if (pca <= 0 || n > pca) return fit;
   const std::string carried = std::to_string(std::max<int64_t>(0, n - 1));
-  const std::string what = "preprocess.pca = " + std::to_string(pca) + " components from " + std::to_string(n) + " training pixels: " +
+  const std::string what = "preprocess.pca = " + std::to_string(pca) + " components from " + std::to_string(n) + " pixels: " +
                            carried + " carry their variance";
   if (fit_on == "auto") {
-    fit.note = what + "; the others pass on the pixels' spectra along directions the training pixels do not vary in, and are kept "
-                      "(a model without a window has no other pixels to fit on)";
+    fit.note = (fit.note.empty() ? "" : fit.note + "; ") + what +
+               "; the others pass on the pixels' spectra along directions the training pixels do not vary in, and are kept" +
+               (radius == 0 ? " (a model without a window has no other pixels to fit on)" : "");
   } else {
     fit.warning = what + (radius > 0 ? "; preprocess.fit_on = auto fits the PCA on the pixels the training windows cover" : "");
   }
