@@ -355,6 +355,24 @@ TEST(Training, PixelsNoTrainingWindowSeesDoNotChangeTheModel) {
   EXPECT_NE(original.preprocessor.mean(), shifted.preprocessor.mean());
 }
 
+// Unmixing k classes needs k dimensions: with fewer, a pixel's abundances are not unique and
+// the run says so (Salinas-A's 6 classes: PCA 4 warns, PCA 6 does not).
+TEST(Training, UnmixingInFewerBandsThanClassesWarns) {
+  const auto stderr_of = [](int pca) {
+    test::TempDir out;
+    RunSettings s = quick_settings(out.path());
+    s.model.name = "unmix";
+    s.preprocess.pca = pca;
+    testing::internal::CaptureStderr();
+    (void)run_training(salinas_scene(), s, quiet());
+    return testing::internal::GetCapturedStderr();
+  };
+  const std::string four = stderr_of(4);
+  EXPECT_NE(four.find("unmixing 6 classes in 4 bands: a pixel's abundances are not unique"), std::string::npos) << four;
+  const std::string six = stderr_of(6);
+  EXPECT_EQ(six.find("not unique"), std::string::npos) << six;
+}
+
 // The report states the split's protocol with its numbers and what the split had to adapt: a
 // reader comparing a class's training count with the protocol sees why they differ.
 TEST(Training, TheReportStatesTheSplitAndWhatItAdapted) {
