@@ -85,7 +85,8 @@ PreprocessFit plan_preprocess_fit(const std::vector<int64_t>& train_pixels, int6
   const int64_t n = static_cast<int64_t>(fit.pixels.size());
   if (pca <= 0 || n > pca) return fit;
   const std::string carried = std::to_string(std::max<int64_t>(0, n - 1));
-  const std::string what = "preprocess.pca = " + std::to_string(pca) + " components from " + std::to_string(n) + " pixels: " +
+  const std::string what = "preprocess.pca = " + std::to_string(pca) + " components from " + std::to_string(n) +
+                           (fit.pixels == train_pixels ? " training pixels: " : " pixels of the training windows: ") +
                            carried + " carry their variance";
   if (fit_on == "auto") {
     fit.note = (fit.note.empty() ? "" : fit.note + "; ") + what +

@@ -258,10 +258,10 @@ TEST(Preprocessor, APcaItsPixelsCannotCarryIsANoteUnderAutoAndAWarningOtherwise)
   const PreprocessFit spectral = plan_preprocess_fit(train, rows, cols, 0, nodata, "auto", 30);
   EXPECT_EQ(spectral.pixels, train);
   EXPECT_TRUE(spectral.warning.empty()) << spectral.warning;
-  EXPECT_NE(spectral.note.find("30 components from 5 pixels: 4 carry their variance"), std::string::npos) << spectral.note;
+  EXPECT_NE(spectral.note.find("30 components from 5 training pixels: 4 carry their variance"), std::string::npos) << spectral.note;
 
   const PreprocessFit strict = plan_preprocess_fit(train, rows, cols, 0, nodata, "training", 30);
-  EXPECT_NE(strict.warning.find("30 components from 5 pixels: 4 carry their variance"), std::string::npos) << strict.warning;
+  EXPECT_NE(strict.warning.find("30 components from 5 training pixels: 4 carry their variance"), std::string::npos) << strict.warning;
   EXPECT_EQ(strict.warning.find("fit_on = auto"), std::string::npos) << strict.warning;  // nothing auto could do
   const PreprocessFit strict_window = plan_preprocess_fit(train, rows, cols, 1, nodata, "training", 30);
   EXPECT_NE(strict_window.warning.find("fit_on = auto fits the PCA on the pixels the training windows cover"), std::string::npos);
@@ -274,7 +274,7 @@ TEST(Preprocessor, APcaItsPixelsCannotCarryIsANoteUnderAutoAndAWarningOtherwise)
   // Windows too few as well (a tiny image): both said, the windows' note kept.
   const PreprocessFit tiny = plan_preprocess_fit(train, rows, cols, 1, nodata, "auto", 30);
   EXPECT_NE(tiny.note.find("27 pixels the 5 training windows cover"), std::string::npos) << tiny.note;
-  EXPECT_NE(tiny.note.find("30 components from 27 pixels: 26 carry their variance"), std::string::npos) << tiny.note;
+  EXPECT_NE(tiny.note.find("30 components from 27 pixels of the training windows: 26 carry their variance"), std::string::npos) << tiny.note;
   EXPECT_EQ(tiny.note.find("without a window"), std::string::npos) << tiny.note;
 
   const PreprocessFit enough = plan_preprocess_fit(train, rows, cols, 0, nodata, "auto", 4);  // 5 pixels carry 4 components
