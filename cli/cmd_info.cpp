@@ -76,10 +76,7 @@ int describe_config_labels(const RunSettings& settings) {
   options.axis_order = d.axis_order;
   const Cube cube = read_cube(d.cube, options);  // for its grid
   const LabelMap map = read_labels_on_grid(d.labels, cube.geo, cube.rows, cube.cols, classes, {d.label_field, d.all_touched}, d.axis_order);
-  if (map.rows != cube.rows || map.cols != cube.cols) {
-    data_error(map.source, "label map is " + std::to_string(map.rows) + " x " + std::to_string(map.cols) + " but the cube " + cube.source +
-                               " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
-  }
+  check_labels_fit_cube(map, cube);
   print_label_counts(map, cube.source, classes.size() ? classes : read_class_table(d.labels));
   return 0;
 }

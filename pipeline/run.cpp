@@ -270,14 +270,14 @@ void train_unmixing(Checkpoint& ck, const RunSettings& s, const RunOptions& o, c
   ck.unmixing = std::make_shared<const UnmixingModel>(UnmixingModel::fit(spectra.data(), static_cast<int64_t>(train.size()), static_cast<int>(cube.bands),
                                                                          train.targets, static_cast<int>(ck.classes.size()),
                                                                          ck.preprocessor.zero_spectrum()));
-  if (ck.unmixing->trained_class_count() > cube.bands) {
+  const long endmembers = static_cast<long>(ck.unmixing->trained_class_count());
+  if (endmembers > cube.bands) {
     // k endmembers in fewer dimensions: many abundance vectors explain a pixel equally well and
     // the least-norm one is arbitrary among them (Samson, 3 classes: PCA 2 OA 0.71, PCA 5 0.9998).
     std::fprintf(stderr,
                  "hsi: warning: unmixing %ld classes in %ld bands: a pixel's abundances are not unique (the least-norm solution is "
                  "taken); keep at least %ld bands (preprocess.pca >= %ld, or 0)\n",
-                 static_cast<long>(ck.unmixing->trained_class_count()), static_cast<long>(cube.bands),
-                 static_cast<long>(ck.unmixing->trained_class_count()), static_cast<long>(ck.unmixing->trained_class_count()));
+                 endmembers, static_cast<long>(cube.bands), endmembers, endmembers);
   }
   ck.progress.stage = "unmix";
   ck.progress.done = true;

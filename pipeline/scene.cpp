@@ -123,6 +123,13 @@ LabelMap read_labels_on_grid(const std::string& source, const GeoInfo& grid, int
   return read_labels(source, options);
 }
 
+void check_labels_fit_cube(const LabelMap& labels, const Cube& cube) {
+  if (labels.rows != cube.rows || labels.cols != cube.cols) {
+    data_error(labels.source, "label map is " + std::to_string(labels.rows) + " x " + std::to_string(labels.cols) + " but the cube " +
+                                  cube.source + " is " + std::to_string(cube.rows) + " x " + std::to_string(cube.cols));
+  }
+}
+
 Scene load_scene(const RunSettings& settings) {
   const DataSettings& d = settings.data;
   if (d.cube.empty()) usage_error("no cube given: set data.cube in the config or pass --data.cube FILE[:VARIABLE]");
@@ -137,11 +144,7 @@ Scene load_scene(const RunSettings& settings) {
   scene.cube = read_cube(d.cube, options);
   scene.labels = read_labels_on_grid(d.labels, scene.cube.geo, scene.cube.rows, scene.cube.cols, classes, {d.label_field, d.all_touched},
                                      d.axis_order);
-  if (scene.labels.rows != scene.cube.rows || scene.labels.cols != scene.cube.cols) {
-    data_error(scene.labels.source, "label map is " + std::to_string(scene.labels.rows) + " x " + std::to_string(scene.labels.cols) +
-                                        " but the cube " + scene.cube.source + " is " + std::to_string(scene.cube.rows) + " x " +
-                                        std::to_string(scene.cube.cols));
-  }
+  check_labels_fit_cube(scene.labels, scene.cube);
   warn_if_not_georeferenced(parse_source(d.cube).path, scene.cube.geo);
   // Labels drawn on another grid than the cube's would teach the wrong pixels: say so.
   const GeoInfo &cg = scene.cube.geo, &lg = scene.labels.geo;

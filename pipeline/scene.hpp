@@ -39,6 +39,9 @@ void check_config_input(const std::string& source, const std::string& config_fil
 LabelMap read_labels_on_grid(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,
                              const VectorLabelOptions& vector, const std::string& axis_order = "rcb");
 
+// Data error, naming both files, when a label map is not the cube's size.
+void check_labels_fit_cube(const LabelMap& labels, const Cube& cube);
+
 // Reads and checks the cube (NaN policy, nodata), the label map (same size; unlabelled -> 0)
 // and the class table (config entries completed with the ids found in the labels).
 Scene load_scene(const RunSettings& settings);

@@ -267,7 +267,6 @@ TEST(VectorLabels, APolygonisedGroundTruthComesBackPixelForPixel) {
   EXPECT_TRUE(notes.empty());
 }
 
-}  // namespace
 // A GeoPackage holds raster tiles, vector layers or both. Raster only is read as a raster;
 // both, with no layer named, is an error that says how to name either (before, the raster was
 // silently ignored); FILE:LAYER takes the layer's features.
@@ -317,4 +316,5 @@ TEST(VectorLabels, AFileOfRasterAndLayersMustNameTheLayer) {
   EXPECT_EQ(std::count(map.labels.begin(), map.labels.end(), 2), 16);  // 4 x 4 pixel centres
 }
 
+}  // namespace
 }  // namespace hsi

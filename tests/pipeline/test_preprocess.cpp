@@ -247,7 +247,6 @@ TEST(Preprocessor, FitPixelsAreTheTrainingPixelsOrTheirWindows) {
   EXPECT_EQ(preprocessing_fit_pixels(train, rows, cols, 0, nodata, "windows", 30, &note), train);  // spectral model
 }
 
-}  // namespace
 // A PCA of more components than its pixels span keeps them all: a note with fit_on = auto (a
 // model without a window has nothing else to fit on), a warning otherwise, which for a window
 // model points at auto.
@@ -281,4 +280,5 @@ TEST(Preprocessor, APcaItsPixelsCannotCarryIsANoteUnderAutoAndAWarningOtherwise)
   EXPECT_TRUE(enough.note.empty() && enough.warning.empty());
 }
 
+}  // namespace
 }  // namespace hsi
