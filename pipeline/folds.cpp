@@ -4,6 +4,7 @@
 #include <map>
 
 #include "pipeline/random.hpp"
+#include "pipeline/split.hpp"
 
 namespace hsi {
 
@@ -54,7 +55,8 @@ Folds stratified_folds(const std::vector<int64_t>& targets, int k, uint64_t seed
   return folds;
 }
 
-Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64_t>& groups, int k, uint64_t seed) {
+Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64_t>& groups, int k, uint64_t seed,
+                    const std::string& group_kind) {
   Folds folds;
   folds.k = k;
   folds.fold_of.assign(targets.size(), -1);
@@ -73,20 +75,60 @@ Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64
   std::vector<int64_t> fold_size(static_cast<size_t>(k), 0);
   for (auto& [cls, class_groups] : groups_of_class) {
     if (class_groups.size() < 2) {
-      folds.notes.push_back("class index " + std::to_string(cls) + " lies in one block: it is never held out");
+      folds.notes.push_back("class index " + std::to_string(cls) + " lies in one " + group_kind + ": it is never held out");
       continue;
     }
     rng.shuffle(class_groups);
-    // Largest groups first, each to the fold with the fewest samples so far.
+    // Largest groups first, each to the fold with the fewest of this class's samples so far,
+    // then the fewest samples in all: dealt by the totals alone, two groups of a class could
+    // land in one fold, which would then train without that class.
     std::stable_sort(class_groups.begin(), class_groups.end(),
                      [&](int64_t a, int64_t b) { return members[a].size() > members[b].size(); });
+    std::vector<int64_t> class_size(static_cast<size_t>(k), 0);
     for (int64_t group : class_groups) {
-      const int f = static_cast<int>(std::min_element(fold_size.begin(), fold_size.end()) - fold_size.begin());
+      int f = 0;
+      for (int g = 1; g < k; ++g)
+        if (std::make_pair(class_size[g], fold_size[g]) < std::make_pair(class_size[f], fold_size[f])) f = g;
       for (int64_t s : members[group]) folds.fold_of[s] = f;
-      fold_size[f] += static_cast<int64_t>(members[group].size());
+      const auto n = static_cast<int64_t>(members[group].size());
+      fold_size[f] += n;
+      class_size[f] += n;
     }
   }
   return folds;
+}
+
+std::vector<int64_t> area_groups(const std::vector<int64_t>& pixels, const std::vector<int64_t>& targets, int64_t rows, int64_t cols,
+                                 int64_t block_size) {
+  // Index of each pixel's sample on the grid (-1: not a sample), then a flood fill per area.
+  std::vector<int64_t> sample_at(static_cast<size_t>(rows * cols), -1);
+  for (size_t i = 0; i < pixels.size(); ++i) sample_at[pixels[i]] = static_cast<int64_t>(i);
+  std::vector<int64_t> area(pixels.size(), -1);
+  int64_t areas = 0;
+  std::vector<int64_t> stack;
+  for (size_t seed = 0; seed < pixels.size(); ++seed) {
+    if (area[seed] >= 0) continue;
+    area[seed] = areas;
+    stack.assign(1, static_cast<int64_t>(seed));
+    while (!stack.empty()) {
+      const int64_t i = stack.back();
+      stack.pop_back();
+      const int64_t r = pixels[i] / cols, c = pixels[i] % cols;
+      for (int64_t y = std::max<int64_t>(0, r - 1); y <= std::min(rows - 1, r + 1); ++y)
+        for (int64_t x = std::max<int64_t>(0, c - 1); x <= std::min(cols - 1, c + 1); ++x) {
+          const int64_t j = sample_at[y * cols + x];
+          if (j >= 0 && area[j] < 0 && targets[j] == targets[i]) {
+            area[j] = areas;
+            stack.push_back(j);
+          }
+        }
+    }
+    ++areas;
+  }
+  const int64_t blocks = ((rows + block_size - 1) / block_size) * ((cols + block_size - 1) / block_size);
+  std::vector<int64_t> groups(pixels.size());
+  for (size_t i = 0; i < pixels.size(); ++i) groups[i] = area[i] * blocks + block_of(pixels[i], cols, block_size);
+  return groups;
 }
 
 }  // namespace hsi

@@ -27,9 +27,19 @@ int fold_count(const std::vector<int64_t>& targets, int max_folds);
 // fold without it could not learn it) and says so in notes.
 Folds stratified_folds(const std::vector<int64_t>& targets, int k, uint64_t seed);
 
-// Grouped (spatially disjoint): whole groups (blocks of the scene) go to one fold, dealt by the
-// class most of their samples belong to, so no fold validates on a block it also trains on.
-// Classes with a single group are never held out (noted).
-Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64_t>& groups, int k, uint64_t seed);
+// Grouped (spatially disjoint): whole groups (blocks of the scene, or training areas) go to one
+// fold, dealt by the class most of their samples belong to, so no fold validates on a group it
+// also trains on. Each group goes to the fold holding the fewest samples of its class so far
+// (then the fewest in all), so a class of two or more groups is never held out of every fold at
+// once. Classes with a single group are never held out (noted, naming the group as `group_kind`).
+Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64_t>& groups, int k, uint64_t seed,
+                    const std::string& group_kind = "block");
+
+// The groups for external train/test maps drawn as areas (polygons, patches): connected
+// (8-neighbour) pixels of one class form an area, and an area is cut by squares of `block_size`
+// from the origin, so an area as large as a field still gives several groups. `pixels` are
+// row-major indices on a rows x cols grid; one group id per pixel.
+std::vector<int64_t> area_groups(const std::vector<int64_t>& pixels, const std::vector<int64_t>& targets, int64_t rows, int64_t cols,
+                                 int64_t block_size);
 
 }  // namespace hsi

@@ -3,8 +3,9 @@
 // `hsi select`). No single input form wins on every scene (a spectral model or a small window
 // where classes are spectrally defined or structures are fine, a large window on field-like
 // scenes), so the choice is measured, not guessed:
-//   folds over the training pixels only (stratified; grouped by block for `blocks` splits, with
-//   a guard band so no fold trains next to the pixels it validates on)
+//   folds over the training pixels only (stratified; grouped by block for `blocks` splits and by
+//   training area for spatially disjoint external maps, with a guard band so no fold trains next
+//   to the pixels it validates on)
 //   -> per candidate and fold: band statistics and PCA refitted on the fold's training pixels,
 //      the model trained (softmax pretraining as configured; the SVM with its own inner CV of
 //      C and gamma), scored on the held-out fold
@@ -44,8 +45,10 @@ struct Selection {
 };
 
 // The folds a selection trains and scores on: training pixels of the split only; for `blocks`
-// splits grouped by block, with the training pixels within the largest candidate's window
-// radius of a held-out pixel left out of that fold's training.
+// splits grouped by block, for external maps whose test pixels lie apart from the training
+// pixels grouped by training area (pipeline/folds.hpp), in both cases with the training pixels
+// within the largest candidate's window radius of a held-out pixel left out of that fold's
+// training.
 struct CvFold {
   Samples train, held;
 };
@@ -57,6 +60,10 @@ struct CvPlan {
   PreprocessSpec preprocess;  // what every fold refits on its own training pixels (bands kept, PCA)
 };
 CvPlan plan_cross_validation(const Scene& scene, const RunSettings& settings, const Split& split);
+
+// The share of the split's test pixels with a training pixel within `radius` (Chebyshev): how
+// an external split's maps lie to each other, which decides its folds (1.0 without test pixels).
+double test_share_near_training(const Split& split, int radius);
 
 Selection select_model(const Scene& scene, const RunSettings& settings, const Split& split, bool verbose);
 

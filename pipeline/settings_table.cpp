@@ -105,7 +105,7 @@ const std::vector<SettingEntry>& setting_entries() {
       entry("split.max_class_fraction", FIELD(split.max_class_fraction), "most of a small class that may go to training", open_unit()),
       entry("split.train_map", FIELD(split.train_map), "external training map"),
       entry("split.test_map", FIELD(split.test_map), "external test map"),
-      entry("split.block_size", FIELD(split.block_size), "block side in pixels (blocks)", at_least(2)),
+      entry("split.block_size", FIELD(split.block_size), "block side in pixels (blocks; also cuts the training areas of disjoint external maps into CV groups)", at_least(2)),
       entry("split.block_train_fraction", FIELD(split.block_train_fraction), "share of each class's blocks used for training", open_unit()),
       entry<double>("split.validation_fraction", FIELD(split.validation_fraction), "training pixels held out for early stopping",
                     [](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be within [0, 1), got " + number(v); }),

@@ -1,5 +1,5 @@
 // Model selection by cross-validation: folds over training pixels only (stratified, or grouped
-// by block), the SVM's C and gamma, and the headline behaviour: on a scene whose classes are
+// by block or by training area), the SVM's C and gamma, and the headline behaviour: on a scene whose classes are
 // defined by the spectrum the selection picks a spectral model, on one whose classes are
 // defined by texture it picks a window model, whatever the order of the list.
 #include <gtest/gtest.h>
@@ -64,6 +64,43 @@ TEST(Folds, GroupedFoldsNeverSplitAGroup) {
   for (size_t i = 0; i < groups.size(); ++i) folds_of_group[groups[i]].insert(folds.fold_of[i]);
   for (const auto& [g, f] : folds_of_group) EXPECT_EQ(f.size(), 1u) << "group " << g;
   for (int f = 0; f < 3; ++f) EXPECT_FALSE(folds.held_out(f).empty());
+}
+
+// Dealt by the fold totals alone, the three small groups of class 1 would all land in the fold
+// the two large groups of class 0 left emptiest, and that fold would train without class 1.
+TEST(Folds, GroupedFoldsSpreadEachClassOverTheFolds) {
+  std::vector<int64_t> targets, groups;
+  for (int g = 0; g < 5; ++g)
+    for (int i = 0; i < (g < 2 ? 10 : 3); ++i) {
+      targets.push_back(g < 2 ? 0 : 1);
+      groups.push_back(g);
+    }
+  const Folds folds = grouped_folds(targets, groups, 3, 4);
+  for (int f = 0; f < 3; ++f) {
+    std::set<int64_t> held, trained;
+    for (int64_t i : folds.held_out(f)) held.insert(targets[i]);
+    for (int64_t i : folds.training(f)) trained.insert(targets[i]);
+    EXPECT_EQ(held.count(1), 1u) << "fold " << f << " validates no pixel of class 1";
+    EXPECT_EQ(trained, (std::set<int64_t>{0, 1})) << "fold " << f << " trains without a class";
+  }
+}
+
+// Areas: connected pixels (diagonals too) of one class; a neighbour of another class starts
+// its own area, and blocks cut an area.
+TEST(Folds, AreaGroupsJoinConnectedPixelsOfOneClassCutByBlocks) {
+  const int64_t cols = 10;
+  auto at = [&](int64_t r, int64_t c) { return r * cols + c; };
+  const std::vector<int64_t> pixels = {at(0, 0), at(0, 1), at(1, 1), at(2, 2), at(2, 3), at(7, 7)};
+  const std::vector<int64_t> targets = {0, 0, 0, 0, 1, 0};
+  const std::vector<int64_t> whole = area_groups(pixels, targets, 10, cols, 100);
+  EXPECT_EQ(whole[0], whole[1]);
+  EXPECT_EQ(whole[0], whole[2]);
+  EXPECT_EQ(whole[0], whole[3]) << "diagonal neighbours are one area";
+  EXPECT_NE(whole[3], whole[4]) << "a neighbour of another class is another area";
+  EXPECT_NE(whole[0], whole[5]) << "pixels apart are another area";
+  const std::vector<int64_t> cut = area_groups(pixels, targets, 10, cols, 2);
+  EXPECT_EQ(cut[0], cut[2]);
+  EXPECT_NE(cut[2], cut[3]) << "a block border cuts an area";
 }
 
 TEST(Candidates, ListsAreParsedAndBadOnesRefusedByName) {
@@ -350,6 +387,67 @@ TEST(Selection, FoldsUseTrainingPixelsOnlyAndBlocksKeepAGuardBand) {
     }
     EXPECT_NE(plan.method.find(mode == "blocks" ? "block-grouped (guard band 3 px)" : "stratified"), std::string::npos) << plan.method;
   }
+}
+
+// External maps: the folds copy how the test pixels lie to the training pixels. Training
+// patches with the test pixels around them (a survey's polygons, a benchmark's disjoint maps)
+// give folds that hold out whole patches behind a guard band; training pixels strewn among the
+// test pixels keep stratified folds, as random splits do.
+TEST(Selection, DisjointExternalMapsHoldOutWholeTrainingAreas) {
+  const Scene scene = salt_and_pepper_scene();
+  const int64_t R = 24, C = 24;
+  RunSettings s = selection_settings("svm, ms2d:3");
+  s.split.mode = "external";
+  s.split.block_size = 24;  // no block cuts a patch here
+  Split split;
+  split.rows = R;
+  split.cols = C;
+  split.mode = "external";
+  split.train.assign(R * C, 0);
+  split.validation.assign(R * C, 0);
+  // Class c's three 3 x 3 patches in column band c, rows 1-3, 10-12 and 19-21.
+  std::map<int64_t, int> patch_of;
+  for (int c = 0; c < 3; ++c)
+    for (int i = 0; i < 3; ++i)
+      for (int64_t y = 1 + 9 * i; y < 4 + 9 * i; ++y)
+        for (int64_t x = 1 + 9 * c; x < 4 + 9 * c; ++x) {
+          split.train[y * C + x] = c + 1;
+          patch_of[y * C + x] = 3 * c + i;
+        }
+  split.test = scene.labels.labels;
+  for (int64_t p = 0; p < R * C; ++p)
+    if (split.train[p]) split.test[p] = 0;
+  EXPECT_LT(test_share_near_training(split, 1), 0.5);
+  const CvPlan plan = plan_cross_validation(scene, s, split);
+  ASSERT_EQ(plan.folds.size(), 3u) << plan.method;
+  EXPECT_NE(plan.method.find("area-grouped (guard band 1 px)"), std::string::npos) << plan.method;
+  EXPECT_NE(plan.method.find("spatially disjoint"), std::string::npos) << plan.method;
+  std::map<int, int> fold_of_patch;
+  for (size_t f = 0; f < plan.folds.size(); ++f) {
+    const CvFold& fold = plan.folds[f];
+    std::set<int64_t> held_classes;
+    for (size_t i = 0; i < fold.held.size(); ++i) {
+      held_classes.insert(fold.held.targets[i]);
+      const auto [it, first] = fold_of_patch.emplace(patch_of.at(fold.held.pixels[i]), static_cast<int>(f));
+      EXPECT_EQ(it->second, static_cast<int>(f)) << "patch " << it->first << " is split over folds";
+    }
+    EXPECT_EQ(held_classes.size(), 3u) << "fold " << f << " holds out one patch of each class";
+    for (int64_t t : fold.train.pixels)
+      for (int64_t h : fold.held.pixels)
+        EXPECT_GT(std::max(std::abs(t / C - h / C), std::abs(t % C - h % C)), 1) << "fold trains on " << t << " next to held-out " << h;
+  }
+  EXPECT_EQ(fold_of_patch.size(), 9u);
+
+  // The same scene with every fourth pixel for training: the test pixels lie among them.
+  for (int64_t p = 0; p < R * C; ++p) {
+    const bool train = (p / C + p % C) % 4 == 0;
+    split.train[p] = train ? scene.labels.labels[p] : 0;
+    split.test[p] = train ? 0 : scene.labels.labels[p];
+  }
+  EXPECT_GT(test_share_near_training(split, 1), 0.9);
+  const CvPlan interleaved = plan_cross_validation(scene, s, split);
+  EXPECT_NE(interleaved.method.find("stratified"), std::string::npos) << interleaved.method;
+  EXPECT_NE(interleaved.method.find("interleaved"), std::string::npos) << interleaved.method;
 }
 
 TEST(SvmTraining, CrossValidatedFitSeparatesCleanClassesAndIsDeterministic) {
