@@ -104,6 +104,14 @@ constexpr double kDisjointBelow = 0.5;
 
 bool has_log_loss(const CandidateScore& c) { return c.log_loss >= 0; }
 
+// The largest window radius among select.candidates: the guard band of grouped folds, and the
+// distance at which external maps are measured.
+int largest_candidate_radius(const RunSettings& s) {
+  int radius = 0;
+  for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates")) radius = std::max(radius, c.patch / 2);
+  return radius;
+}
+
 // The ranking: mean CV OA first. With a few dozen training pixels the folds often tie (one
 // held-out pixel is worth 1.5-3 points), and the tie is then decided by select.tie_break:
 // `log-loss` gives it to the network with the lower held-out log-loss, a proper score that
@@ -143,11 +151,15 @@ double test_share_near_training(const Split& split, int radius) {
   return test == 0 ? 1.0 : static_cast<double>(close) / static_cast<double>(test);
 }
 
-CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Split& split) {
-  CvPlan plan;
-  const Samples train = samples_of(split.train, scene.classes);
-  int radius = 0;
-  for (const Candidate& c : parse_candidates(s.select.candidates, "select.candidates")) radius = std::max(radius, c.patch / 2);
+std::vector<int64_t> FoldGrouping::groups(const Samples& samples, int64_t rows, int64_t cols) const {
+  std::vector<int64_t> out;
+  if (kind == by_area) return area_groups(samples.pixels, samples.targets, rows, cols, block);
+  if (kind == by_block)
+    for (int64_t p : samples.pixels) out.push_back(block_of(p, cols, block));
+  return out;
+}
+
+FoldGrouping fold_grouping(const Split& split, const RunSettings& s, int radius) {
   // The folds copy how the test pixels lie to the training pixels. A blocks split keeps them
   // apart; external maps say nothing of how they were drawn, so their layout is measured: when
   // most test pixels have no training pixel within the largest window's radius (disjoint maps,
@@ -155,25 +167,29 @@ CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Spl
   // would score each held-out pixel beside training pixels of its own area, and every window
   // near 1.0 (Salinas-A with 3 patches of 3 x 3 a class: CV OA 1.000 for three windows whose
   // test OA spanned 0.84-0.85 on one seed); the folds then hold out whole training areas.
-  const int64_t block = std::max(2, s.split.block_size);
-  std::string layout;  // how the external maps were found to lie, for the method line
-  enum { stratified, by_block, by_area } grouping = split.mode == "blocks" ? by_block : stratified;
+  FoldGrouping g;
+  g.block = std::max(2, s.split.block_size);
+  if (split.mode == "blocks") g.kind = FoldGrouping::by_block;
   if (split.mode == "external") {
-    const double near = test_share_near_training(split, std::max(radius, 1));
-    grouping = near < kDisjointBelow ? by_area : stratified;
-    layout = "; " + format_fixed(100 * near, 0) + " % of the test pixels lie within " + std::to_string(std::max(radius, 1)) +
-             " px of a training pixel: the external maps are " + (grouping == by_area ? "spatially disjoint" : "interleaved");
+    radius = std::max(radius, 1);
+    const double near = test_share_near_training(split, radius);
+    g.kind = near < kDisjointBelow ? FoldGrouping::by_area : FoldGrouping::none;
+    g.layout = "; " + format_fixed(100 * near, 0) + " % of the test pixels lie within " + std::to_string(radius) +
+               " px of a training pixel: the external maps are " + (g.kind == FoldGrouping::by_area ? "spatially disjoint" : "interleaved");
   }
-  std::vector<int64_t> groups;
-  if (grouping == by_area) {
-    groups = area_groups(train.pixels, train.targets, scene.cube.rows, scene.cube.cols, block);
-  } else {
-    for (int64_t p : train.pixels) groups.push_back(block_of(p, scene.cube.cols, block));
-  }
-  const bool grouped = grouping != stratified;
+  return g;
+}
+
+CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Split& split) {
+  CvPlan plan;
+  const Samples train = samples_of(split.train, scene.classes);
+  const int radius = largest_candidate_radius(s);
+  plan.grouping = fold_grouping(split, s, radius);
+  const FoldGrouping& grouping = plan.grouping;
+  const bool grouped = grouping.kind != FoldGrouping::none;
   plan.k = fold_count(train.targets, s.select.folds);
-  const Folds folds = grouped ? grouped_folds(train.targets, groups, plan.k, static_cast<uint64_t>(s.seed),
-                                              grouping == by_area ? "training area" : "block")
+  const Folds folds = grouped ? grouped_folds(train.targets, grouping.groups(train, scene.cube.rows, scene.cube.cols), plan.k,
+                                              static_cast<uint64_t>(s.seed), grouping.kind == FoldGrouping::by_area ? "training area" : "block")
                               : stratified_folds(train.targets, plan.k, static_cast<uint64_t>(s.seed));
   plan.notes = folds.notes;
   plan.preprocess = preprocess_spec(s, scene.cube);
@@ -182,9 +198,8 @@ CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Spl
     plan.method = "none: no class has two training pixels";
     return plan;
   }
-  const std::string kind = grouping == by_area ? "area-grouped" : grouping == by_block ? "block-grouped" : "stratified";
-  plan.method = std::to_string(plan.k) + "-fold " + kind + (grouped ? " (guard band " + std::to_string(radius) + " px)" : std::string()) +
-                " cross-validation on " + std::to_string(train.size()) + " training pixels" + layout;
+  plan.method = std::to_string(plan.k) + "-fold " + grouping.name() + (grouped ? " (guard band " + std::to_string(radius) + " px)" : std::string()) +
+                " cross-validation on " + std::to_string(train.size()) + " training pixels" + grouping.layout;
   for (int f = 0; f < plan.k; ++f) {
     CvFold fold;
     fold.held = subset(train, folds.held_out(f));
