@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include "pipeline/random.hpp"
 #include "pipeline/split.hpp"
@@ -100,9 +101,9 @@ Folds grouped_folds(const std::vector<int64_t>& targets, const std::vector<int64
 
 std::vector<int64_t> area_groups(const std::vector<int64_t>& pixels, const std::vector<int64_t>& targets, int64_t rows, int64_t cols,
                                  int64_t block_size) {
-  // Index of each pixel's sample on the grid (-1: not a sample), then a flood fill per area.
-  std::vector<int64_t> sample_at(static_cast<size_t>(rows * cols), -1);
-  for (size_t i = 0; i < pixels.size(); ++i) sample_at[pixels[i]] = static_cast<int64_t>(i);
+  // Each pixel's sample (training pixels are few: a map, not a grid), then a flood fill per area.
+  std::unordered_map<int64_t, int64_t> sample_at;
+  for (size_t i = 0; i < pixels.size(); ++i) sample_at.emplace(pixels[i], static_cast<int64_t>(i));
   std::vector<int64_t> area(pixels.size(), -1);
   int64_t areas = 0;
   std::vector<int64_t> stack;
@@ -116,8 +117,10 @@ std::vector<int64_t> area_groups(const std::vector<int64_t>& pixels, const std::
       const int64_t r = pixels[i] / cols, c = pixels[i] % cols;
       for (int64_t y = std::max<int64_t>(0, r - 1); y <= std::min(rows - 1, r + 1); ++y)
         for (int64_t x = std::max<int64_t>(0, c - 1); x <= std::min(cols - 1, c + 1); ++x) {
-          const int64_t j = sample_at[y * cols + x];
-          if (j >= 0 && area[j] < 0 && targets[j] == targets[i]) {
+          const auto found = sample_at.find(y * cols + x);
+          if (found == sample_at.end()) continue;
+          const int64_t j = found->second;
+          if (area[j] < 0 && targets[j] == targets[i]) {
             area[j] = areas;
             stack.push_back(j);
           }
