@@ -112,6 +112,48 @@ int largest_candidate_radius(const RunSettings& s) {
   return radius;
 }
 
+// How cross-validation over a split's training pixels is grouped, so that its folds lie to each
+// other as the test pixels lie to the training pixels: not at all (random splits, interleaved
+// external maps: stratified folds), by block (`blocks` splits) or by training area (external
+// maps whose test pixels mostly lie beyond the largest window's radius of every training pixel).
+struct FoldGrouping {
+  enum Kind { none, by_block, by_area } kind = none;
+  int64_t block = 0;   // split.block_size: blocks, and the squares that cut training areas
+  std::string layout;  // what was measured of external maps, for the method line ("" otherwise)
+
+  // One group id per sample (empty for `none`): what grouped_folds deals.
+  std::vector<int64_t> groups(const Samples& samples, int64_t rows, int64_t cols) const {
+    std::vector<int64_t> out;
+    if (kind == by_area) return area_groups(samples.pixels, samples.targets, rows, cols, block);
+    if (kind == by_block)
+      for (int64_t p : samples.pixels) out.push_back(block_of(p, cols, block));
+    return out;
+  }
+  const char* name() const { return kind == by_area ? "area-grouped" : kind == by_block ? "block-grouped" : "stratified"; }
+  const char* group_noun() const { return kind == by_area ? "training area" : "block"; }
+};
+
+FoldGrouping fold_grouping(const Split& split, const RunSettings& s, int radius) {
+  // The folds copy how the test pixels lie to the training pixels. A blocks split keeps them
+  // apart; external maps say nothing of how they were drawn, so their layout is measured: when
+  // most test pixels have no training pixel within the largest window's radius (disjoint maps,
+  // as a survey's separate polygons or a benchmark's standard train/test maps), random folds
+  // would score each held-out pixel beside training pixels of its own area, and every window
+  // near 1.0 (Salinas-A with 3 patches of 3 x 3 a class: CV OA 1.000 for three windows whose
+  // test OA spanned 0.84-0.85 on one seed); the folds then hold out whole training areas.
+  FoldGrouping g;
+  g.block = std::max(2, s.split.block_size);
+  if (split.mode == "blocks") g.kind = FoldGrouping::by_block;
+  if (split.mode == "external") {
+    radius = std::max(radius, 1);
+    const double near = test_share_near_training(split, radius);
+    g.kind = near < kDisjointBelow ? FoldGrouping::by_area : FoldGrouping::none;
+    g.layout = "; " + format_fixed(100 * near, 0) + " % of the test pixels lie within " + std::to_string(radius) +
+               " px of a training pixel: the external maps are " + (g.kind == FoldGrouping::by_area ? "spatially disjoint" : "interleaved");
+  }
+  return g;
+}
+
 // The ranking: mean CV OA first. With a few dozen training pixels the folds often tie (one
 // held-out pixel is worth 1.5-3 points), and the tie is then decided by select.tie_break:
 // `log-loss` gives it to the network with the lower held-out log-loss, a proper score that
@@ -151,45 +193,15 @@ double test_share_near_training(const Split& split, int radius) {
   return test == 0 ? 1.0 : static_cast<double>(close) / static_cast<double>(test);
 }
 
-std::vector<int64_t> FoldGrouping::groups(const Samples& samples, int64_t rows, int64_t cols) const {
-  std::vector<int64_t> out;
-  if (kind == by_area) return area_groups(samples.pixels, samples.targets, rows, cols, block);
-  if (kind == by_block)
-    for (int64_t p : samples.pixels) out.push_back(block_of(p, cols, block));
-  return out;
-}
-
-FoldGrouping fold_grouping(const Split& split, const RunSettings& s, int radius) {
-  // The folds copy how the test pixels lie to the training pixels. A blocks split keeps them
-  // apart; external maps say nothing of how they were drawn, so their layout is measured: when
-  // most test pixels have no training pixel within the largest window's radius (disjoint maps,
-  // as a survey's separate polygons or a benchmark's standard train/test maps), random folds
-  // would score each held-out pixel beside training pixels of its own area, and every window
-  // near 1.0 (Salinas-A with 3 patches of 3 x 3 a class: CV OA 1.000 for three windows whose
-  // test OA spanned 0.84-0.85 on one seed); the folds then hold out whole training areas.
-  FoldGrouping g;
-  g.block = std::max(2, s.split.block_size);
-  if (split.mode == "blocks") g.kind = FoldGrouping::by_block;
-  if (split.mode == "external") {
-    radius = std::max(radius, 1);
-    const double near = test_share_near_training(split, radius);
-    g.kind = near < kDisjointBelow ? FoldGrouping::by_area : FoldGrouping::none;
-    g.layout = "; " + format_fixed(100 * near, 0) + " % of the test pixels lie within " + std::to_string(radius) +
-               " px of a training pixel: the external maps are " + (g.kind == FoldGrouping::by_area ? "spatially disjoint" : "interleaved");
-  }
-  return g;
-}
-
 CvPlan plan_cross_validation(const Scene& scene, const RunSettings& s, const Split& split) {
   CvPlan plan;
   const Samples train = samples_of(split.train, scene.classes);
   const int radius = largest_candidate_radius(s);
-  plan.grouping = fold_grouping(split, s, radius);
-  const FoldGrouping& grouping = plan.grouping;
+  const FoldGrouping grouping = fold_grouping(split, s, radius);
   const bool grouped = grouping.kind != FoldGrouping::none;
   plan.k = fold_count(train.targets, s.select.folds);
   const Folds folds = grouped ? grouped_folds(train.targets, grouping.groups(train, scene.cube.rows, scene.cube.cols), plan.k,
-                                              static_cast<uint64_t>(s.seed), grouping.kind == FoldGrouping::by_area ? "training area" : "block")
+                                              static_cast<uint64_t>(s.seed), grouping.group_noun())
                               : stratified_folds(train.targets, plan.k, static_cast<uint64_t>(s.seed));
   plan.notes = folds.notes;
   plan.preprocess = preprocess_spec(s, scene.cube);

@@ -53,23 +53,8 @@ struct CvFold {
   Samples train, held;
 };
 
-// How cross-validation over a split's training pixels is grouped, so that its folds lie to each
-// other as the test pixels lie to the training pixels: not at all (random splits, interleaved
-// external maps: stratified folds), by block (`blocks` splits) or by training area (external
-// maps whose test pixels mostly lie beyond `radius` of every training pixel).
-struct FoldGrouping {
-  enum Kind { none, by_block, by_area } kind = none;
-  int64_t block = 12;  // split.block_size: blocks, and the squares that cut training areas
-  std::string layout;  // what was measured of external maps, for the method line ("" otherwise)
-
-  // One group id per sample (empty for `none`): what grouped_folds deals.
-  std::vector<int64_t> groups(const Samples& samples, int64_t rows, int64_t cols) const;
-  const char* name() const { return kind == by_area ? "area-grouped" : kind == by_block ? "block-grouped" : "stratified"; }
-};
-FoldGrouping fold_grouping(const Split& split, const RunSettings& settings, int radius);
 struct CvPlan {
   int k = 0;  // 0: too few pixels to cross-validate
-  FoldGrouping grouping;
   std::string method;
   std::vector<CvFold> folds;
   std::vector<std::string> notes;
