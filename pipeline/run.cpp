@@ -138,7 +138,9 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     ck.metric_precision = prototypes.precision;
     ck.exemplars = prototypes.exemplars;
     ck.exemplar_classes = prototypes.exemplar_classes;
-    ck.classifier = s.finetune.enabled ? s.finetune.classifier : "softmax";
+    // z = B e is trained with the softmax head in the first stage too, so every classifier
+    // applies with or without the metric stage.
+    ck.classifier = s.finetune.classifier;
     const bool held_out = validation.size() > 0;
     calibrate_open_set(ck, batches, held_out ? validation : train, s.open_set.accept, !held_out);
     ck.open_set = s.open_set.rule;

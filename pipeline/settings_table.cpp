@@ -172,7 +172,8 @@ const std::vector<SettingEntry>& setting_entries() {
             at_least(0)),
       entry("finetune.classes_per_batch", FIELD(finetune.classes_per_batch), "classes per balanced batch (0 = all)", at_least(0)),
       entry("finetune.samples_per_class", FIELD(finetune.samples_per_class), "samples per class per batch (pairs need 2)", at_least(2)),
-      entry("finetune.classifier", FIELD(finetune.classifier), "softmax | prototype | mahalanobis (nearest class mean in the metric) | neighbour (nearest training pixel in the metric)",
+      entry("finetune.classifier", FIELD(finetune.classifier), "how a network's map is made, with or without the metric stage: softmax | prototype | mahalanobis (nearest class mean in the metric) | "
+            "neighbour (nearest training pixel in the metric)",
             one_of(classifier_names())),
       entry("finetune.prototypes", FIELD(finetune.prototypes),
             "labelled (class means of the training pixels) | scene (those means refined by k-means over the scene's unlabelled pixels)",

@@ -74,6 +74,27 @@ TEST(Training, SameSeedSameMetricsAndCheckpointsPredictTheSame) {
   EXPECT_EQ(p.ids, read_labels(a.file("map.tif")).labels);
 }
 
+// The classifier is how a network's map is made, not part of the metric stage: with fine-tuning
+// off, the map still comes from the scene-refined prototypes the settings ask for (before, a
+// softmax-only run silently used its softmax head).
+TEST(Training, TheClassifierAppliesWithoutTheMetricStage) {
+  test::TempDir dir;
+  RunSettings s = quick_settings(dir.path());
+  s.finetune.enabled = false;
+  s.finetune.classifier = "mahalanobis";
+  s.finetune.prototypes = "scene";
+  const RunResult r = run_training(salinas_scene(), s, quiet());
+  Checkpoint ck = load_checkpoint(dir.file("best.ckpt"));
+  EXPECT_EQ(ck.classifier, "mahalanobis");
+  EXPECT_EQ(ck.progress.stage, "pretrain");
+  std::ifstream report(dir.file("report.json"));
+  const std::string json((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find("\"classifier\": \"mahalanobis\""), std::string::npos) << json;
+  const Cube cube = read_cube(s.data.cube);
+  EXPECT_EQ(predict_cube(ck, cube, nullptr, PredictOptions()).ids, read_labels(dir.file("map.tif")).labels);
+  EXPECT_GT(r.accuracy.overall, 0.8);
+}
+
 TEST(Training, ResumeAfterInterruptionReachesTheSameResult) {
   test::TempDir full, cut;
   const RunResult reference = run_training(salinas_scene(), quick_settings(full.path()), quiet());
