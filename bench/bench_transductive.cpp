@@ -40,23 +40,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   torch::set_num_threads(2);
-  std::ifstream config(argv[1]);
-  const RunSettings settings = cli::settings_from_ini(config, argv[1]);
-  const Scene scene = load_scene(settings);
-  const std::string prefix = std::string(argv[3]) + "_seed";
+  const Scene scene = bench::load_config_scene(argv[1]);
   const bool without_each_class = std::getenv("HSI_BENCH_WITHOUT_EACH_CLASS") != nullptr;
-  std::map<std::string, std::vector<double>> oa;
-  std::vector<std::string> order;
-  auto record = [&](const std::string& rule, double v) {
-    if (!oa.count(rule)) order.push_back(rule);
-    oa[rule].push_back(v);
-    std::cout << "  " << rule << ": " << format_fixed(v, 4) << "\n";
-  };
-  std::vector<fs::path> runs;
-  for (const auto& entry : fs::directory_iterator(fs::path(argv[2]) / "runs"))
-    if (entry.path().filename().string().rfind(prefix, 0) == 0 && fs::exists(entry.path() / "best.ckpt")) runs.push_back(entry.path());
-  std::sort(runs.begin(), runs.end());
-  for (const fs::path& dir : runs) {
+  bench::RuleTable table;
+  auto record = [&](const std::string& rule, double v) { table.record(rule, v); };
+  for (const fs::path& dir : bench::experiment_runs(argv[2], argv[3])) {
     std::cout << dir.filename().string() << "\n";
     bench::ExperimentRun run = bench::load_experiment_run(scene, dir);
     const BatchMaker batches(run.prepared, run.ck.net_options);
@@ -102,11 +90,6 @@ int main(int argc, char** argv) {
     record("mahalanobis, scene prototypes from the test pixels only, 0 free centres",
            accuracy(ze, refine_prototypes(labelled, zt, yt, ze, 0), true, ye));
   }
-  std::cout << "\n| rule | OA mean | std | min |\n|---|---:|---:|---:|\n";
-  for (const auto& rule : order) {
-    const auto ms = mean_std(oa[rule]);
-    std::cout << "| " << rule << " | " << format_fixed(ms.mean, 4) << " | " << format_fixed(ms.std, 4) << " | "
-              << format_fixed(*std::min_element(oa[rule].begin(), oa[rule].end()), 4) << " |\n";
-  }
+  table.print();
   return 0;
 }

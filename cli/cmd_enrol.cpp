@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/checkpoint_cube.hpp"
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
 #include "cli/runtime.hpp"
@@ -62,24 +63,8 @@ int run_enrol(const std::vector<std::string>& args) {
   check_writable_target(out);
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
-  // The training cube and its axis order, from the settings stored in the checkpoint.
-  std::map<std::string, std::string> trained = stored_settings(ck.settings_text);
-  if (input.empty()) {
-    input = trained["data.cube"];
-    if (input.empty()) usage_error("--input: the checkpoint names no training cube; give the cube the labels lie on");
-    const std::string path = parse_source(input).path;
-    if (!std::filesystem::exists(path) && path.rfind("/vsi", 0) != 0) {
-      usage_error("--input: the training cube the checkpoint names, " + input +
-                  ", is not found from here (relative paths are relative to where hsi train ran); give the cube with --input");
-    }
-  }
-  if (axis_order.empty()) axis_order = trained["data.axis_order"];
-  if (axis_order.empty()) axis_order = "rcb";
-  if (!input.empty()) check_not_an_input(out, {parse_source(input).path});
   const ClassTable names = classes.empty() ? ClassTable() : classes_from_file(classes);
-  ReadOptions read_options;
-  read_options.axis_order = axis_order;
-  const Cube cube = read_cube(input, read_options);
+  const Cube cube = read_checkpoint_cube(ck, input, axis_order, out);
   // A feature may name its class: the checkpoint's classes and those --classes adds.
   std::vector<ClassInfo> known = ck.classes.classes();
   for (const ClassInfo& c : names.classes())

@@ -17,6 +17,7 @@ int run_evaluate(const std::vector<std::string>& args);
 int run_model_info(const std::vector<std::string>& args);
 int run_experiment(const std::vector<std::string>& args);
 int run_enrol(const std::vector<std::string>& args);
+int run_suggest(const std::vector<std::string>& args);
 int run_fetch(const std::vector<std::string>& args);
 
 // Parses args, turning Boost's exceptions into usage errors that name the option.

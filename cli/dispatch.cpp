@@ -22,6 +22,7 @@ const char* kUsage =
     "  finetune     run the deep-metric fine-tuning stage from a checkpoint\n"
     "  predict      classify every pixel of a cube with a checkpoint\n"
     "  enrol        add classes to a trained model from a few labelled pixels, without retraining\n"
+    "  suggest      which pixels to label next: one in each cluster of the scene no class explains\n"
     "  evaluate     accuracy of a classification map against a reference map\n"
     "  experiment   repeat split/train/predict/evaluate over seeds and models, aggregate a table\n"
     "  fetch        download a standard scene's cube into the cache and verify its checksum\n"
@@ -40,7 +41,7 @@ int run_command(const std::vector<std::string>& all_args) {
   const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
       {"info", run_info},         {"split", run_split},       {"select", run_select},     {"train", run_train},
       {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
-      {"model-info", run_model_info}, {"enrol", run_enrol}, {"fetch", run_fetch}, {"experiment", run_experiment}, {"version", run_version},
+      {"model-info", run_model_info}, {"enrol", run_enrol}, {"suggest", run_suggest}, {"fetch", run_fetch}, {"experiment", run_experiment}, {"version", run_version},
       {"--version", run_version}};
   auto it = verbs.find(verb);
   if (it == verbs.end()) {

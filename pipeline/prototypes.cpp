@@ -22,6 +22,17 @@ torch::Tensor metric_features(HsiNet& net, const BatchMaker& batches, const std:
   return torch::cat(parts, 0);
 }
 
+std::vector<int64_t> unlabelled_pool(const std::vector<uint8_t>& taken, const std::vector<uint8_t>& nodata) {
+  std::vector<int64_t> pool;
+  for (size_t i = 0; i < taken.size(); ++i)
+    if (!taken[i] && (nodata.empty() || !nodata[i])) pool.push_back(static_cast<int64_t>(i));
+  if (static_cast<int64_t>(pool.size()) <= kMaxRefinementPixels) return pool;
+  std::vector<int64_t> spread(static_cast<size_t>(kMaxRefinementPixels));
+  for (int64_t k = 0; k < kMaxRefinementPixels; ++k)
+    spread[static_cast<size_t>(k)] = pool[static_cast<size_t>(k * static_cast<int64_t>(pool.size()) / kMaxRefinementPixels)];
+  return spread;
+}
+
 Prototypes class_prototypes(HsiNet& net, const BatchMaker& batches, const Samples& samples, int64_t classes) {
   return class_prototypes(metric_features(net, batches, samples.pixels), torch::tensor(samples.targets, torch::kLong), classes);
 }

@@ -62,6 +62,11 @@ Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z,
 // features of a whole large scene are not needed to find six or sixteen class centres.
 constexpr int64_t kMaxRefinementPixels = 20000;
 
+// Every pixel with data (`nodata` empty or 0) that is not `taken` (1 = a labelled pixel), at
+// most kMaxRefinementPixels of them evenly spread over the scene: the unlabelled pixels the
+// scene prototypes and the labelling suggestions look at.
+std::vector<int64_t> unlabelled_pool(const std::vector<uint8_t>& taken, const std::vector<uint8_t>& nodata);
+
 // The neighbour classifier compares a pixel with every exemplar; a class keeps at most this many
 // (a few labelled pixels each, or an even spread over many), so a map costs at most
 // classes x kExemplarsPerClass distances a pixel.

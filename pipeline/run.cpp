@@ -89,15 +89,7 @@ Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Sce
                             const torch::Tensor& z, const torch::Tensor& y, const Prototypes& labelled, RunResult& result) {
   std::vector<uint8_t> taken(scene.labels.labels.size(), 0);
   for (int64_t p : train.pixels) taken[static_cast<size_t>(p)] = 1;
-  std::vector<int64_t> pool;
-  for (size_t i = 0; i < taken.size(); ++i)
-    if (!taken[i] && (scene.nodata.empty() || !scene.nodata[i])) pool.push_back(static_cast<int64_t>(i));
-  if (static_cast<int64_t>(pool.size()) > kMaxRefinementPixels) {
-    std::vector<int64_t> spread(static_cast<size_t>(kMaxRefinementPixels));
-    for (int64_t k = 0; k < kMaxRefinementPixels; ++k)
-      spread[static_cast<size_t>(k)] = pool[static_cast<size_t>(k * static_cast<int64_t>(pool.size()) / kMaxRefinementPixels)];
-    pool = std::move(spread);
-  }
+  const std::vector<int64_t> pool = unlabelled_pool(taken, scene.nodata);
   const int64_t free_centres = s.finetune.free_centres < 0 ? labelled.means.size(0) : s.finetune.free_centres;
   result.prototypes = "class means of the training pixels refined by k-means over " + std::to_string(pool.size()) +
                       " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";

@@ -5,6 +5,7 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -63,6 +64,55 @@ TEST(Enrol, ANewClassFromFivePixelsThroughTheBinary) {
   EXPECT_EQ(softmax.exit_code, 2);
   EXPECT_NE(softmax.err.find("enrolled"), std::string::npos) << softmax.err;
   EXPECT_FALSE(fs::exists(dir.file("map2.tif")));
+}
+
+// hsi suggest through the binary: the class left unlabelled is where the first pixel to label
+// lies; the CSV names it on the cube's grid; labelled, it enrols the class. A checkpoint without
+// a metric and an output over the model are refused, nothing written.
+TEST(Suggest, ThePixelToLabelNextLiesInTheUnlabelledClassThroughTheBinary) {
+  test::TempDir dir;
+  const test::SyntheticScene s = test::make_scene(40, 40, 12, 3, 9);
+  write_cube_geotiff(dir.file("scene.tif"), s.cube);
+  std::vector<int32_t> known = s.labels.labels;
+  for (int32_t& label : known) label = label == 3 ? 0 : label;
+  write_class_map(dir.file("gt.tif"), 40, 40, known, ClassTable::from_ids({1, 2}), s.cube.geo);
+  const test::CliResult train = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--patch", "3",
+                                               "--model.width", "8", "--train.epochs", "6", "--train.min_steps", "60", "--out", dir.file("run")});
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const test::CliResult over = test::run_hsi({"suggest", "--model", dir.file("run/best.ckpt"), "--out", dir.file("run/best.ckpt")});
+  EXPECT_EQ(over.exit_code, 4) << over.err;
+  const test::CliResult suggest = test::run_hsi({"suggest", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("run/split/train.tif"),
+                                                 "--count", "2", "--out", dir.file("next.csv")});
+  ASSERT_EQ(suggest.exit_code, 0) << suggest.err;
+  std::ifstream csv(dir.file("next.csv"));
+  std::string header, first, second, extra;
+  std::getline(csv, header);
+  std::getline(csv, first);
+  std::getline(csv, second);
+  EXPECT_EQ(header, "rank,row,col,x,y,cluster_pixels,cluster_share,nearest_class_id,nearest_class_name");
+  EXPECT_FALSE(second.empty());
+  EXPECT_FALSE(std::getline(csv, extra)) << extra;
+  int rank = 0, row = -1, col = -1;
+  ASSERT_EQ(std::sscanf(first.c_str(), "%d,%d,%d", &rank, &row, &col), 3) << first;
+  EXPECT_EQ(rank, 1);
+  ASSERT_TRUE(row >= 0 && row < 40 && col >= 0 && col < 40) << first;
+  EXPECT_EQ(s.labels.labels[static_cast<size_t>(row * 40 + col)], 3) << first;
+
+  // Labelled, the suggestion enrols the class.
+  std::vector<int32_t> one(known.size(), 0);
+  one[static_cast<size_t>(row * 40 + col)] = 3;
+  write_class_map(dir.file("one.tif"), 40, 40, one, ClassTable::from_ids({3}), s.cube.geo);
+  const test::CliResult enrol = test::run_hsi({"enrol", "--model", dir.file("run/best.ckpt"), "--labels", dir.file("one.tif"), "--out", dir.file("enrolled.ckpt")});
+  ASSERT_EQ(enrol.exit_code, 0) << enrol.err;
+  EXPECT_NE(enrol.out.find("enrolled 1 new class(es): 3 (1 px)"), std::string::npos) << enrol.out;
+
+  const test::CliResult unmix = test::run_hsi({"train", "--data.cube", dir.file("scene.tif"), "--data.labels", dir.file("gt.tif"), "--model.name",
+                                               "unmix", "--out", dir.file("unmix")});
+  ASSERT_EQ(unmix.exit_code, 0) << unmix.err;
+  const test::CliResult no_metric = test::run_hsi({"suggest", "--model", dir.file("unmix/best.ckpt"), "--out", dir.file("unmix.csv")});
+  EXPECT_EQ(no_metric.exit_code, 2);
+  EXPECT_NE(no_metric.err.find("no learned metric"), std::string::npos) << no_metric.err;
+  EXPECT_FALSE(fs::exists(dir.file("unmix.csv")));
 }
 
 // The new class drawn as features: five GPS points named by the class's name, on a

@@ -1,8 +1,10 @@
 // Open-set rejection and enrolment on a synthetic scene where the right answers are known: class
 // 1's spectra lie far from classes 2-4, the model is trained on classes 2-4 only. (The unseen
-// class has the smallest id, so enrolling it must not disturb the known classes' order.)
+// class has the smallest id, so enrolling it must not disturb the known classes' order.) The
+// pixels to label next come from there too.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include "pipeline/prototypes.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/scene.hpp"
+#include "pipeline/suggest.hpp"
 #include "support/synthetic.hpp"
 
 namespace hsi {
@@ -488,6 +491,39 @@ TEST(Enrol, FivePixelsOfANewClassAreEnoughAndTheCheckpointKeepsThem) {
   softmax.classifier = "softmax";
   EXPECT_THROW(predict_cube(loaded, f.full.cube, &f.full.nodata, softmax), Error);
   EXPECT_THROW(predict_cube(loaded, f.full.cube, &f.full.nodata, quiet("softmax")), Error);
+}
+
+// The largest cluster of the scene that no class explains is the unseen class, so the first
+// suggestion lies in it, and it is a typical pixel of it, not its most outlying one; pixels
+// labelled already are never suggested.
+TEST(Suggest, TheFirstPixelToLabelIsATypicalPixelOfTheUnexplainedCluster) {
+  Fixture& f = fixture();
+  std::vector<uint8_t> taken(f.full.labels.labels.size(), 0);
+  for (size_t i = 0; i < taken.size(); ++i) taken[i] = f.result.split.train[i] != 0;
+  const std::vector<Suggestion> picks = suggest_pixels(f.ck, f.prepared, taken, f.full.nodata, 3);
+  ASSERT_EQ(picks.size(), 3u);
+  for (const Suggestion& p : picks) EXPECT_FALSE(taken[static_cast<size_t>(p.pixel)]) << p.pixel;
+  EXPECT_EQ(f.full.labels.labels[static_cast<size_t>(picks[0].pixel)], kFarClass);
+  EXPECT_GE(picks[0].cluster_pixels, picks[1].cluster_pixels);
+  EXPECT_GE(picks[1].cluster_pixels, picks[2].cluster_pixels);
+  // The unseen class's pixels are about a quarter of the scene; its cluster holds most of them.
+  std::vector<int64_t> far;
+  for (size_t i = 0; i < taken.size(); ++i)
+    if (f.full.labels.labels[i] == kFarClass) far.push_back(static_cast<int64_t>(i));
+  EXPECT_GE(static_cast<double>(picks[0].cluster_pixels), 0.8 * static_cast<double>(far.size()));
+  // Typical: nearer the unseen class's mean feature than most of its pixels.
+  const torch::Tensor z = metric_features(f.ck.net, f.batches(), far);
+  const torch::Tensor distance = (z - z.mean(0)).pow(2).sum(1);
+  const auto at = std::find(far.begin(), far.end(), picks[0].pixel) - far.begin();
+  EXPECT_LT(distance[at].item<float>(), distance.median().item<float>());
+
+  // Only pixels outside what is labelled: with everything but the unseen class taken, every
+  // suggestion is one of its pixels.
+  std::vector<uint8_t> all_known(taken.size(), 1);
+  for (int64_t p : far) all_known[static_cast<size_t>(p)] = 0;
+  for (const Suggestion& p : suggest_pixels(f.ck, f.prepared, all_known, f.full.nodata, 3))
+    EXPECT_EQ(f.full.labels.labels[static_cast<size_t>(p.pixel)], kFarClass);
+  EXPECT_THROW(suggest_pixels(f.ck, f.prepared, taken, f.full.nodata, 0), Error);
 }
 
 }  // namespace
