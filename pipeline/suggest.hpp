@@ -8,6 +8,8 @@
 // finds them; each free cluster's member nearest its centre is suggested, largest cluster first.
 // Labelled, the suggestions refine the checkpoint without retraining (hsi enrol) or join the
 // training map.
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -23,6 +25,15 @@ struct Suggestion {
   double cluster_share = 0;    // ... as a share of them
   int nearest_class = -1;      // index into ck.classes of the nearest class mean in the metric
 };
+
+// The clustering behind it, on features alone: u [M, K] the unlabelled features, `class_means`
+// [C, K] the fixed centres. Returns, for each non-empty free cluster, largest first, the row of
+// u nearest its centre and the cluster's size.
+struct FreeCluster {
+  int64_t central_row = 0;
+  int64_t members = 0;
+};
+std::vector<FreeCluster> free_clusters(const torch::Tensor& u, const torch::Tensor& class_means, int64_t count);
 
 // `prepared`: the cube through the checkpoint's preprocessing. `taken` (1 = labelled already) and
 // `nodata` (1 = no data; may be empty) are the cube's size. Returns at most `count` suggestions,

@@ -526,5 +526,23 @@ TEST(Suggest, TheFirstPixelToLabelIsATypicalPixelOfTheUnexplainedCluster) {
   EXPECT_THROW(suggest_pixels(f.ck, f.prepared, taken, f.full.nodata, 0), Error);
 }
 
+// The clusters are iterated to a fixed point: on a line, a class mean at 0 and unlabelled groups
+// at 6.5 (30 points), 10 (30) and 14.5 (20) with an outlier at 30, two free centres start at the
+// outlier and at 14.5. After one round the second free cluster holds 50 points; the group at 6.5
+// joins it only once its centre has moved, so the fixed point holds 80, and its most central
+// point is one at 10. The outlier comes last, alone.
+TEST(Suggest, FreeClustersAreIteratedToTheirFixedPoint) {
+  std::vector<float> values;
+  for (const auto& [at, n] : std::vector<std::pair<float, int>>{{6.5f, 30}, {10.f, 30}, {14.5f, 20}, {30.f, 1}})
+    for (int i = 0; i < n; ++i) values.push_back(at);
+  const torch::Tensor u = torch::tensor(values).unsqueeze(1);
+  const std::vector<FreeCluster> clusters = free_clusters(u, torch::zeros({1, 1}), 2);
+  ASSERT_EQ(clusters.size(), 2u);
+  EXPECT_EQ(clusters[0].members, 80);
+  EXPECT_FLOAT_EQ(values[static_cast<size_t>(clusters[0].central_row)], 10.f);
+  EXPECT_EQ(clusters[1].members, 1);
+  EXPECT_FLOAT_EQ(values[static_cast<size_t>(clusters[1].central_row)], 30.f);
+}
+
 }  // namespace
 }  // namespace hsi
