@@ -13,15 +13,11 @@
 // Usage: bench_suggest CONFIG.ini EXPERIMENT_DIR MODEL_SPLIT_PREFIX
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
 
 #include "bench/experiment_run.hpp"
-#include "cli/config.hpp"
-#include "common/text.hpp"
-#include "eval/aggregate.hpp"
 #include "pipeline/prototypes.hpp"
 #include "pipeline/suggest.hpp"
 

@@ -7,18 +7,12 @@
 // Usage: bench_transductive CONFIG.ini EXPERIMENT_DIR MODEL_SPLIT_PREFIX (e.g. ms2d_dpp_fixed_1)
 // With HSI_BENCH_WITHOUT_EACH_CLASS=1 each class in turn is dropped from the class table instead
 // (a material the table lacks), scoring the training-pixel means against hsi's scene prototypes.
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
 
 #include "bench/experiment_run.hpp"
-#include "cli/config.hpp"
 #include "common/memory.hpp"
-#include "common/text.hpp"
-#include "eval/aggregate.hpp"
 #include "pipeline/prototypes.hpp"
 
 namespace fs = std::filesystem;

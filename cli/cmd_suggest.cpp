@@ -63,7 +63,7 @@ int run_suggest(const std::vector<std::string>& args) {
   check_writable_target(out);
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
-  if (!ck.net) usage_error("--model: this " + ck.net_options.name + " checkpoint has no learned metric to suggest pixels in (train a network)");
+  require_metric(ck);  // before the cube is read
   Cube cube = read_checkpoint_cube(ck, input, axis_order, out);
   ck.preprocessor.check_input_bands(static_cast<int>(cube.bands), cube.source);
   std::vector<uint8_t> taken(static_cast<size_t>(cube.rows * cube.cols), 0);
@@ -80,11 +80,7 @@ int run_suggest(const std::vector<std::string>& args) {
     const LabelMap area = read_on_grid(within);
     for (size_t i = 0; i < taken.size(); ++i) taken[i] = taken[i] || area.labels[i] == 0;
   }
-  // Only the bands the model reads decide whether a pixel has data.
-  std::vector<uint8_t> kept(static_cast<size_t>(cube.bands), 0);
-  for (int band : ck.preprocessor.kept_bands())
-    if (band < cube.bands) kept[static_cast<size_t>(band)] = 1;
-  const std::vector<uint8_t> nodata = mask_nodata(cube, "nodata", nullptr, kept);
+  const std::vector<uint8_t> nodata = mask_nodata(cube, "nodata", nullptr, ck.preprocessor.kept_band_flags());
   ck.preprocessor.apply(cube);
   const std::vector<Suggestion> suggestions = suggest_pixels(ck, cube, taken, nodata, count > 0 ? count : static_cast<int64_t>(ck.classes.size()));
 

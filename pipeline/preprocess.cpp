@@ -183,6 +183,12 @@ void Preprocessor::standardize(const T* in, int64_t n, float* out) const {
   }
 }
 
+std::vector<uint8_t> Preprocessor::kept_band_flags() const {
+  std::vector<uint8_t> flags(static_cast<size_t>(input_bands_), 0);
+  for (int band : kept_) flags[static_cast<size_t>(band)] = 1;
+  return flags;
+}
+
 void Preprocessor::check_input_bands(int bands, const std::string& source) const {
   if (bands == input_bands_) return;
   std::string message = "has " + std::to_string(bands) + " bands, the model was trained on " + std::to_string(input_bands_);

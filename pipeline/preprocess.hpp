@@ -92,6 +92,8 @@ class Preprocessor {
 
   // Serialised state, for checkpoints.
   const std::vector<int>& kept_bands() const { return kept_; }
+  // Per input band, 1 = the model reads it: only those bands decide whether a pixel has data.
+  std::vector<uint8_t> kept_band_flags() const;
   const std::vector<double>& mean() const { return mean_; }
   const std::vector<double>& scale() const { return scale_; }
   const std::vector<double>& pca_basis() const { return basis_; }  // kept x k, row-major

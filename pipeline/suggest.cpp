@@ -9,6 +9,12 @@
 
 namespace hsi {
 
+void require_metric(const Checkpoint& ck) {
+  if (!ck.net || !ck.prototypes.defined()) {
+    usage_error("this " + ck.net_options.name + " checkpoint has no learned metric to suggest pixels in (train a network)");
+  }
+}
+
 std::vector<FreeCluster> free_clusters(const torch::Tensor& u, const torch::Tensor& class_means, int64_t count) {
   const int64_t classes = class_means.size(0);
   // The class means stay where they are; the free centres start farthest-first.
@@ -45,9 +51,7 @@ std::vector<FreeCluster> free_clusters(const torch::Tensor& u, const torch::Tens
 
 std::vector<Suggestion> suggest_pixels(Checkpoint& ck, const Cube& prepared, const std::vector<uint8_t>& taken,
                                        const std::vector<uint8_t>& nodata, int64_t count) {
-  if (!ck.net || !ck.prototypes.defined()) {
-    usage_error("this " + ck.net_options.name + " checkpoint has no learned metric to suggest pixels in (train a network)");
-  }
+  require_metric(ck);
   if (count < 1) usage_error("the number of suggestions must be at least 1");
   const std::vector<int64_t> pool = unlabelled_pool(taken, nodata);
   if (pool.empty()) return {};

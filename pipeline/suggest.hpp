@@ -35,6 +35,9 @@ struct FreeCluster {
 };
 std::vector<FreeCluster> free_clusters(const torch::Tensor& u, const torch::Tensor& class_means, int64_t count);
 
+// A usage error for checkpoints without a learned metric (unmixing, SVM).
+void require_metric(const Checkpoint& ck);
+
 // `prepared`: the cube through the checkpoint's preprocessing. `taken` (1 = labelled already) and
 // `nodata` (1 = no data; may be empty) are the cube's size. Returns at most `count` suggestions,
 // fewer when fewer clusters are non-empty. A usage error for checkpoints without a metric.

@@ -81,10 +81,7 @@ class TilePreparer {
     }
     const std::optional<double> nodata_value = source_.geo().nodata;
     if (!nodata_value && !std::is_floating_point_v<T>) return;
-    if (kept_.empty()) {
-      kept_.assign(static_cast<size_t>(B), 0);
-      for (int band : preprocessor_.kept_bands()) kept_[band] = 1;
-    }
+    if (kept_.empty()) kept_ = preprocessor_.kept_band_flags();
     int64_t nonfinite = 0;
 #pragma omp parallel for schedule(static) reduction(+ : nonfinite)
     for (int64_t p = 0; p < pixels; ++p) {
