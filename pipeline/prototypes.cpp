@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <tuple>
 
 #include "common/error.hpp"
@@ -85,6 +86,68 @@ Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z,
   const torch::Tensor joined = assigned < C;
   p.precision = tied_precision(torch::cat({z, u.index({joined})}), torch::cat({targets, assigned.index({joined})}), p.means);
   return p;
+}
+
+torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes, const torch::Tensor& u,
+                               const torch::Tensor& precision, int64_t free_seeds, int64_t neighbours, double alpha, int iterations) {
+  torch::NoGradGuard no_grad;
+  if (u.size(0) == 0) return torch::zeros({0}, torch::kLong);
+  // Whitened so that Euclidean distances are the Mahalanobis distances under `precision` (P = L L^T).
+  const torch::Tensor L = torch::linalg_cholesky(precision.to(torch::kDouble)).to(torch::kFloat);
+  torch::Tensor X = torch::cat({z, u}).to(torch::kFloat).mm(L);
+  // Free seeds: farthest-first among the unlabelled rows, moved to the labelled block's end.
+  std::vector<int64_t> order(static_cast<size_t>(X.size(0)));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::vector<int64_t> labels(targets.data_ptr<int64_t>(), targets.data_ptr<int64_t>() + targets.numel());
+  const int64_t seeds = std::min(free_seeds, u.size(0));
+  if (seeds > 0) {
+    const torch::Tensor xu = X.slice(0, z.size(0));
+    torch::Tensor nearest = z.size(0) > 0 ? torch::cdist(xu, X.slice(0, 0, z.size(0))).amin(1) : torch::full({xu.size(0)}, INFINITY);
+    for (int64_t f = 0; f < seeds; ++f) {
+      const int64_t far = nearest.argmax().item<int64_t>();
+      std::swap(order[static_cast<size_t>(z.size(0) + f)], order[static_cast<size_t>(z.size(0) + far)]);
+      labels.push_back(classes + f);
+      nearest = torch::minimum(nearest, torch::cdist(xu, xu[far].unsqueeze(0)).squeeze(1));
+      nearest[far] = -1;  // never picked twice
+    }
+  }
+  X = X.index_select(0, torch::tensor(order, torch::kLong));
+  const int64_t labelled = static_cast<int64_t>(labels.size()), N = X.size(0), columns = classes + seeds;
+  const int64_t k = std::min(neighbours, N - 1);
+  if (k < 1) return torch::zeros({u.size(0)}, torch::kLong);
+  const torch::Tensor norms = X.pow(2).sum(1);
+  std::vector<torch::Tensor> nearest_d, nearest_i;
+  // Slices of at most ~4 M distances (16 MB) however large the pool.
+  const int64_t rows = std::max<int64_t>(1, (int64_t{1} << 22) / N);
+  for (int64_t r = 0; r < N; r += rows) {
+    const int64_t n = std::min(rows, N - r);
+    torch::Tensor d = (norms.narrow(0, r, n).unsqueeze(1) + norms.unsqueeze(0) - 2 * X.narrow(0, r, n).mm(X.t())).clamp_min(0);
+    d.index_put_({torch::arange(n), torch::arange(r, r + n)}, INFINITY);  // not its own neighbour
+    auto [v, i] = d.topk(k, 1, /*largest=*/false);
+    nearest_d.push_back(v);
+    nearest_i.push_back(i);
+  }
+  const torch::Tensor D = torch::cat(nearest_d), J = torch::cat(nearest_i).reshape(-1);
+  const torch::Tensor I = torch::arange(N).unsqueeze(1).expand({N, k}).reshape(-1);
+  const double scale = std::max(D.mean().item<double>(), 1e-12);
+  const torch::Tensor w = torch::exp(-D / scale).reshape(-1);
+  // W + W^T: each edge both ways; coalescing adds the weight of a pair that is mutual.
+  torch::Tensor W = torch::sparse_coo_tensor(torch::stack({torch::cat({I, J}), torch::cat({J, I})}), torch::cat({w, w}), {N, N}).coalesce();
+  const torch::Tensor ij = W.indices(), degree = torch::zeros({N}).index_add_(0, ij[0], W.values());
+  const torch::Tensor inv_sqrt = degree.clamp_min(1e-12).rsqrt();
+  const torch::Tensor S = torch::sparse_coo_tensor(ij, W.values() * inv_sqrt.index_select(0, ij[0]) * inv_sqrt.index_select(0, ij[1]), {N, N});
+  torch::Tensor Y = torch::zeros({N, columns});
+  Y.index_put_({torch::arange(labelled), torch::tensor(labels, torch::kLong)}, 1.0);
+  torch::Tensor F = Y.clone();
+  for (int it = 0; it < iterations; ++it) F = alpha * torch::mm(S, F) + (1 - alpha) * Y;
+  // Back to u's order: row z.size(0) + j of X is u's row order[z.size(0) + j] - z.size(0).
+  torch::Tensor out = torch::empty({u.size(0)}, torch::kLong);
+  const torch::Tensor by_row = F.argmax(1);
+  const auto best = by_row.accessor<int64_t, 1>();
+  auto o = out.accessor<int64_t, 1>();
+  for (int64_t x = z.size(0); x < N; ++x)
+    o[order[static_cast<size_t>(x)] - z.size(0)] = x < labelled ? labels[static_cast<size_t>(x)] : best[x];
+  return out;
 }
 
 std::pair<torch::Tensor, torch::Tensor> select_exemplars(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes,

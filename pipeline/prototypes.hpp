@@ -58,6 +58,21 @@ Prototypes class_prototypes(const torch::Tensor& z, const torch::Tensor& targets
 Prototypes refine_prototypes(const Prototypes& labelled, const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& u,
                              int64_t free_centres, int max_rounds = 10);
 
+// Label propagation (Zhou et al. 2004, as in transductive few-shot learning: Liu et al. 2019,
+// Iscen et al. 2019): the labelled features z [N, K] (classes `targets` [N]) and unlabelled
+// features u [M, K], whitened by `precision`, form a graph joining each to its `neighbours`
+// nearest (weights exp(-d^2 / mean d^2), symmetrised and normalised D^-1/2 W D^-1/2); the labels
+// spread along it, F <- alpha S F + (1 - alpha) Y, for `iterations` rounds. Unlike the k-means of
+// refine_prototypes, a class whose pixels form a curved or two-lobed cloud is followed along
+// the chain of pixels that joins its parts. `free_seeds` unlabelled pixels, picked one at a time
+// farthest from every labelled pixel and seed so far, spread labels of their own (C, C + 1, ...):
+// the pixels of materials the class table lacks go to them instead of the nearest class.
+// Returns the label index [M] of each u row, below C for a class (classes without labelled
+// pixels never win), C and above for a free seed's.
+torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes, const torch::Tensor& u,
+                               const torch::Tensor& precision, int64_t free_seeds, int64_t neighbours = 30, double alpha = 0.99,
+                               int iterations = 50);
+
 // At most this many unlabelled pixels, evenly spread over the scene, refine the prototypes: the
 // features of a whole large scene are not needed to find six or sixteen class centres.
 constexpr int64_t kMaxRefinementPixels = 20000;

@@ -83,17 +83,35 @@ void write_figures(const Scene& scene, const Checkpoint& ck, const std::vector<i
   write_text_file(result.files.svg_masked, render_svg(spec));
 }
 
-// The prototypes refined on the scene's unlabelled pixels (finetune.prototypes = scene): every
-// pixel with data that is not a training pixel, at most kMaxRefinementPixels of them evenly spread.
+// The prototypes fitted with the scene's unlabelled pixels (finetune.prototypes = scene or
+// propagated): every pixel with data that is not a training pixel, at most kMaxRefinementPixels
+// of them evenly spread.
 Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Scene& scene, const RunSettings& s, const Samples& train,
                             const torch::Tensor& z, const torch::Tensor& y, const Prototypes& labelled, RunResult& result) {
   std::vector<uint8_t> taken(scene.labels.labels.size(), 0);
   for (int64_t p : train.pixels) taken[static_cast<size_t>(p)] = 1;
   const std::vector<int64_t> pool = unlabelled_pool(taken, scene.nodata);
-  const int64_t free_centres = s.finetune.free_centres < 0 ? labelled.means.size(0) : s.finetune.free_centres;
-  result.prototypes = "class means of the training pixels refined by k-means over " + std::to_string(pool.size()) +
-                      " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";
-  return refine_prototypes(labelled, z, y, metric_features(ck.net, batches, pool), free_centres);
+  const int64_t classes = labelled.means.size(0);
+  const int64_t free_centres = s.finetune.free_centres < 0 ? classes : s.finetune.free_centres;
+  const torch::Tensor u = metric_features(ck.net, batches, pool);
+  if (s.finetune.prototypes == "scene") {
+    result.prototypes = "class means of the training pixels refined by k-means over " + std::to_string(pool.size()) +
+                        " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";
+    return refine_prototypes(labelled, z, y, u, free_centres);
+  }
+  // The graph is whitened by the covariance the k-means refinement fits: the training pixels'
+  // alone are a handful of points in K dimensions.
+  const torch::Tensor whitening = refine_prototypes(labelled, z, y, u, 0).precision;
+  const torch::Tensor assigned = propagate_labels(z, y, classes, u, whitening, free_centres);
+  const torch::Tensor joined = assigned < classes;
+  result.prototypes = "class means and covariance of the training pixels and the " + std::to_string(joined.sum().item<int64_t>()) + " of " +
+                      std::to_string(pool.size()) + " unlabelled pixels of the scene their labels reached by propagation over the " +
+                      "metric's nearest-neighbour graph, with " + std::to_string(free_centres) +
+                      " free seeds (finetune.prototypes = propagated)";
+  Prototypes p = class_prototypes(torch::cat({z, u.index({joined})}), torch::cat({y, assigned.index({joined})}), classes);
+  p.exemplars = labelled.exemplars;  // the neighbour classifier compares with pixels whose labels are known
+  p.exemplar_classes = labelled.exemplar_classes;
+  return p;
 }
 
 // A model that labels its own training pixels no better than always answering their largest
@@ -124,7 +142,7 @@ void finish_run(const Scene& scene, const RunSettings& s, const RunOptions& o, C
     const BatchMaker batches(cube, ck.net_options);
     const torch::Tensor z = metric_features(ck.net, batches, train.pixels), y = torch::tensor(train.targets, torch::kLong);
     Prototypes prototypes = class_prototypes(z, y, static_cast<int64_t>(ck.classes.size()));
-    if (s.finetune.prototypes == "scene") prototypes = scene_prototypes(ck, batches, scene, s, train, z, y, prototypes, result);
+    if (s.finetune.prototypes != "labelled") prototypes = scene_prototypes(ck, batches, scene, s, train, z, y, prototypes, result);
     ck.prototypes = prototypes.means;
     ck.prototype_counts = prototypes.counts;
     ck.metric_precision = prototypes.precision;

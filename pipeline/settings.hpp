@@ -113,9 +113,11 @@ struct FinetuneSettings {
   // enrolment; with or without fine-tuning, as z = B e is trained in both stages) come from:
   // "labelled" = the training pixels' mean metric features; "scene" = those means refined by
   // k-means over the scene's unlabelled pixels (pipeline/prototypes.hpp: refine_prototypes;
-  // transductive: the pixels' features, never their labels).
+  // transductive: the pixels' features, never their labels); "propagated" = the means and
+  // covariance of the training pixels and the unlabelled pixels their labels reach by label
+  // propagation over the metric's nearest-neighbour graph (propagate_labels).
   std::string prototypes = "labelled";
-  // With prototypes = scene: centres free of any class that take the unlabelled pixels of
+  // With prototypes = scene (propagated): centres (seeds) free of any class that take the unlabelled pixels of
   // materials the class table lacks, so those do not drag a class's prototype (-1 = as many as
   // classes; 0 when every pixel of the scene belongs to a class of the table).
   int free_centres = -1;

@@ -176,10 +176,12 @@ const std::vector<SettingEntry>& setting_entries() {
             "neighbour (nearest training pixel in the metric)",
             one_of(classifier_names())),
       entry("finetune.prototypes", FIELD(finetune.prototypes),
-            "labelled (class means of the training pixels) | scene (those means refined by k-means over the scene's unlabelled pixels)",
-            one_of({"labelled", "scene"})),
+            "labelled (class means of the training pixels) | scene (those means refined by k-means over the scene's unlabelled pixels) | "
+            "propagated (means and covariance of the training pixels and the unlabelled pixels their labels reach by propagation over the "
+            "metric's nearest-neighbour graph)",
+            one_of({"labelled", "scene", "propagated"})),
       entry("finetune.free_centres", FIELD(finetune.free_centres),
-            "with prototypes = scene: centres that take the pixels of materials the class table lacks (-1 = as many as classes; 0 when the "
+            "with prototypes = scene (propagated): centres (seeds) that take the pixels of materials the class table lacks (-1 = as many as classes; 0 when the "
             "classes cover the scene)",
             at_least(-1)),
 

@@ -268,32 +268,116 @@ TEST(Prototypes, FreeCentresTakeAMaterialTheClassTableLacks) {
   EXPECT_NEAR(kept.counts.sum().item<float>(), 2.0f + static_cast<float>(c.unlabelled.size(0)), 10.0f);
 }
 
-TEST(Prototypes, TheSceneSettingRefinesTheCheckpointsPrototypesAndTheReportSaysSo) {
-  // Trained on the scene whose far stripe (class 1) is missing from the class table: a material
-  // the table lacks, among the unlabelled pixels.
-  Fixture& f = fixture();
+// A small ms2d trained two pixels a class with `prototypes` (and `free_centres`) on the scene
+// whose far stripe (class 1) is missing from the class table: a material the table lacks, among
+// the unlabelled pixels. What the checkpoint stored against the training pixels' own means.
+struct PrototypeRun {
   test::TempDir dir;
-  RunSettings rs = small_ms2d(dir.file("run"));
-  rs.train.epochs = 3;
-  rs.train.min_steps = 30;
-  rs.split.per_class = 2;
-  rs.finetune.prototypes = "scene";
-  const RunResult r = run_training(f.known, rs, quiet_run());
-  const Checkpoint ck = load_checkpoint(dir.file("run/best.ckpt"));
-  Cube prepared = f.known.cube;
-  ck.preprocessor.apply(prepared);
-  const BatchMaker batches(prepared, ck.net_options);
-  const Samples train = samples_of(r.split.train, ck.classes);
-  HsiNet net = ck.net;
-  const Prototypes labelled = class_prototypes(net, batches, train, static_cast<int64_t>(ck.classes.size()));
-  EXPECT_GT((ck.prototypes - labelled.means).abs().max().item<float>(), 1e-3f);  // moved by the unlabelled pixels
-  EXPECT_GT(ck.prototype_counts.sum().item<float>(), static_cast<float>(train.size()));
+  RunResult result;
+  Checkpoint ck;
+  Prototypes labelled;
+  int64_t pixels = 0, training_pixels = 0;
+  std::string report;
+  PrototypeRun(const std::string& prototypes, int free_centres) {
+    Fixture& f = fixture();
+    RunSettings rs = small_ms2d(dir.file("run"));
+    rs.train.epochs = 3;
+    rs.train.min_steps = 30;
+    rs.split.per_class = 2;
+    rs.finetune.prototypes = prototypes;
+    rs.finetune.free_centres = free_centres;
+    result = run_training(f.known, rs, quiet_run());
+    ck = load_checkpoint(dir.file("run/best.ckpt"));
+    Cube prepared = f.known.cube;
+    ck.preprocessor.apply(prepared);
+    const BatchMaker batches(prepared, ck.net_options);
+    const Samples train = samples_of(result.split.train, ck.classes);
+    HsiNet net = ck.net;
+    labelled = class_prototypes(net, batches, train, static_cast<int64_t>(ck.classes.size()));
+    pixels = prepared.pixels();
+    training_pixels = static_cast<int64_t>(train.size());
+    std::ifstream in(result.files.report_md);
+    report.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+};
+
+TEST(Prototypes, TheSceneSettingRefinesTheCheckpointsPrototypesAndTheReportSaysSo) {
+  const PrototypeRun run("scene", -1);
+  EXPECT_GT((run.ck.prototypes - run.labelled.means).abs().max().item<float>(), 1e-3f);  // moved by the unlabelled pixels
+  EXPECT_GT(run.ck.prototype_counts.sum().item<float>(), static_cast<float>(run.training_pixels));
   // The three free centres took pixels: the classes hold fewer than every non-training pixel.
-  EXPECT_LT(ck.prototype_counts.sum().item<float>(), static_cast<float>(prepared.pixels()));
-  std::ifstream report(r.files.report_md);
-  const std::string text((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("refined by k-means over"), std::string::npos);
-  EXPECT_NE(text.find("3 free centres"), std::string::npos);
+  EXPECT_LT(run.ck.prototype_counts.sum().item<float>(), static_cast<float>(run.pixels));
+  EXPECT_NE(run.report.find("refined by k-means over"), std::string::npos);
+  EXPECT_NE(run.report.find("3 free centres"), std::string::npos);
+}
+
+// Class 0: a long thin band of pixels along y = 0 from x = 0 to 8, labelled at its left end;
+// class 1: a compact cloud at (4.5, 2.2), labelled at its middle. The band's right half lies
+// nearer class 1's middle than class 0's, so a nearest-mean rule (and k-means, whose class 0
+// mean only reaches the band's left half) gives it away; the chain of band pixels joins it to
+// class 0's label.
+struct BandAndCloud {
+  torch::Tensor labelled = torch::tensor({{0.0f, 0.0f}, {4.5f, 2.2f}}), targets = torch::tensor({0, 1}, torch::kLong);
+  torch::Tensor unlabelled, truth;
+  BandAndCloud() {
+    torch::manual_seed(21);
+    const int64_t n = 400;
+    const torch::Tensor band = torch::stack({8 * torch::rand({n}), 0.15 * torch::randn({n})}, 1);
+    const torch::Tensor cloud = torch::tensor({4.5f, 2.2f}) + 0.3 * torch::randn({n, 2});
+    unlabelled = torch::cat({band, cloud});
+    truth = torch::cat({torch::zeros({n}, torch::kLong), torch::ones({n}, torch::kLong)});
+  }
+  double accuracy(const torch::Tensor& assigned) const { return (assigned == truth).to(torch::kDouble).mean().item<double>(); }
+};
+
+TEST(Propagation, LabelsFollowAClassAlongItsChainOfPixelsWhereMeansCannot) {
+  const BandAndCloud c;
+  Prototypes initial;
+  initial.means = c.labelled;
+  initial.counts = torch::ones({2});
+  initial.precision = torch::eye(2);
+  const Prototypes kmeans = refine_prototypes(initial, c.labelled, c.targets, c.unlabelled, 0);
+  EXPECT_LT(c.accuracy(prototype_distances(c.unlabelled, kmeans.means, {}).argmin(1)), 0.9);
+  const torch::Tensor assigned = propagate_labels(c.labelled, c.targets, 2, c.unlabelled, torch::eye(2), 0);
+  ASSERT_EQ(assigned.sizes(), (std::vector<int64_t>{c.unlabelled.size(0)}));
+  EXPECT_GT(c.accuracy(assigned), 0.98);
+}
+
+TEST(Propagation, TheGraphIsWhitenedByThePrecision) {
+  // The same points with the x axis stretched 10-fold: under the Euclidean metric the band's
+  // neighbours run along it anyway, but the cloud's pixels are now nearer in x than in y to each
+  // other only; the precision that undoes the stretch gives the unstretched answer exactly.
+  const BandAndCloud c;
+  const torch::Tensor stretch = torch::tensor({10.0f, 1.0f});
+  const torch::Tensor precision = torch::diag(torch::tensor({0.01f, 1.0f}));
+  const torch::Tensor plain = propagate_labels(c.labelled, c.targets, 2, c.unlabelled, torch::eye(2), 0);
+  const torch::Tensor whitened = propagate_labels(c.labelled * stretch, c.targets, 2, c.unlabelled * stretch, precision, 0);
+  EXPECT_GT((plain == whitened).to(torch::kDouble).mean().item<double>(), 0.999);
+}
+
+TEST(Propagation, FreeSeedsTakeAMaterialTheClassTableLacks) {
+  // A third cloud far from both classes and labelled by neither: with no free seed the labels
+  // spread into it; with one, it keeps a label of its own (index 2), and the rows come back in
+  // the order given.
+  const BandAndCloud c;
+  torch::manual_seed(22);
+  const torch::Tensor other = torch::tensor({0.0f, 9.0f}) + 0.3 * torch::randn({200, 2});
+  const torch::Tensor u = torch::cat({c.unlabelled, other});
+  const torch::Tensor none = propagate_labels(c.labelled, c.targets, 2, u, torch::eye(2), 0);
+  EXPECT_TRUE((none.slice(0, c.unlabelled.size(0)) < 2).all().item<bool>());
+  const torch::Tensor seeded = propagate_labels(c.labelled, c.targets, 2, u, torch::eye(2), 1);
+  EXPECT_TRUE((seeded.slice(0, c.unlabelled.size(0)) == 2).all().item<bool>());
+  EXPECT_GT(c.accuracy(seeded.slice(0, 0, c.unlabelled.size(0))), 0.98);
+}
+
+TEST(Prototypes, ThePropagatedSettingFitsTheCheckpointsPrototypesAndTheReportSaysSo) {
+  const PrototypeRun run("propagated", 0);
+  EXPECT_GT((run.ck.prototypes - run.labelled.means).abs().max().item<float>(), 1e-3f);
+  // Without free seeds every pixel with data joins a class.
+  EXPECT_FLOAT_EQ(run.ck.prototype_counts.sum().item<float>(), static_cast<float>(run.pixels));
+  EXPECT_TRUE(torch::equal(run.ck.exemplars, run.labelled.exemplars));  // exemplars stay the labelled pixels
+  EXPECT_NE(run.report.find("reached by propagation"), std::string::npos);
+  EXPECT_NE(run.report.find("0 free seeds"), std::string::npos);
 }
 
 TEST(Neighbour, DistancesAreToEachClassesNearestExemplar) {
