@@ -95,22 +95,27 @@ torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targ
   // Whitened so that Euclidean distances are the Mahalanobis distances under `precision` (P = L L^T).
   const torch::Tensor L = torch::linalg_cholesky(precision.to(torch::kDouble)).to(torch::kFloat);
   torch::Tensor X = torch::cat({z, u}).to(torch::kFloat).mm(L);
-  // Free seeds: farthest-first among the unlabelled rows, moved to the labelled block's end.
-  std::vector<int64_t> order(static_cast<size_t>(X.size(0)));
-  std::iota(order.begin(), order.end(), int64_t{0});
+  // Free seeds: farthest-first among the unlabelled rows, then moved to the labelled block's end
+  // (X's rows in `order`: the labelled, the seeds, the other unlabelled rows as given).
   std::vector<int64_t> labels(targets.data_ptr<int64_t>(), targets.data_ptr<int64_t>() + targets.numel());
   const int64_t seeds = std::min(free_seeds, u.size(0));
+  std::vector<uint8_t> is_seed(static_cast<size_t>(u.size(0)), 0);
+  std::vector<int64_t> order(static_cast<size_t>(z.size(0)));
+  std::iota(order.begin(), order.end(), int64_t{0});
   if (seeds > 0) {
     const torch::Tensor xu = X.slice(0, z.size(0));
     torch::Tensor nearest = z.size(0) > 0 ? torch::cdist(xu, X.slice(0, 0, z.size(0))).amin(1) : torch::full({xu.size(0)}, INFINITY);
     for (int64_t f = 0; f < seeds; ++f) {
       const int64_t far = nearest.argmax().item<int64_t>();
-      std::swap(order[static_cast<size_t>(z.size(0) + f)], order[static_cast<size_t>(z.size(0) + far)]);
+      order.push_back(z.size(0) + far);
+      is_seed[static_cast<size_t>(far)] = 1;
       labels.push_back(classes + f);
       nearest = torch::minimum(nearest, torch::cdist(xu, xu[far].unsqueeze(0)).squeeze(1));
       nearest[far] = -1;  // never picked twice
     }
   }
+  for (int64_t j = 0; j < u.size(0); ++j)
+    if (!is_seed[static_cast<size_t>(j)]) order.push_back(z.size(0) + j);
   X = X.index_select(0, torch::tensor(order, torch::kLong));
   const int64_t labelled = static_cast<int64_t>(labels.size()), N = X.size(0), columns = classes + seeds;
   const int64_t k = std::min(neighbours, N - 1);
@@ -140,7 +145,7 @@ torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targ
   Y.index_put_({torch::arange(labelled), torch::tensor(labels, torch::kLong)}, 1.0);
   torch::Tensor F = Y.clone();
   for (int it = 0; it < iterations; ++it) F = alpha * torch::mm(S, F) + (1 - alpha) * Y;
-  // Back to u's order: row z.size(0) + j of X is u's row order[z.size(0) + j] - z.size(0).
+  // Back to u's order: row x of X is u's row order[x] - z.size(0).
   torch::Tensor out = torch::empty({u.size(0)}, torch::kLong);
   const torch::Tensor by_row = F.argmax(1);
   const auto best = by_row.accessor<int64_t, 1>();

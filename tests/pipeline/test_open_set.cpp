@@ -370,6 +370,21 @@ TEST(Propagation, FreeSeedsTakeAMaterialTheClassTableLacks) {
   EXPECT_GT(c.accuracy(seeded.slice(0, 0, c.unlabelled.size(0))), 0.98);
 }
 
+TEST(Propagation, EverySeedKeepsItsOwnRowWhateverTheirPlaces) {
+  // Two far outliers as unlabelled rows 5 (the farthest, picked first) and 0 (picked second),
+  // row 1 an ordinary pixel of the band: the seeds' labels must land on rows 5 and 0, never on
+  // a row the seeds' bookkeeping displaced.
+  const BandAndCloud c;
+  torch::Tensor u = c.unlabelled.clone();
+  u[0] = torch::tensor({-20.0f, 25.0f});
+  u[5] = torch::tensor({40.0f, 40.0f});
+  u[1] = torch::tensor({1.0f, 0.0f});
+  const torch::Tensor assigned = propagate_labels(c.labelled, c.targets, 2, u, torch::eye(2), 2);
+  EXPECT_EQ(assigned[5].item<int64_t>(), 2);
+  EXPECT_EQ(assigned[0].item<int64_t>(), 3);
+  EXPECT_EQ(assigned[1].item<int64_t>(), 0);
+}
+
 TEST(Prototypes, ThePropagatedSettingFitsTheCheckpointsPrototypesAndTheReportSaysSo) {
   const PrototypeRun run("propagated", 0);
   EXPECT_GT((run.ck.prototypes - run.labelled.means).abs().max().item<float>(), 1e-3f);
