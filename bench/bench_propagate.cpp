@@ -26,8 +26,7 @@ int main(int argc, char** argv) {
     const Prototypes scene = refine_prototypes(labelled, z, y, u, classes);
     const double kmeans_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     t0 = std::chrono::steady_clock::now();
-    const torch::Tensor whitening = refine_prototypes(labelled, z, y, u, 0).precision;
-    const torch::Tensor assigned = propagate_labels(z, y, classes, u, whitening, classes);
+    const Prototypes propagated = propagated_prototypes(labelled, z, y, u, classes);
     const double propagate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "| " << m << " | " << format_fixed(kmeans_s, 3) << " | " << format_fixed(propagate_s, 3) << " |\n";
   }

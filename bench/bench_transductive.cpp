@@ -8,7 +8,8 @@
 // finetune.prototypes = propagated does). Prints OA per rule, mean, std and lowest over the runs.
 // Usage: bench_transductive CONFIG.ini EXPERIMENT_DIR MODEL_SPLIT_PREFIX (e.g. ms2d_dpp_fixed_1)
 // With HSI_BENCH_WITHOUT_EACH_CLASS=1 each class in turn is dropped from the class table instead
-// (a material the table lacks), scoring the training-pixel means against hsi's scene prototypes.
+// (a material the table lacks), scoring the training-pixel means against hsi's scene and
+// propagated prototypes.
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -67,13 +68,9 @@ int main(int argc, char** argv) {
         for (int64_t free : {int64_t{0}, C - 1, 2 * (C - 1)})
           record("without a class: mahalanobis, scene prototypes, " + std::to_string(free) + " free centres",
                  accuracy(zek, refine_prototypes(labelled, ztk, yk, zu, free), true, yek));
-        const Prototypes scene0 = refine_prototypes(labelled, ztk, yk, zu, 0);
-        for (int64_t free : {int64_t{0}, C - 1}) {
-          const torch::Tensor assigned = propagate_labels(ztk, yk, C - 1, zu, scene0.precision, free);
-          const torch::Tensor joined = assigned < C - 1;
-          const Prototypes prop = class_prototypes(torch::cat({ztk, zu.index({joined})}), torch::cat({yk, assigned.index({joined})}), C - 1);
-          record("without a class: mahalanobis, propagated, " + std::to_string(free) + " free seeds", accuracy(zek, prop, true, yek));
-        }
+        for (int64_t free : {int64_t{0}, C - 1})
+          record("without a class: mahalanobis, propagated, " + std::to_string(free) + " free seeds",
+                 accuracy(zek, propagated_prototypes(labelled, ztk, yk, zu, free), true, yek));
       }
       continue;
     }
@@ -95,22 +92,21 @@ int main(int argc, char** argv) {
       std::vector<int64_t> test_rows;
       for (int64_t px : te.pixels) test_rows.push_back(where[static_cast<size_t>(px)]);
       const torch::Tensor rows = torch::tensor(test_rows, torch::kLong);
-      const Prototypes scene0 = refine_prototypes(labelled, zt, yt, zu, 0);
       auto oa_of = [&](const torch::Tensor& predicted) { return (predicted == ye).to(torch::kDouble).mean().item<double>(); };
       for (int64_t free : {int64_t{0}, C}) {
         const std::string tag = ", " + std::to_string(free) + " free seeds";
-        const torch::Tensor assigned = propagate_labels(zt, yt, C, zu, scene0.precision, free);
+        torch::Tensor assigned;
+        const Prototypes prop = propagated_prototypes(labelled, zt, yt, zu, free, &assigned);
         record("propagated labels themselves (transductive)" + tag, oa_of(assigned.index({rows})));
-        const torch::Tensor joined = assigned < C;
-        const Prototypes prop = class_prototypes(torch::cat({zt, zu.index({joined})}), torch::cat({yt, assigned.index({joined})}), C);
         record("mahalanobis, propagated prototypes" + tag, oa_of(prototype_distances(ze, prop.means, prop.precision).argmin(1)));
         record("prototype, propagated prototypes" + tag, oa_of(prototype_distances(ze, prop.means, {}).argmin(1)));
         Prototypes start = labelled;
         start.means = prop.means;
         const Prototypes polished = refine_prototypes(start, zt, yt, zu, free);
         record("mahalanobis, k-means from the propagated prototypes" + tag, accuracy(ze, polished, true, ye));
-        record("neighbour, every propagated pixel an exemplar" + tag,
-               oa_of(neighbour_distances(ze, prop.exemplars, prop.exemplar_classes, C, prop.precision).argmin(1)));
+        const torch::Tensor joined = assigned < C;
+        const auto [exemplars, owners] = select_exemplars(torch::cat({zt, zu.index({joined})}), torch::cat({yt, assigned.index({joined})}), C);
+        record("neighbour, every propagated pixel an exemplar" + tag, oa_of(neighbour_distances(ze, exemplars, owners, C, prop.precision).argmin(1)));
       }
     }
     // The pool restricted to the test pixels: an upper bound, as it uses the label mask.

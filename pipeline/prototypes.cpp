@@ -155,6 +155,19 @@ torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targ
   return out;
 }
 
+Prototypes propagated_prototypes(const Prototypes& labelled, const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& u,
+                                 int64_t free_seeds, torch::Tensor* assigned) {
+  const int64_t classes = labelled.means.size(0);
+  const torch::Tensor whitening = refine_prototypes(labelled, z, targets, u, 0).precision;
+  const torch::Tensor labels = propagate_labels(z, targets, classes, u, whitening, free_seeds);
+  if (assigned) *assigned = labels;
+  const torch::Tensor joined = labels < classes;
+  Prototypes p = class_prototypes(torch::cat({z, u.index({joined})}), torch::cat({targets, labels.index({joined})}), classes);
+  p.exemplars = labelled.exemplars;  // the neighbour classifier compares with pixels whose labels are known
+  p.exemplar_classes = labelled.exemplar_classes;
+  return p;
+}
+
 std::pair<torch::Tensor, torch::Tensor> select_exemplars(const torch::Tensor& z, const torch::Tensor& targets, int64_t classes,
                                                          int64_t per_class) {
   std::vector<torch::Tensor> rows;

@@ -73,6 +73,15 @@ torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targ
                                const torch::Tensor& precision, int64_t free_seeds, int64_t neighbours = 30, double alpha = 0.99,
                                int iterations = 50);
 
+// finetune.prototypes = propagated: labels propagated from the labelled features z (classes
+// `targets`) over them and the unlabelled u, the graph whitened by the precision the k-means
+// refinement fits (the labelled pixels alone are a handful of points in K dimensions), with
+// `free_seeds` free seeds; then the class means and pooled covariance of the labelled and the
+// class-propagated features. The exemplars stay the labelled ones (`labelled`'s). `assigned`,
+// when given, receives propagate_labels' answer for each u row.
+Prototypes propagated_prototypes(const Prototypes& labelled, const torch::Tensor& z, const torch::Tensor& targets, const torch::Tensor& u,
+                                 int64_t free_seeds, torch::Tensor* assigned = nullptr);
+
 // At most this many unlabelled pixels, evenly spread over the scene, refine the prototypes: the
 // features of a whole large scene are not needed to find six or sixteen class centres.
 constexpr int64_t kMaxRefinementPixels = 20000;

@@ -99,18 +99,12 @@ Prototypes scene_prototypes(Checkpoint& ck, const BatchMaker& batches, const Sce
                         " unlabelled pixels of the scene, with " + std::to_string(free_centres) + " free centres (finetune.prototypes = scene)";
     return refine_prototypes(labelled, z, y, u, free_centres);
   }
-  // The graph is whitened by the covariance the k-means refinement fits: the training pixels'
-  // alone are a handful of points in K dimensions.
-  const torch::Tensor whitening = refine_prototypes(labelled, z, y, u, 0).precision;
-  const torch::Tensor assigned = propagate_labels(z, y, classes, u, whitening, free_centres);
-  const torch::Tensor joined = assigned < classes;
-  result.prototypes = "class means and covariance of the training pixels and the " + std::to_string(joined.sum().item<int64_t>()) + " of " +
-                      std::to_string(pool.size()) + " unlabelled pixels of the scene their labels reached by propagation over the " +
+  torch::Tensor assigned;
+  Prototypes p = propagated_prototypes(labelled, z, y, u, free_centres, &assigned);
+  result.prototypes = "class means and covariance of the training pixels and the " + std::to_string((assigned < classes).sum().item<int64_t>()) +
+                      " of " + std::to_string(pool.size()) + " unlabelled pixels of the scene their labels reached by propagation over the " +
                       "metric's nearest-neighbour graph, with " + std::to_string(free_centres) +
                       " free seeds (finetune.prototypes = propagated)";
-  Prototypes p = class_prototypes(torch::cat({z, u.index({joined})}), torch::cat({y, assigned.index({joined})}), classes);
-  p.exemplars = labelled.exemplars;  // the neighbour classifier compares with pixels whose labels are known
-  p.exemplar_classes = labelled.exemplar_classes;
   return p;
 }
 
