@@ -21,15 +21,6 @@ namespace po = boost::program_options;
 namespace hsi::cli {
 namespace {
 
-// The class table of an INI file's [classes] section (a config, or a file holding only that).
-ClassTable classes_from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) data_error(path, "cannot open the class table");
-  const RunSettings s = settings_from_ini(in, path);
-  if (s.classes.empty()) data_error(path, "holds no [classes] entries (class = ID | NAME | RRGGBB)");
-  return ClassTable::parse(s.classes, path);
-}
-
 std::string ids_text(const std::map<int32_t, int64_t>& pixels) {
   std::string out;
   for (const auto& [id, n] : pixels) out += (out.empty() ? "" : ", ") + std::to_string(id) + " (" + std::to_string(n) + " px)";
@@ -52,18 +43,14 @@ int run_enrol(const std::vector<std::string>& args) {
       "out", po::value(&out), "the enrolled checkpoint")("axis-order", po::value(&axis_order), "roles of a .mat/HDF5 cube's dims (default: the checkpoint's)")(
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
   po::variables_map vm;
-  parse_or_usage_error(args, desc, {}, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, {}, vm)) return 0;
   if (model.empty() || labels.empty() || out.empty()) usage_error("--model, --labels and --out are required");
   if (threads < 0) usage_error("--threads must be >= 0");
   check_not_an_input(out, {model, parse_source(labels).path});
   check_writable_target(out);
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);
-  const ClassTable names = classes.empty() ? ClassTable() : classes_from_file(classes);
+  const ClassTable names = classes.empty() ? ClassTable() : class_table_from_ini(classes);
   const Cube cube = read_checkpoint_cube(ck, input, axis_order, out);
   // A feature may name its class: the checkpoint's classes and those --classes adds.
   std::vector<ClassInfo> known = ck.classes.classes();

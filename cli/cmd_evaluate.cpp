@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
+#include "cli/config.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "eval/report.hpp"
@@ -18,7 +19,6 @@ namespace hsi::cli {
 int run_evaluate(const std::vector<std::string>& args) {
   std::string pred, truth, out, truth_field;
   int ignore = 0;
-  std::vector<std::string> class_entries;
   std::string classes_file;
   po::options_description desc("hsi evaluate --pred MAP --truth REFERENCE [--classes SCENE.ini] [--out PREFIX]");
   desc.add_options()("help,h", "show this help")("pred", po::value(&pred), "classification map (any GDAL raster, .mat, .h5)")(
@@ -30,24 +30,13 @@ int run_evaluate(const std::vector<std::string>& args) {
       "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled (0 and the raster's nodata value always do)")(
       "out", po::value(&out), "write PREFIX.json, PREFIX.md and PREFIX_confusion.csv");
   po::variables_map vm;
-  parse_or_usage_error(args, desc, {}, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, {}, vm)) return 0;
   if (pred.empty() || truth.empty()) usage_error("--pred and --truth are required");
   if (!out.empty()) check_writable_target(out + ".json");
   std::map<int32_t, std::string> names;
   ClassTable configured;
   if (!classes_file.empty()) {
-    po::options_description ini;
-    ini.add_options()("classes.class", po::value(&class_entries)->composing(), "");
-    std::ifstream in(classes_file);
-    if (!in) usage_error(classes_file + ": cannot open");
-    po::variables_map cvm;
-    po::store(po::parse_config_file(in, ini, /*allow_unregistered=*/true), cvm);
-    po::notify(cvm);
-    configured = ClassTable::parse(class_entries, classes_file);
+    configured = class_table_from_ini(classes_file);
     for (const auto& c : configured.classes()) names[c.id] = c.name;
   }
   const LabelMap p = read_labels(pred);

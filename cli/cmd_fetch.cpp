@@ -46,11 +46,7 @@ int run_fetch(const std::vector<std::string>& args) {
   po::positional_options_description pos;
   pos.add("scene", -1);
   po::variables_map vm;
-  parse_or_usage_error(args, desc, pos, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, pos, vm)) return 0;
   if (vm.count("list")) {
     if (!scenes.empty()) usage_error("--list takes no scene");
     list_scenes(data_cache_dir(options.cache_dir));

@@ -103,11 +103,7 @@ int run_info(const std::vector<std::string>& args) {
   po::options_description all;
   all.add(desc).add(hidden);
   po::variables_map vm;
-  parse_or_usage_error(args, all, pos, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, all, pos, vm, &desc)) return 0;
   RunSettings settings;
   if (!config.empty()) {
     std::ifstream in(config);

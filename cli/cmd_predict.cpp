@@ -80,11 +80,7 @@ int run_predict(const std::vector<std::string>& args) {
       "seamless", po::value(&options.seamless)->default_value(true),
       "batch: inputs on one pixel grid read their windows' halo from their neighbours (false: each input alone)");
   po::variables_map vm;
-  parse_or_usage_error(args, desc, {}, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, {}, vm)) return 0;
   // Options first, then files: nothing is read before every option is known to be sound.
   options.validate(true);
   if (options.nan_policy != "error" && options.nan_policy != "nodata") usage_error("--nan-policy must be error or nodata");

@@ -51,11 +51,7 @@ int run_suggest(const std::vector<std::string>& args) {
       "axis-order", po::value(&axis_order), "roles of a .mat/HDF5 cube's dims (default: the checkpoint's)")(
       "threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
   po::variables_map vm;
-  parse_or_usage_error(args, desc, {}, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, {}, vm)) return 0;
   if (model.empty() || out.empty()) usage_error("--model and --out are required");
   if (count < 0) usage_error("--count must be >= 0");
   if (threads < 0) usage_error("--threads must be >= 0");

@@ -20,9 +20,11 @@ int run_enrol(const std::vector<std::string>& args);
 int run_suggest(const std::vector<std::string>& args);
 int run_fetch(const std::vector<std::string>& args);
 
-// Parses args, turning Boost's exceptions into usage errors that name the option.
-void parse_or_usage_error(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
-                          const boost::program_options::positional_options_description& pos,
-                          boost::program_options::variables_map& vm);
+// Parses args, turning Boost's exceptions into usage errors that name the option. With --help it
+// prints `shown` (default: desc; a verb may parse hidden options besides) and returns true: the
+// verb then exits 0 without touching a file.
+bool parse_or_help(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+                   const boost::program_options::positional_options_description& pos, boost::program_options::variables_map& vm,
+                   const boost::program_options::options_description* shown = nullptr);
 
 }  // namespace hsi::cli

@@ -124,6 +124,15 @@ RunSettings settings_from_ini(std::istream& in, const std::string& name) {
   return s;
 }
 
+ClassTable class_table_from_ini(const std::string& path) {
+  if (std::filesystem::is_directory(path)) data_error(path, "is a folder, not a class table");
+  std::ifstream in(path);
+  if (!in) data_error(path, "cannot open the class table");
+  const RunSettings s = settings_from_ini(in, path);
+  if (s.classes.empty()) data_error(path, "holds no [classes] entries (class = ID | NAME | RRGGBB)");
+  return ClassTable::parse(s.classes, path);
+}
+
 bool parse_settings(const std::vector<std::string>& args, const std::string& usage,
                     const po::options_description& verb_options, const po::positional_options_description& positional,
                     RunSettings& s, po::variables_map& vm) {

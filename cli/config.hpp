@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "io/class_table.hpp"
 #include "pipeline/settings.hpp"
 
 namespace hsi::cli {
@@ -30,6 +31,11 @@ void store_ini(std::istream& in, const std::string& name, const boost::program_o
                boost::program_options::variables_map& vm);
 // Settings of an INI stream alone, validated (what --config FILE gives with no other option).
 RunSettings settings_from_ini(std::istream& in, const std::string& name);
+
+// The class table of an INI file's [classes] section: a scene config, or a file holding only that
+// section (hsi enrol --classes, hsi evaluate --classes). A file that cannot be read, or holds no
+// class entries, is a data error naming it.
+ClassTable class_table_from_ini(const std::string& path);
 
 // "section.key = value" lines of every setting, for results and checkpoints.
 std::string describe_settings(const boost::program_options::variables_map& vm);

@@ -69,11 +69,7 @@ int run_version(const std::vector<std::string>& args) {
   po::options_description desc("hsi version [--threads N]");
   desc.add_options()("help,h", "show this help")("threads", po::value(&threads)->default_value(0), "threads (0 = all cores)");
   po::variables_map vm;
-  parse_or_usage_error(args, desc, {}, vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (parse_or_help(args, desc, {}, vm)) return 0;
   const int used = configure_threads(threads);
   std::cout << "hsi " << kVersion << " (" << git_hash() << ")\n"
             << "LibTorch " << TORCH_VERSION << "\n"
@@ -88,9 +84,9 @@ int run_version(const std::vector<std::string>& args) {
   return 0;
 }
 
-void parse_or_usage_error(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
-                          const boost::program_options::positional_options_description& pos,
-                          boost::program_options::variables_map& vm) {
+bool parse_or_help(const std::vector<std::string>& args, const boost::program_options::options_description& desc,
+                   const boost::program_options::positional_options_description& pos, boost::program_options::variables_map& vm,
+                   const boost::program_options::options_description* shown) {
   namespace po = boost::program_options;
   refuse_placeholders(args);
   try {
@@ -99,6 +95,9 @@ void parse_or_usage_error(const std::vector<std::string>& args, const boost::pro
   } catch (const po::error& e) {
     throw Error(ErrorKind::Usage, e.what());
   }
+  if (!vm.count("help")) return false;
+  std::cout << (shown ? *shown : desc) << "\n";
+  return true;
 }
 
 }  // namespace hsi::cli

@@ -551,5 +551,31 @@ TEST(FileSystem, ASymlinkLoopIsNamedWithItsReason) {
   EXPECT_NE(r.err.find("symbolic links"), std::string::npos) << r.err;
 }
 
+// --classes names the classes of hsi evaluate's report, read the way hsi enrol and a config read
+// them; a file without a [classes] table is refused by name before anything is written.
+TEST(Evaluate, ClassNamesComeFromTheClassTableAndAFileWithoutOneIsRefused) {
+  test::TempDir dir;
+  const std::vector<int32_t> ids = {1, 1, 2, 2, 0, 2, 1, 2, 1};
+  write_class_map(dir.file("map.tif"), 3, 3, ids, ClassTable::from_ids({1, 2}), GeoInfo{});
+  {
+    std::ofstream names(dir.file("names.ini"));
+    names << "[classes]\nclass = 1 | Asphalt | 808080\nclass = 2 | Meadows | 2e8b57\n";
+    std::ofstream empty(dir.file("empty.ini"));
+    empty << "[split]\nper_class = 3\n";
+  }
+  const test::CliResult named = test::run_hsi({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("map.tif"), "--classes",
+                                               dir.file("names.ini"), "--out", dir.file("eval")});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  std::ifstream md(dir.file("eval.md"));
+  const std::string report((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(report.find("Asphalt"), std::string::npos) << report;
+  EXPECT_NE(report.find("Meadows"), std::string::npos) << report;
+  expect_clean_failure(test::run_hsi({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("map.tif"), "--classes",
+                                      dir.file("empty.ini"), "--out", dir.file("refused")}),
+                       3, {"empty.ini", "no [classes]"}, "");
+  EXPECT_FALSE(fs::exists(dir.file("refused.json")));
+  EXPECT_FALSE(fs::exists(dir.file("refused.md")));
+}
+
 }  // namespace
 }  // namespace hsi
