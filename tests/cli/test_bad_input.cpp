@@ -469,9 +469,9 @@ TEST(Questionable, CasesThatRunButAreSaid) {
   shifted.geotransform[0] += 1000;  // labels drawn on another grid
   write_class_map(dir.file("labels.tif"), 30, 30, s.labels.labels, ClassTable::from_ids({1, 2, 3}), shifted);
   // A 3 x 3 window model with an 8-component PCA from 2 pixels per class.
-  const auto train_tiny = [&](const std::vector<std::string>& extra, const std::string& out) {
+  const auto train_tiny = [&](const std::vector<std::string>& extra, const std::string& out, const std::string& per_class = "2") {
     std::vector<std::string> args = {"train", "--data.cube", dir.file("cube.tif"), "--data.labels", dir.file("labels.tif"), "--patch", "3",
-                                     "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class", "2",
+                                     "--model.width", "8", "--train.epochs", "1", "--train.min_steps", "4", "--split.per_class", per_class,
                                      "--preprocess.pca", "8", "--out", dir.file(out)};
     args.insert(args.end(), extra.begin(), extra.end());
     return test::run_hsi(args);
@@ -484,6 +484,16 @@ TEST(Questionable, CasesThatRunButAreSaid) {
   const test::CliResult widened = train_tiny({"--finetune.enabled", "false"}, "run_auto");
   ASSERT_EQ(widened.exit_code, 0) << widened.err;
   EXPECT_NE(widened.out.find("pixels the 6 training windows cover (preprocess.fit_on = auto"), std::string::npos) << widened.out;
+  // Two training pixels a class with the training pixels' means as prototypes: the few-labels
+  // setting is named; with it set (or with more pixels), nothing is said.
+  EXPECT_NE(widened.out.find("few labels: a class has 2 training pixels"), std::string::npos) << widened.out;
+  const test::CliResult propagated = train_tiny({"--finetune.enabled", "false", "--finetune.classifier", "mahalanobis",
+                                                 "--finetune.prototypes", "propagated"}, "run_propagated");
+  ASSERT_EQ(propagated.exit_code, 0) << propagated.err;
+  EXPECT_EQ(propagated.out.find("few labels"), std::string::npos) << propagated.out;
+  const test::CliResult four = train_tiny({"--finetune.enabled", "false"}, "run_four", "4");
+  ASSERT_EQ(four.exit_code, 0) << four.err;
+  EXPECT_EQ(four.out.find("few labels"), std::string::npos) << four.out;
   EXPECT_EQ(widened.err.find("preprocess.pca = 8 components"), std::string::npos) << widened.err;
 
   // The same scene stored x 1000 (as int16 radiance products often are) on the float model.
