@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 #include <map>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/config.hpp"
@@ -46,21 +47,26 @@ void print_dropped_bands(const DataSettings& d, const Cube& cube) {
   }
 }
 
-// Class counts of a label map, named from `named` (a class map's own table, or a config's).
-void print_label_counts(const LabelMap& map, const std::string& grid_of, const ClassTable& named) {
+// Class counts of a label map, named from `named` (a class map's own table, or a config's);
+// `ignored`: a config's data.ignore_classes.
+void print_label_counts(const LabelMap& map, const std::string& grid_of, const ClassTable& named, const std::set<int32_t>& ignored = {}) {
   std::map<int32_t, int64_t> counts;
   for (int32_t v : map.labels) ++counts[v];
   const bool has_nodata = map.geo.nodata.has_value();
   const auto is_nodata = [&](int32_t id) { return has_nodata && static_cast<double>(id) == *map.geo.nodata; };
   size_t classes = 0;
-  for (const auto& [id, n] : counts) classes += id != 0 && !is_nodata(id);
+  for (const auto& [id, n] : counts) classes += id != 0 && !is_nodata(id) && !ignored.count(id);
   std::cout << "source:  " << map.source << (grid_of.empty() ? "" : " (on the grid of " + grid_of + ")") << "\n"
             << "size:    " << map.rows << " rows x " << map.cols << " columns\n"
             << "classes: " << classes << "\n";
   for (const auto& [id, n] : counts) {
     const int at = named.index_of(id);
     std::cout << "  " << id << (at >= 0 ? " " + named.at(static_cast<size_t>(at)).name : std::string())
-              << (id == 0 ? " (unlabelled)" : is_nodata(id) ? " (the raster's nodata value: unlabelled)" : "") << ": " << n << "\n";
+              << (id == 0                 ? " (unlabelled)"
+                  : is_nodata(id)         ? " (the raster's nodata value: unlabelled)"
+                  : ignored.count(id) > 0 ? " (data.ignore_classes: unlabelled)"
+                                          : "")
+              << ": " << n << "\n";
   }
 }
 
@@ -77,7 +83,7 @@ int describe_config_labels(const RunSettings& settings) {
   const Cube cube = read_cube(d.cube, options);  // for its grid
   const LabelMap map = read_labels_on_grid(d.labels, cube.geo, cube.rows, cube.cols, classes, {d.label_field, d.all_touched}, d.axis_order);
   check_labels_fit_cube(map, cube);
-  print_label_counts(map, cube.source, classes.size() ? classes : read_class_table(d.labels));
+  print_label_counts(map, cube.source, classes.size() ? classes : read_class_table(d.labels), ignored_class_ids(d));
   return 0;
 }
 

@@ -399,8 +399,12 @@ Split split_for(const Scene& scene, const RunSettings& s) {
     check_config_input(s.split.test_map, s.config_file);
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed,
                           [&](const std::string& source) {
-                            return read_labels_on_grid(source, scene.cube.geo, scene.cube.rows, scene.cube.cols, scene.classes,
-                                                       {s.data.label_field, s.data.all_touched}, s.data.axis_order);
+                            LabelMap map = read_labels_on_grid(source, scene.cube.geo, scene.cube.rows, scene.cube.cols, scene.classes,
+                                                               {s.data.label_field, s.data.all_touched}, s.data.axis_order);
+                            const std::set<int32_t> ignored = ignored_class_ids(s.data);
+                            for (int32_t& v : map.labels)
+                              if (ignored.count(v)) v = 0;
+                            return map;
                           });
   }
   return make_split(scene.labels, s.split, radius, s.seed);

@@ -130,6 +130,11 @@ void check_labels_fit_cube(const LabelMap& labels, const Cube& cube) {
   }
 }
 
+std::set<int32_t> ignored_class_ids(const DataSettings& data) {
+  const std::vector<int> ids = parse_index_ranges(data.ignore_classes, "data.ignore_classes");
+  return {ids.begin(), ids.end()};
+}
+
 Scene load_scene(const RunSettings& settings) {
   const DataSettings& d = settings.data;
   if (d.cube.empty()) usage_error("no cube given: set data.cube in the config or pass --data.cube FILE[:VARIABLE]");
@@ -160,12 +165,17 @@ Scene load_scene(const RunSettings& settings) {
   scene.nodata = mask_nodata(scene.cube, d.nan_policy, &scene.nodata_pixels, kept_band_flags(scene.cube.bands, dropped_bands(d, scene.cube)));
   // The label raster's own nodata value marks pixels without a label, like data.unlabelled.
   const std::optional<double> label_nodata = scene.labels.geo.nodata;
+  const std::set<int32_t> ignored = ignored_class_ids(d);
   std::set<int32_t> ids;
   int64_t labelled = 0;
   for (size_t i = 0; i < scene.labels.labels.size(); ++i) {
     int32_t& v = scene.labels.labels[i];
     if (label_nodata && static_cast<double>(v) == *label_nodata && v != d.unlabelled) {
       ++scene.label_nodata_pixels;
+      v = 0;
+    }
+    if (v != 0 && v != d.unlabelled && ignored.count(v)) {
+      ++scene.ignored_pixels;
       v = 0;
     }
     if (v == d.unlabelled || (!scene.nodata.empty() && scene.nodata[i])) v = 0;
@@ -190,7 +200,7 @@ Scene load_scene(const RunSettings& settings) {
   if (!classes.classes().empty()) {
     std::string absent, unlisted;
     for (const auto& c : classes.classes())
-      if (!ids.count(c.id)) absent += (absent.empty() ? "" : ", ") + std::to_string(c.id) + " " + c.name;
+      if (!ids.count(c.id) && !ignored.count(c.id)) absent += (absent.empty() ? "" : ", ") + std::to_string(c.id) + " " + c.name;
     for (int32_t id : ids)
       if (classes.index_of(id) < 0) unlisted += (unlisted.empty() ? "" : ", ") + std::to_string(id);
     if (!absent.empty())

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <type_traits>
 #include <string>
 #include <vector>
@@ -24,7 +25,12 @@ struct Scene {
   std::vector<uint8_t> nodata;  // 1 = no data at this pixel (NaN/Inf under nan_policy=nodata, or the nodata value)
   int64_t nodata_pixels = 0;
   int64_t label_nodata_pixels = 0;  // labels equal to the label raster's nodata value: unlabelled
+  int64_t ignored_pixels = 0;       // labels of data.ignore_classes: unlabelled
 };
+
+// The ids of data.ignore_classes: their pixels count as unlabelled wherever labels are read for a
+// run (the ground truth, external train/test maps).
+std::set<int32_t> ignored_class_ids(const DataSettings& data);
 
 // A relative path in a config is read from the folder hsi runs in. When `source` (FILE or
 // FILE:VARIABLE) is not there, fails with an error that says so and, when the file is found

@@ -15,6 +15,9 @@ struct DataSettings {
   std::string labels;  // FILE[:VARIABLE]
   std::string axis_order = "rcb";
   int unlabelled = 0;
+  // Class ids whose pixels count as unlabelled ("99, 200-255"): a ground truth's background or
+  // mixed class, or a class too small to be both trained and tested.
+  std::string ignore_classes;
   std::string drop_bands;     // 1-based ranges, "108-112,154-167,224"
   std::string drop_wavelengths;  // "1340-1450, 1790-1960 nm" (pipeline/bands.hpp)
   std::string nan_policy = "error";  // error | nodata

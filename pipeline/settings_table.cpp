@@ -79,6 +79,13 @@ const std::vector<SettingEntry>& setting_entries() {
                            return sorted == "bcr" || sorted == "cr" ? std::string() : "must be a permutation of r, c, b";
                          }),
       entry("data.unlabelled", FIELD(data.unlabelled), "label value meaning 'no label'", within(0, 65535)),
+      entry<std::string>("data.ignore_classes", FIELD(data.ignore_classes),
+                         "class ids whose pixels count as unlabelled, e.g. 99 or 200-255 (a background or mixed class, or one too small "
+                         "to be both trained and tested)",
+                         [](const std::string& v) {
+                           parse_index_ranges(v, "data.ignore_classes");  // throws a usage error naming the key
+                           return std::string();
+                         }),
       entry<std::string>("data.drop_bands", FIELD(data.drop_bands), "1-based band ranges to drop, e.g. 108-112,154-167,224",
                          [](const std::string& v) {
                            parse_index_ranges(v, "data.drop_bands");  // throws a usage error naming the key

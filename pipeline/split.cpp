@@ -203,7 +203,8 @@ Split make_split(const LabelMap& labels, const SplitSettings& settings, int patc
   if (by_class.empty()) data_error(labels.source, "the label map has no labelled pixel");
   for (const auto& [id, pixels] : by_class) {
     if (pixels.size() < 2) {
-      data_error(labels.source, "class " + std::to_string(id) + " has a single labelled pixel; it cannot be both trained and tested");
+      data_error(labels.source, "class " + std::to_string(id) + " has a single labelled pixel; it cannot be both trained and tested (label more of it, or "
+                                             "leave it out with data.ignore_classes = " + std::to_string(id) + ")");
     }
   }
   std::map<int32_t, int64_t> removed;

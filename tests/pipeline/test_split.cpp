@@ -304,5 +304,58 @@ TEST(ExternalSplit, VectorFeaturesServeAsLabelsAndAsTrainAndTestMaps) {
   }
 }
 
+// data.ignore_classes: a one-pixel class stops a split with an error that names the setting; with
+// it, that class and a background class are unlabelled in the ground truth and in external maps,
+// and the model's class table holds neither.
+TEST(IgnoredClasses, AreUnlabelledInTheGroundTruthAndInExternalMaps) {
+  test::TempDir dir;
+  test::SyntheticScene synthetic = test::make_scene(24, 24, 6, 3, 5);
+  write_cube_geotiff(dir.file("cube.tif"), synthetic.cube);
+  std::vector<int32_t> labels = synthetic.labels.labels;
+  int64_t background = 0;
+  for (size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] == 0 && i % 3 == 0) labels[i] = 9, ++background;  // a background class
+  labels[5] = 7;                                                     // a stray one-pixel class
+  ASSERT_GT(background, 0);
+  const auto write = [&](const std::string& name, const std::function<bool(size_t)>& keep) {
+    std::vector<int32_t> kept(labels.size(), 0);
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (keep(i)) kept[i] = labels[i];
+    write_class_map(dir.file(name), 24, 24, kept, ClassTable::from_ids({1, 2, 3, 7, 9}), synthetic.cube.geo);
+  };
+  write("labels.tif", [](size_t) { return true; });
+  write("train.tif", [](size_t i) { return i % 4 == 0; });
+  write("test.tif", [](size_t i) { return i % 4 != 0; });
+
+  RunSettings s;
+  s.data.cube = dir.file("cube.tif");
+  s.data.labels = dir.file("labels.tif");
+  s.split.per_class = 3;
+  try {
+    split_for(load_scene(s), s);
+    ADD_FAILURE() << "a one-pixel class was split";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("data.ignore_classes = 7"), std::string::npos) << e.what();
+  }
+
+  s.data.ignore_classes = "7, 9";
+  const Scene scene = load_scene(s);
+  EXPECT_EQ(scene.classes.ids(), (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(scene.ignored_pixels, background + 1);
+  for (size_t i = 0; i < labels.size(); ++i) ASSERT_EQ(scene.labels.labels[i], labels[i] == 7 || labels[i] == 9 ? 0 : labels[i]) << i;
+  const Split fixed = split_for(scene, s);
+  for (size_t i = 0; i < labels.size(); ++i) ASSERT_TRUE(fixed.train[i] < 4 && fixed.test[i] < 4) << i;
+
+  s.split.mode = "external";
+  s.split.train_map = dir.file("train.tif");
+  s.split.test_map = dir.file("test.tif");
+  const Split external = split_for(scene, s);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const int32_t expected = labels[i] == 7 || labels[i] == 9 ? 0 : labels[i];
+    ASSERT_EQ(external.train[i], i % 4 == 0 ? expected : 0) << i;
+    ASSERT_EQ(external.test[i], i % 4 != 0 ? expected : 0) << i;
+  }
+}
+
 }  // namespace
 }  // namespace hsi
