@@ -170,17 +170,19 @@ Scene load_scene(const RunSettings& settings) {
   int64_t labelled = 0;
   for (size_t i = 0; i < scene.labels.labels.size(); ++i) {
     int32_t& v = scene.labels.labels[i];
+    const int32_t as_read = v;
     if (label_nodata && static_cast<double>(v) == *label_nodata && v != d.unlabelled) {
       ++scene.label_nodata_pixels;
       v = 0;
     }
-    if (v != 0 && v != d.unlabelled && ignored.count(v)) {
+    if (v != d.unlabelled && ignored.count(v)) {
       ++scene.ignored_pixels;
       v = 0;
     }
     if (v == d.unlabelled || (!scene.nodata.empty() && scene.nodata[i])) v = 0;
-    // With a non-zero "unlabelled" value, a real 0 label would be ambiguous: 0 is reserved.
-    else if (v == 0) data_error(scene.labels.source, "class id 0 is reserved for unlabelled pixels; remap it or set data.unlabelled = 0");
+    // With a non-zero "unlabelled" value, a real 0 label would be ambiguous: 0 is reserved. A
+    // label the rules above made 0 (the raster's nodata value, an ignored class) is not one.
+    else if (as_read == 0) data_error(scene.labels.source, "class id 0 is reserved for unlabelled pixels; remap it or set data.unlabelled = 0");
     if (v != 0) {
       ids.insert(v);
       ++labelled;

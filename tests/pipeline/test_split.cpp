@@ -346,6 +346,18 @@ TEST(IgnoredClasses, AreUnlabelledInTheGroundTruthAndInExternalMaps) {
   const Split fixed = split_for(scene, s);
   for (size_t i = 0; i < labels.size(); ++i) ASSERT_TRUE(fixed.train[i] < 4 && fixed.test[i] < 4) << i;
 
+  // The same map with 200 meaning unlabelled (data.unlabelled = 200): an ignored class becomes
+  // unlabelled too, not a class id 0, which that setting reserves.
+  std::vector<int32_t> as_200 = labels;
+  for (int32_t& v : as_200) v = v == 0 ? 200 : v;
+  write_class_map(dir.file("labels_200.tif"), 24, 24, as_200, ClassTable::from_ids({1, 2, 3, 7, 9, 200}), synthetic.cube.geo);
+  RunSettings s200 = s;
+  s200.data.labels = dir.file("labels_200.tif");
+  s200.data.unlabelled = 200;
+  const Scene scene_200 = load_scene(s200);
+  EXPECT_EQ(scene_200.classes.ids(), (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(scene_200.labels.labels, scene.labels.labels);
+
   s.split.mode = "external";
   s.split.train_map = dir.file("train.tif");
   s.split.test_map = dir.file("test.tif");
