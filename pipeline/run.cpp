@@ -397,11 +397,11 @@ Split split_for(const Scene& scene, const RunSettings& s) {
   if (s.split.mode == "external") {
     check_config_input(s.split.train_map, s.config_file);
     check_config_input(s.split.test_map, s.config_file);
+    const std::set<int32_t> ignored = ignored_class_ids(s.data);
     return external_split(s.split, scene.cube.rows, scene.cube.cols, s.data.unlabelled, s.seed,
                           [&](const std::string& source) {
                             LabelMap map = read_labels_on_grid(source, scene.cube.geo, scene.cube.rows, scene.cube.cols, scene.classes,
                                                                {s.data.label_field, s.data.all_touched}, s.data.axis_order);
-                            const std::set<int32_t> ignored = ignored_class_ids(s.data);
                             for (int32_t& v : map.labels)
                               if (ignored.count(v)) v = 0;
                             return map;

@@ -51,6 +51,13 @@ auto within(double lo, double hi) {  // lo <= v <= hi
 auto open_unit() {  // 0 < v < 1
   return [](const double& v) { return v > 0 && v < 1 ? std::string() : "must be within (0, 1), got " + number(v); };
 }
+// "108-112,154-167,224": 1-based inclusive ranges; parse_index_ranges throws a usage error naming the key.
+auto index_ranges(std::string key) {
+  return [key](const std::string& v) {
+    parse_index_ranges(v, key);
+    return std::string();
+  };
+}
 auto one_of(std::vector<std::string> allowed) {
   return [allowed](const std::string& v) {
     if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return std::string();
@@ -82,15 +89,9 @@ const std::vector<SettingEntry>& setting_entries() {
       entry<std::string>("data.ignore_classes", FIELD(data.ignore_classes),
                          "class ids whose pixels count as unlabelled, e.g. 99 or 200-255 (a background or mixed class, or one too small "
                          "to be both trained and tested)",
-                         [](const std::string& v) {
-                           parse_index_ranges(v, "data.ignore_classes");  // throws a usage error naming the key
-                           return std::string();
-                         }),
+                         index_ranges("data.ignore_classes")),
       entry<std::string>("data.drop_bands", FIELD(data.drop_bands), "1-based band ranges to drop, e.g. 108-112,154-167,224",
-                         [](const std::string& v) {
-                           parse_index_ranges(v, "data.drop_bands");  // throws a usage error naming the key
-                           return std::string();
-                         }),
+                         index_ranges("data.drop_bands")),
       entry<std::string>("data.drop_wavelengths", FIELD(data.drop_wavelengths),
                          "wavelength ranges to drop, unit stated, e.g. '1340-1450, 1790-1960 nm' (needs a cube with wavelengths)",
                          [](const std::string& v) {
