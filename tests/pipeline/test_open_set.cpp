@@ -343,6 +343,43 @@ TEST(Propagation, LabelsFollowAClassAlongItsChainOfPixelsWhereMeansCannot) {
   EXPECT_GT(c.accuracy(assigned), 0.98);
 }
 
+TEST(Propagation, AgreesWithTheDenseFormulaOnAGraphOfOverlappingClasses) {
+  // The naive reference: every distance, each row's k nearest, W + W^T, D^-1/2 W D^-1/2, then
+  // F <- alpha S F + (1 - alpha) Y with dense matrices. Three overlapping clouds keep many pixels
+  // near a boundary, and a small alpha and few rounds keep Y's share in the answer, so a slip in
+  // the sparse product (a weight, a row, the (1 - alpha) Y term) changes labels.
+  torch::manual_seed(5);
+  const int64_t classes = 3, per_class = 4, M = 150, k = 6, rounds = 4;
+  const double alpha = 0.6;
+  const torch::Tensor centres = torch::tensor({{0.0f, 0.0f}, {1.2f, 0.0f}, {0.6f, 1.0f}});
+  const torch::Tensor targets = torch::arange(classes).repeat_interleave(per_class);
+  const torch::Tensor z = centres.index_select(0, targets) + 0.6 * torch::randn({classes * per_class, 2});
+  const torch::Tensor u = centres.index_select(0, torch::randint(0, classes, {M}, torch::kLong)) + 0.6 * torch::randn({M, 2});
+  const torch::Tensor got = propagate_labels(z, targets, classes, u, torch::eye(2), 0, k, alpha, rounds);
+
+  const torch::Tensor X = torch::cat({z, u}).to(torch::kDouble);
+  const int64_t N = X.size(0), L = z.size(0);
+  torch::Tensor d = torch::cdist(X, X).pow(2);
+  d.fill_diagonal_(INFINITY);
+  auto [near_d, near_i] = d.topk(k, 1, /*largest=*/false);
+  const double scale = near_d.mean().item<double>();
+  torch::Tensor W = torch::zeros({N, N}, torch::kDouble);
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t j = 0; j < k; ++j) W[i][near_i[i][j].item<int64_t>()] += std::exp(-near_d[i][j].item<double>() / scale);
+  W = W + W.t();
+  const torch::Tensor inv_sqrt = W.sum(1).rsqrt();
+  const torch::Tensor S = inv_sqrt.unsqueeze(1) * W * inv_sqrt.unsqueeze(0);
+  torch::Tensor Y = torch::zeros({N, classes}, torch::kDouble);
+  for (int64_t i = 0; i < L; ++i) Y[i][targets[i].item<int64_t>()] = 1.0;
+  torch::Tensor F = Y.clone();
+  for (int64_t r = 0; r < rounds; ++r) F = alpha * S.mm(F) + (1 - alpha) * Y;
+  const torch::Tensor expected = F.slice(0, L).argmax(1);
+  // Pixels the labels have not reached yet (all-zero rows) have no answer to compare.
+  const torch::Tensor reached = F.slice(0, L).amax(1) > 1e-9;
+  ASSERT_GT(reached.sum().item<int64_t>(), M / 2);
+  EXPECT_TRUE(torch::equal(got.index({reached}), expected.index({reached})));
+}
+
 TEST(Propagation, TheGraphIsWhitenedByThePrecision) {
   // The same points with the x axis stretched 10-fold: under the Euclidean metric the band's
   // neighbours run along it anyway, but the cloud's pixels are now nearer in x than in y to each
