@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "common/error.hpp"
 #include "io/class_table.hpp"
 
@@ -16,11 +19,23 @@ TEST(ClassTable, ParsesBothEntryForms) {
   EXPECT_EQ(t.index_of(7), -1);
 }
 
-TEST(ClassTable, RejectsBadEntries) {
-  EXPECT_THROW(ClassTable::parse({"x Corn"}, "cfg"), Error);
-  EXPECT_THROW(ClassTable::parse({"1 Corn zzzzzz"}, "cfg"), Error);
-  EXPECT_THROW(ClassTable::parse({"1 A", "1 B"}, "cfg"), Error);
-  EXPECT_THROW(ClassTable::parse({"70000 A"}, "cfg"), Error);
+// The message of the error parse() throws; empty when it throws none.
+std::string parse_error(const std::vector<std::string>& entries) {
+  try {
+    ClassTable::parse(entries, "my_scene.ini [classes]");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(ClassTable, RejectsBadEntriesNamingWhereTheyCameFrom) {
+  for (const auto& entries : std::vector<std::vector<std::string>>{{"x Corn"}, {"1 Corn zzzzzz"}, {"1 A", "1 B"}, {"70000 A"}, {"0 A"}}) {
+    const std::string message = parse_error(entries);
+    EXPECT_EQ(message.rfind("my_scene.ini [classes]: ", 0), 0u) << entries.front() << ": " << message;
+  }
+  EXPECT_NE(parse_error({"1 A", "1 B"}).find("class id 1 appears twice"), std::string::npos);
+  EXPECT_NE(parse_error({"70000 A"}).find("class id 70000 is outside 1..65535"), std::string::npos);
 }
 
 TEST(ClassTable, GeneratedColoursAreDistinct) {
