@@ -47,8 +47,7 @@ EnrolOutcome enrol_classes(Checkpoint& ck, const Cube& cube, const LabelMap& lab
   }
   const ClassTable grown(table);
 
-  Cube prepared = cube;
-  ck.preprocessor.apply(prepared);
+  const Cube prepared = ck.preprocessor.applied(cube);
   EnrolOutcome outcome;
   Samples samples;
   for (int64_t p = 0; p < static_cast<int64_t>(labels.labels.size()); ++p) {

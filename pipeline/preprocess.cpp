@@ -287,11 +287,37 @@ void Preprocessor::apply_band_major(const T* in, int64_t n, float* out) const {
   }
 }
 
-void Preprocessor::apply(Cube& cube) const {
+void Preprocessor::check_bands(const Cube& cube) const {
   if (cube.bands != input_bands_) {
     throw Error(ErrorKind::Data, cube.source + ": has " + std::to_string(cube.bands) + " bands, the model expects " +
                                      std::to_string(input_bands_));
   }
+}
+
+std::vector<double> Preprocessor::output_wavelengths(const std::vector<double>& input) const {
+  std::vector<double> w;
+  if (input.empty() || pca_components_ > 0) return w;  // principal components have no wavelength
+  for (int b : kept_) w.push_back(input[b]);
+  return w;
+}
+
+Cube Preprocessor::applied(const Cube& cube) const {
+  check_bands(cube);
+  Cube out;
+  out.source = cube.source;
+  out.source_type = cube.source_type;
+  out.rows = cube.rows;
+  out.cols = cube.cols;
+  out.bands = output_bands();
+  out.geo = cube.geo;
+  out.geo.wavelengths = output_wavelengths(cube.geo.wavelengths);
+  out.data.resize(static_cast<size_t>(cube.pixels() * out.bands));
+  apply(cube.data.data(), cube.pixels(), out.data.data());
+  return out;
+}
+
+void Preprocessor::apply(Cube& cube) const {
+  check_bands(cube);
   const int64_t in_b = cube.bands, out_b = output_bands();
   const int64_t pixels = cube.pixels();
   // Output never has more bands than input, so the transform runs in place in chunks: each
@@ -306,13 +332,7 @@ void Preprocessor::apply(Cube& cube) const {
   cube.data.resize(static_cast<size_t>(pixels * out_b));
   cube.data.shrink_to_fit();
   cube.bands = out_b;
-  if (!cube.geo.wavelengths.empty() && pca_components_ == 0) {
-    std::vector<double> w;
-    for (int b : kept_) w.push_back(cube.geo.wavelengths[b]);
-    cube.geo.wavelengths = w;
-  } else if (pca_components_ > 0) {
-    cube.geo.wavelengths.clear();
-  }
+  cube.geo.wavelengths = output_wavelengths(cube.geo.wavelengths);
 }
 
 #define HSI_DISTANCE(T) template double Preprocessor::distance_from_training(const T*, int64_t, const uint8_t*) const;

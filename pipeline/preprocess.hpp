@@ -61,6 +61,9 @@ class Preprocessor {
 
   // Transforms the cube in place (its band count becomes output_bands()).
   void apply(Cube& cube) const;
+  // The transformed copy of a cube that stays as it is: only the output is allocated (a copy
+  // made for apply() would hold the input's bands a second time, twice a large scene at peak).
+  Cube applied(const Cube& cube) const;
   // Transforms n spectra of input_bands() values (pixel after pixel) into n x output_bands()
   // values. PCA runs as one float matrix product over all n, so call it on whole tiles.
   void apply(const float* in, int64_t n, float* out) const;
@@ -102,6 +105,8 @@ class Preprocessor {
                               int pca_components, std::vector<double> basis);
 
  private:
+  void check_bands(const Cube& cube) const;  // a data error naming the cube when its band count is not input_bands()
+  std::vector<double> output_wavelengths(const std::vector<double>& input) const;  // none after PCA
   // Band selection and standardisation of n spectra into n x kept values, pixel after pixel.
   template <typename T>
   void standardize(const T* in, int64_t n, float* out) const;

@@ -448,8 +448,7 @@ RunResult run_training(const Scene& scene, const RunSettings& settings, const Ru
     if (!fit.warning.empty()) std::fprintf(stderr, "hsi: warning: %s\n", fit.warning.c_str());
     ck.preprocessor = Preprocessor::fit(scene.cube, fit.pixels, spec);
   }
-  Cube cube = scene.cube;
-  ck.preprocessor.apply(cube);
+  const Cube cube = ck.preprocessor.applied(scene.cube);
   ck.net_options = s.model.net_options(ck.preprocessor.output_bands(), static_cast<int>(scene.classes.size()));
   ck.classes = scene.classes;
   ck.scene = scene.name;
@@ -524,8 +523,7 @@ RunResult run_finetune_from(const Scene& scene, const RunSettings& s, const std:
   result.seconds_split = seconds_since(t0);
   const Samples train = samples_of(result.split.train, ck.classes);
   const Samples validation = samples_of(result.split.validation, ck.classes);
-  Cube cube = scene.cube;
-  ck.preprocessor.apply(cube);
+  const Cube cube = ck.preprocessor.applied(scene.cube);
   ck.settings_text = s.config_text;
   result.parameters = ck.net->parameter_count();
   result.macs = ck.net->macs_per_sample();

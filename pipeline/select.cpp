@@ -60,8 +60,7 @@ FoldScore score_fold(const Cube& cube, const std::vector<uint8_t>& nodata, const
   RunSettings cs = with_candidate(s, candidate);
   const Preprocessor pre = Preprocessor::fit(
       cube, preprocessing_fit_pixels(train.pixels, cube.rows, cube.cols, window_radius(cs), nodata, s.preprocess.fit_on, spec.pca, nullptr), spec);
-  Cube x = cube;
-  pre.apply(x);
+  const Cube x = pre.applied(cube);
   if (candidate.model == "unmix") {
     const std::vector<float> tx = spectra_of(x, train.pixels), hx = spectra_of(x, held.pixels);
     const UnmixingModel model = UnmixingModel::fit(tx.data(), static_cast<int64_t>(train.size()), static_cast<int>(x.bands), train.targets, classes,

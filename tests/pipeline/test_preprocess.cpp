@@ -105,6 +105,25 @@ TEST(Preprocessor, BothLayoutsMatchAPixelByPixelReference) {
     Cube in_place = s.cube;
     p.apply(in_place);
     ASSERT_EQ(in_place.bands, out_b);
+    // The copy route: the same values, the input left as it was, wavelengths kept with the bands.
+    Cube with_wavelengths = s.cube;
+    for (int64_t b = 0; b < s.cube.bands; ++b) with_wavelengths.geo.wavelengths.push_back(400.0 + 10.0 * static_cast<double>(b));
+    const std::vector<float> before = with_wavelengths.data;
+    const Cube copy = p.applied(with_wavelengths);
+    EXPECT_EQ(with_wavelengths.data, before);
+    EXPECT_EQ(with_wavelengths.bands, s.cube.bands);
+    ASSERT_EQ(copy.bands, out_b);
+    EXPECT_EQ(copy.rows, s.cube.rows);
+    EXPECT_EQ(copy.cols, s.cube.cols);
+    EXPECT_EQ(copy.data, in_place.data);
+    if (pca == 0) {
+      ASSERT_EQ(copy.geo.wavelengths.size(), static_cast<size_t>(out_b));
+      // drop_bands 1, 17, 18 (1-based): the kept bands are 2-16 and 19-39 (1-based).
+      EXPECT_EQ(copy.geo.wavelengths.front(), 410.0);
+      EXPECT_EQ(copy.geo.wavelengths[15], 580.0);
+    } else {
+      EXPECT_TRUE(copy.geo.wavelengths.empty());
+    }
     for (int64_t i = 0; i < n; ++i) {
       const std::vector<double> expected = reference_transform(p, s.cube.data.data() + i * s.cube.bands);
       for (int64_t b = 0; b < out_b; ++b) {
