@@ -10,18 +10,13 @@
 
 namespace hsi {
 
-// `where` (a config's [classes], a class-table file) prefixes the message when known.
-static void check_class_ids(const std::vector<ClassInfo>& classes, const std::string& where) {
+ClassTable::ClassTable(std::vector<ClassInfo> classes, const std::string& where) : classes_(std::move(classes)) {
   const std::string prefix = where.empty() ? "" : where + ": ";
   std::set<int32_t> seen;
-  for (const auto& c : classes) {
+  for (const auto& c : classes_) {
     if (c.id <= 0 || c.id > 65535) usage_error(prefix + "class id " + std::to_string(c.id) + " is outside 1..65535");
     if (!seen.insert(c.id).second) usage_error(prefix + "class id " + std::to_string(c.id) + " appears twice in the class table");
   }
-}
-
-ClassTable::ClassTable(std::vector<ClassInfo> classes) : classes_(std::move(classes)) {
-  check_class_ids(classes_, "");
   std::sort(classes_.begin(), classes_.end(), [](const ClassInfo& a, const ClassInfo& b) { return a.id < b.id; });
 }
 
@@ -61,8 +56,7 @@ ClassTable ClassTable::parse(const std::vector<std::string>& entries, const std:
     c.rgb = parts.size() == 3 ? parse_hex_colour(parts[2], where) : distinct_colour(i);
     classes.push_back(c);
   }
-  check_class_ids(classes, where);
-  return ClassTable(std::move(classes));
+  return ClassTable(std::move(classes), where);
 }
 
 ClassTable ClassTable::from_ids(const std::vector<int32_t>& ids) {

@@ -18,7 +18,9 @@ struct ClassInfo {
 class ClassTable {
  public:
   ClassTable() = default;
-  explicit ClassTable(std::vector<ClassInfo> classes);
+  // Refuses an id outside 1..65535 or listed twice; `where` (a config's [classes], a class-table
+  // file) starts the message when known.
+  explicit ClassTable(std::vector<ClassInfo> classes, const std::string& where = {});
 
   // Parses "ID NAME [RRGGBB]" entries (a leading # is accepted, but INI files treat # as a comment) (one per config line); NAME may not contain spaces
   // unless quoted with '|' separators: "10 | Corn senesced | #ff8000".
