@@ -73,6 +73,11 @@ torch::Tensor propagate_labels(const torch::Tensor& z, const torch::Tensor& targ
                                const torch::Tensor& precision, int64_t free_seeds, int64_t neighbours = 30, double alpha = 0.99,
                                int iterations = 50);
 
+// The k smallest entries of each row of d [n, N] (float32, contiguous, no NaN, 1 <= k <= N)
+// and their columns [n, k], in no particular order; of equal entries the lower columns are
+// kept. (propagate_labels' nearest neighbours.)
+std::pair<torch::Tensor, torch::Tensor> smallest_in_rows(const torch::Tensor& d, int64_t k);
+
 // finetune.prototypes = propagated: labels propagated from the labelled features z (classes
 // `targets`) over them and the unlabelled u, the graph whitened by the precision the k-means
 // refinement fits (the labelled pixels alone are a handful of points in K dimensions), with

@@ -380,6 +380,37 @@ TEST(Propagation, AgreesWithTheDenseFormulaOnAGraphOfOverlappingClasses) {
   EXPECT_TRUE(torch::equal(got.index({reached}), expected.index({reached})));
 }
 
+TEST(Propagation, NearestNeighboursAreEachRowsKSmallestEntries) {
+  // Against LibTorch's topk, on rows with an infinite diagonal (a pixel is not its own
+  // neighbour), on every k from 1 to all columns, and on rounded values where many entries tie
+  // (then the lower columns are kept: the same set however the rows are split among threads).
+  torch::manual_seed(9);
+  for (const bool ties : {false, true}) {
+    torch::Tensor d = torch::rand({37, 41});
+    if (ties) d = (d * 4).floor();
+    d.slice(1, 0, 37).fill_diagonal_(INFINITY);
+    for (const int64_t k : {int64_t{1}, int64_t{6}, int64_t{40}, int64_t{41}}) {
+      const auto [values, columns] = smallest_in_rows(d, k);
+      ASSERT_EQ(values.sizes(), (std::vector<int64_t>{37, k}));
+      EXPECT_TRUE(torch::equal(d.gather(1, columns), values));
+      const torch::Tensor want = std::get<0>(d.topk(k, 1, /*largest=*/false));
+      EXPECT_TRUE(torch::equal(std::get<0>(values.sort(1)), want)) << "ties " << ties << ", k " << k;
+      for (int64_t r = 0; r < d.size(0); ++r) {
+        const torch::Tensor chosen = std::get<0>(columns[r].sort());
+        EXPECT_TRUE((chosen.slice(0, 1) > chosen.slice(0, 0, k - 1)).all().item<bool>()) << "a column twice, row " << r;
+        if (!ties) continue;
+        // Of the entries equal to the largest kept value, the lowest columns are the ones kept.
+        const float edge = values[r].max().item<float>();
+        const torch::Tensor equal_columns = (d[r] == edge).nonzero().squeeze(1);
+        const int64_t taken = (values[r] == edge).sum().item<int64_t>();
+        EXPECT_TRUE(torch::equal(std::get<0>(columns[r].index({values[r] == edge}).sort()), equal_columns.slice(0, 0, taken)));
+      }
+    }
+  }
+  EXPECT_THROW(smallest_in_rows(torch::rand({3, 4}), 5), Error);
+  EXPECT_THROW(smallest_in_rows(torch::rand({3, 4}).t(), 2), Error);
+}
+
 TEST(Propagation, TheGraphIsWhitenedByThePrecision) {
   // The same points with the x axis stretched 10-fold: under the Euclidean metric the band's
   // neighbours run along it anyway, but the cloud's pixels are now nearer in x than in y to each
