@@ -45,8 +45,9 @@ void print_stats(const PredictionStats& r, const MapOutputs& outputs) {
             << " pixels/s (read " << format_fixed(r.read_seconds, 2) << " s, preprocess " << format_fixed(r.prepare_seconds, 2)
             << " s, model " << format_fixed(r.model_seconds, 2) << " s, write " << format_fixed(r.write_seconds, 2) << " s)\n";
   if (r.open_set != "none") std::cout << r.unknown_pixels << " pixels mapped unknown (" << r.open_set << " rule)\n";
-  std::cout
-            << "wrote " << outputs.map << ", " << outputs.confidence << ", " << outputs.png << "\n";
+  std::cout << "wrote " << outputs.map << ", " << outputs.confidence << ", " << outputs.png;
+  if (!outputs.probabilities.empty()) std::cout << ", " << outputs.probabilities;
+  std::cout << "\n";
 }
 
 }  // namespace
@@ -61,6 +62,9 @@ int run_predict(const std::vector<std::string>& args) {
       "input", po::value(&input), "cube to classify, FILE or FILE:VARIABLE")("out", po::value(&out), "classification map (in --format)")(
       "confidence", po::value(&confidence), "confidence map (Float32, in --format); default OUT with _confidence")(
       "png", po::value(&png), "PNG quick-look; default OUT with .png")(
+      "probabilities", po::bool_switch(&options.probabilities),
+      "also every class's probability, one Float32 band per class named after it (-1: no data), in --format: OUT with _probabilities "
+      "(batch: STEM_probabilities beside each map)")(
       "axis-order", po::value(&axis_order)->default_value("rcb"), "roles of the variable's dims")(
       "nan-policy", po::value(&options.nan_policy)->default_value("error"), "NaN/Inf in the cube: error | nodata")(
       "route", po::value(&options.route)->default_value(defaults.route), "auto | dense | patch")(
@@ -98,12 +102,14 @@ int run_predict(const std::vector<std::string>& args) {
     return predict_batch_verb(model, inputs, out_dir, axis_order, options, threads);
   }
   if (model.empty() || input.empty() || out.empty()) usage_error("--model, --input and --out are required");
-  MapOutputs outputs = outputs_beside(out);
+  MapOutputs outputs = outputs_beside(out, options.probabilities);
   if (!confidence.empty()) outputs.confidence = confidence;
   if (!png.empty()) outputs.png = png;
   std::vector<std::string> written = {outputs.map, outputs.confidence, outputs.png};
+  if (options.probabilities) written.push_back(outputs.probabilities);
   if (parse_map_format(options.format) == MapFormat::ENVI)  // and their headers (map.img -> map.hdr)
-    for (const std::string& data : {outputs.map, outputs.confidence}) written.push_back(envi_header_path(data));
+    for (const std::string& data : {outputs.map, outputs.confidence, outputs.probabilities})
+      if (!data.empty()) written.push_back(envi_header_path(data));
   check_distinct_outputs(written, {parse_source(input).path, model});
   configure_threads(threads);
   Checkpoint ck = load_checkpoint(model);

@@ -227,6 +227,50 @@ void TiledMapWriter::commit() {
   convert_and_commit(impl_->map_scratch->temp_path(), impl_->map_out, impl_->format, true);
 }
 
+struct TiledBandsWriter::Impl {
+  MapFormat format;
+  AtomicOutput out;
+  std::unique_ptr<AtomicOutput> scratch;  // other formats than GTiff, as TiledMapWriter's
+  detail::GdalDatasetPtr ds;
+  Impl(const std::string& path, MapFormat f) : format(f), out(path) {
+    if (format != MapFormat::GTiff) scratch = std::make_unique<AtomicOutput>(path + ".scratch.tif");
+  }
+  const std::string& target() const { return scratch ? scratch->temp_path() : out.temp_path(); }
+};
+
+TiledBandsWriter::TiledBandsWriter(const std::string& path, int64_t rows, int64_t cols, const std::vector<std::string>& band_names, float nodata,
+                                   const GeoInfo& geo, MapFormat format)
+    : impl_(std::make_unique<Impl>(path, format)), bands_(static_cast<int64_t>(band_names.size())) {
+  if (band_names.empty()) output_error(path, "a raster of no bands");
+  impl_->ds = detail::create_tiled_geotiff(impl_->target(), path, rows, cols, static_cast<int>(bands_), GDT_Float32);
+  detail::write_georeferencing(*impl_->ds, geo);
+  for (int b = 0; b < static_cast<int>(bands_); ++b) {
+    GDALRasterBand* band = impl_->ds->GetRasterBand(b + 1);
+    band->SetDescription(band_names[static_cast<size_t>(b)].c_str());
+    band->SetNoDataValue(nodata);
+  }
+}
+
+TiledBandsWriter::~TiledBandsWriter() = default;
+
+void TiledBandsWriter::write(int64_t y0, int64_t x0, int64_t h, int64_t w, const float* values) {
+  CPLErrorReset();
+  const GSpacing pixel = static_cast<GSpacing>(sizeof(float)) * bands_;
+  if (impl_->ds->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h), const_cast<float*>(values),
+                          static_cast<int>(w), static_cast<int>(h), GDT_Float32, static_cast<int>(bands_), nullptr, pixel, pixel * w,
+                          static_cast<GSpacing>(sizeof(float)), nullptr) != CE_None) {
+    output_error(impl_->out.final_path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
+  }
+}
+
+void TiledBandsWriter::commit() {
+  CPLErrorReset();
+  impl_->ds.reset();
+  if (CPLGetLastErrorType() >= CE_Failure) output_error(impl_->out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
+  if (impl_->format == MapFormat::GTiff) return impl_->out.commit();
+  convert_and_commit(impl_->scratch->temp_path(), impl_->out, impl_->format, false);
+}
+
 bool write_png_from_map(const std::string& map_path, const std::string& png_path) {
   detail::GdalDatasetPtr map = detail::open_gdal_dataset(map_path);
   if (map->GetRasterBand(1)->GetRasterDataType() != GDT_Byte) return false;

@@ -139,6 +139,29 @@ class TiledMapWriter {
   std::unique_ptr<Impl> impl_;
 };
 
+// A Float32 raster of several named bands (one per class: each pixel's class probabilities),
+// filled tile by tile like the maps and moved into place only by commit(); tiled + DEFLATE,
+// the input's geo-referencing, `nodata` where no pixel was classified. Other formats than GTiff
+// as TiledMapWriter (COG overviews by averaging).
+class TiledBandsWriter {
+ public:
+  TiledBandsWriter(const std::string& path, int64_t rows, int64_t cols, const std::vector<std::string>& band_names, float nodata,
+                   const GeoInfo& geo, MapFormat format = MapFormat::GTiff);
+  ~TiledBandsWriter();  // without commit(), the temporary file is removed
+  TiledBandsWriter(const TiledBandsWriter&) = delete;
+  TiledBandsWriter& operator=(const TiledBandsWriter&) = delete;
+
+  // values: h x w pixels, each its bands' values in turn (pixel-interleaved, row-major).
+  void write(int64_t y0, int64_t x0, int64_t h, int64_t w, const float* values);
+  void commit();
+  int64_t bands() const { return bands_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int64_t bands_;
+};
+
 // A palette PNG quick-look made from a Byte class map GeoTIFF (GDAL streams it); no-op (false)
 // for UInt16 maps, which a palette PNG cannot hold.
 bool write_png_from_map(const std::string& map_path, const std::string& png_path);

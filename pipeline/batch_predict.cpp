@@ -54,7 +54,7 @@ std::vector<BatchRow> decode_rows(const std::string& text) {
 }
 
 std::string stem_of(const std::string& input) { return fs::path(parse_source(input).path).stem().string(); }
-// STEM_map.tif (or .img for ENVI maps), and STEM_confidence beside it.
+// STEM_map.tif (or .img for ENVI maps), and STEM_confidence (and STEM_probabilities) beside it.
 std::string map_name(const std::string& input, const std::string& ext) { return stem_of(input) + "_map" + ext; }
 
 // Rank 0: summary.csv (every input, in input order) and mosaic.vrt of the maps there are.
@@ -154,7 +154,8 @@ BatchOutcome predict_batch(Checkpoint& ck, const std::vector<std::string>& files
     } else {
       try {
         // No PNG: the mosaic is the quick-look of a batch.
-        const MapOutputs outputs{row.map, (fs::path(out_dir) / (stem_of(file) + "_confidence" + ext)).string(), ""};
+        const auto beside = [&](const std::string& suffix) { return (fs::path(out_dir) / (stem_of(file) + suffix + ext)).string(); };
+        const MapOutputs outputs{row.map, beside("_confidence"), "", options.probabilities ? beside("_probabilities") : ""};
         PredictionStats r;
         if (!seamless.predict(i, ck, outputs, options, r)) r = predict_file(ck, file, axis_order, outputs, options);
         row.pixels = std::to_string(r.rows * r.cols);

@@ -2,7 +2,9 @@
 #include "pipeline/predict.hpp"
 
 #include <filesystem>
+#include <memory>
 
+#include "common/error.hpp"
 #include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "pipeline/prototypes.hpp"
@@ -35,18 +37,36 @@ PredictionStats predict_to_maps(Checkpoint& ck, const WindowSource& source, cons
   const int64_t rows = whole ? source.rows() : region.rows, cols = whole ? source.cols() : region.cols;
   // Rejected pixels get their own class in the colour table and legend.
   const ClassTable legend = open_set_rule(ck, options) == "none" ? ck.classes : with_unknown_class(ck.classes);
-  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, legend, region_geo ? *region_geo : source.geo(),
-                        parse_map_format(options.format));
+  const GeoInfo& geo = region_geo ? *region_geo : source.geo();
+  TiledMapWriter writer(outputs.map, outputs.confidence, rows, cols, legend, geo, parse_map_format(options.format));
+  std::unique_ptr<TiledBandsWriter> probabilities;
+  if (!outputs.probabilities.empty()) {
+    std::vector<std::string> names;
+    for (const ClassInfo& c : ck.classes.classes()) names.push_back(c.name);
+    probabilities = std::make_unique<TiledBandsWriter>(outputs.probabilities, rows, cols, names, kNoProbability, geo, parse_map_format(options.format));
+  }
+  std::vector<float> tile_probabilities;
   if (ids) ids->assign(static_cast<size_t>(rows * cols), 0);
   PredictionStats stats = predict_tiles(
       ck, source, options,
       [&](const TileResult& t) {
         writer.write(t.y0, t.x0, t.h, t.w, t.ids, t.confidence);
+        if (probabilities) {
+          const int64_t C = probabilities->bands();
+          if (t.probabilities && t.classes != C) {
+            throw Error(ErrorKind::Internal, "the model gave " + std::to_string(t.classes) + " class probabilities for " + std::to_string(C) + " classes");
+          }
+          tile_probabilities.assign(static_cast<size_t>(t.h * t.w * C), kNoProbability);
+          for (int64_t p = 0; p < t.h * t.w; ++p)
+            if (t.ids[static_cast<size_t>(p)] != 0) std::copy_n(t.probabilities + p * C, C, tile_probabilities.begin() + p * C);
+          probabilities->write(t.y0, t.x0, t.h, t.w, tile_probabilities.data());
+        }
         if (!ids) return;
         for (int64_t y = 0; y < t.h; ++y) std::copy_n(t.ids.begin() + y * t.w, t.w, ids->begin() + (t.y0 + y) * cols + t.x0);
       },
       region);
-  writer.commit();
+  if (probabilities) probabilities->commit();
+  writer.commit();  // the map last: its presence means the job is complete
   if (!outputs.png.empty()) write_png_from_map(outputs.map, outputs.png);
   return stats;
 }
@@ -66,11 +86,12 @@ PredictionStats predict_file(Checkpoint& ck, const std::string& input, const std
   return predict_to_maps(ck, CubeWindowSource(cube), outputs, options);
 }
 
-MapOutputs outputs_beside(const std::string& map_path) {
+MapOutputs outputs_beside(const std::string& map_path, bool probabilities) {
   const fs::path p(map_path);
   // The confidence map in the map's format, under the map's extension.
-  return {map_path, (p.parent_path() / (p.stem().string() + "_confidence" + p.extension().string())).string(),
-          (p.parent_path() / (p.stem().string() + ".png")).string()};
+  const auto beside = [&](const std::string& suffix) { return (p.parent_path() / (p.stem().string() + suffix + p.extension().string())).string(); };
+  return {map_path, beside("_confidence"), (p.parent_path() / (p.stem().string() + ".png")).string(),
+          probabilities ? beside("_probabilities") : std::string()};
 }
 
 }  // namespace hsi

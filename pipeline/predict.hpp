@@ -33,6 +33,7 @@ struct PredictOptions : PredictSettings {
   std::string unknown;                // open-set rule: none | distance | softmax; empty = the checkpoint's
   bool progress = true;
   bool seamless = true;               // batch mode: tiles on one grid read their halo from their neighbours
+  bool probabilities = false;         // also each class's probability raster (hsi predict --probabilities: MAP_ or STEM_probabilities)
 };
 
 struct PredictionStats {
@@ -46,12 +47,16 @@ struct PredictionStats {
 };
 
 // One classified tile: class ids (0 = no data, unknown_class_id: rejected) and the winning
-// class's probability, row-major h x w; with an open-set rule also each pixel's novelty score.
+// class's probability, row-major h x w; with an open-set rule also each pixel's novelty score;
+// every class's probability (of the checkpoint's classes in table order) unless no pixel of
+// the tile has data.
 struct TileResult {
   int64_t y0 = 0, x0 = 0, h = 0, w = 0;
   const std::vector<int32_t>& ids;
   const std::vector<float>& confidence;
-  const std::vector<float>& novelty;  // empty without an open-set rule
+  const std::vector<float>& novelty;       // empty without an open-set rule
+  const float* probabilities = nullptr;    // h x w x classes, pixel by pixel; null: a tile without data
+  int64_t classes = 0;
 };
 using TileSink = std::function<void(const TileResult&)>;
 
@@ -78,10 +83,14 @@ struct ScenePrediction {
 ScenePrediction predict_cube(Checkpoint& checkpoint, const Cube& cube, const std::vector<uint8_t>* nodata, const PredictOptions& options);
 
 // The map files of one prediction: the class map and the confidence map (tiled GeoTIFFs with
-// the source's geo-referencing, written atomically) and a PNG quick-look (empty: none).
+// the source's geo-referencing, written atomically), a PNG quick-look (empty: none) and a raster
+// of every class's probability, one band per class named after it, -1 where no pixel was
+// classified (empty: none).
 struct MapOutputs {
-  std::string map, confidence, png;
+  std::string map, confidence, png, probabilities = {};
 };
+// The no-data value of the probability raster: never a probability.
+constexpr float kNoProbability = -1.0f;
 // Streams the tiles into the map files; `ids` (may be null) also receives the whole map. With
 // a region, the maps cover the region and carry `region_geo` (the region's own geo-referencing).
 PredictionStats predict_to_maps(Checkpoint& checkpoint, const WindowSource& source, const MapOutputs& outputs,
@@ -91,8 +100,9 @@ PredictionStats predict_to_maps(Checkpoint& checkpoint, const WindowSource& sour
 // (`axis_order` as in ReadOptions). Used by `hsi predict`, its batch mode, and `hsi train`.
 PredictionStats predict_file(Checkpoint& checkpoint, const std::string& input, const std::string& axis_order, const MapOutputs& outputs,
                              const PredictOptions& options);
-// The default confidence and PNG names next to a map: MAP_confidence.tif, MAP.png.
-MapOutputs outputs_beside(const std::string& map_path);
+// The default confidence and PNG names next to a map: MAP_confidence.tif, MAP.png (and the
+// probability raster's, MAP_probabilities.tif, when asked for).
+MapOutputs outputs_beside(const std::string& map_path, bool probabilities = false);
 
 // The open-set rule a prediction uses (options, else the checkpoint's), checked against what the
 // checkpoint can do: a usage error for a rule it cannot apply, a data error for a missing threshold.

@@ -339,9 +339,11 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
     confidence.assign(static_cast<size_t>(tile.h * tile.w), 0.0f);
     novelty.assign(stats.open_set == "none" ? 0 : static_cast<size_t>(tile.h * tile.w), 0.0f);
     ++stats.tiles;
+    torch::Tensor probabilities;  // [h*w, classes], handed to the sink
     if (tile.input.defined()) {
       const TileScores scores = classifier.scores(tile.input, tile.h, tile.w);
-      const auto [best, index] = scores.probabilities.max(1);
+      probabilities = scores.probabilities.to(torch::kFloat).contiguous();
+      const auto [best, index] = probabilities.max(1);
       const torch::Tensor bc = best.contiguous(), ic = index.contiguous();
       const int64_t* class_index = ic.data_ptr<int64_t>();
       const float* best_probability = bc.data_ptr<float>();
@@ -364,7 +366,8 @@ PredictionStats predict_tiles(Checkpoint& ck, const WindowSource& source, const 
     }
     stats.model_seconds += seconds_since(start);
     const auto write_start = std::chrono::steady_clock::now();
-    sink(TileResult{tile.y0 - region.y0, tile.x0 - region.x0, tile.h, tile.w, ids, confidence, novelty});
+    sink(TileResult{tile.y0 - region.y0, tile.x0 - region.x0, tile.h, tile.w, ids, confidence, novelty,
+                    probabilities.defined() ? probabilities.data_ptr<float>() : nullptr, probabilities.defined() ? probabilities.size(1) : 0});
     stats.write_seconds += seconds_since(write_start);
     if (o.progress) bar.update(stats.tiles);
   }

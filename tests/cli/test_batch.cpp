@@ -202,9 +202,14 @@ TEST(BatchPredict, MapsInEnviAndCogFormats) {
   const std::string ckpt = cut.dir.file("run/best.ckpt");
   const test::CliResult tif = test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("whole.tif")});
   ASSERT_EQ(tif.exit_code, 0) << tif.err;
-  const test::CliResult envi =
-      test::run_hsi({"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("whole.img"), "--format", "ENVI"});
+  const test::CliResult envi = test::run_hsi(
+      {"predict", "--model", ckpt, "--input", cut.dir.file("scene.tif"), "--out", cut.dir.file("whole.img"), "--format", "ENVI", "--probabilities"});
   ASSERT_EQ(envi.exit_code, 0) << envi.err;
+  EXPECT_NE(envi.out.find("whole_probabilities.img"), std::string::npos) << envi.out;
+  // The class probabilities in the map's format, a band per class named after it.
+  const Cube probabilities = read_cube(cut.dir.file("whole_probabilities.img"));
+  EXPECT_EQ(probabilities.bands, 3);
+  EXPECT_NE(test::slurp(cut.dir.file("whole_probabilities.hdr")).find("band names = {"), std::string::npos);
   const LabelMap a = read_labels(cut.dir.file("whole.tif")), b = read_labels(cut.dir.file("whole.img"));
   EXPECT_EQ(a.labels, b.labels);
   EXPECT_EQ(a.geo.geotransform, b.geo.geotransform);
@@ -213,9 +218,11 @@ TEST(BatchPredict, MapsInEnviAndCogFormats) {
   EXPECT_TRUE(fs::exists(cut.dir.file("whole_confidence.img")));
   EXPECT_NE(test::slurp(cut.dir.file("whole.hdr")).find("class names = {"), std::string::npos);
 
-  const test::CliResult cog =
-      test::run_hsi({"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir", cut.dir.file("cog"), "--format", "COG"});
+  const test::CliResult cog = test::run_hsi(
+      {"predict", "--model", ckpt, "--inputs", cut.dir.file("tiles/*.tif"), "--out-dir", cut.dir.file("cog"), "--format", "COG", "--probabilities"});
   ASSERT_EQ(cog.exit_code, 0) << cog.err;
+  EXPECT_EQ(read_cube(cut.dir.file("cog/r0c0_probabilities.tif")).bands, 3);
+  EXPECT_NE(test::slurp(cut.dir.file("cog/r0c0_probabilities.tif")).find("LAYOUT=IFDS_BEFORE_DATA"), std::string::npos);
   EXPECT_EQ(cut.assembled("cog"), a.labels);
   EXPECT_TRUE(fs::exists(cut.dir.file("cog/mosaic.vrt")));
   EXPECT_NE(test::slurp(cut.dir.file("cog/r0c0_map.tif")).find("LAYOUT=IFDS_BEFORE_DATA"), std::string::npos) << "COG ghost header";

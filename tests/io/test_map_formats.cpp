@@ -187,5 +187,55 @@ TEST(MapFormats, AnUnfinishedMapLeavesNothingAndUnknownFormatsAreRefused) {
   EXPECT_EQ(envi_header_path("out/map.img"), "out/map.hdr");
 }
 
+TEST(MapFormats, PerClassBandsKeepValuesNamesNodataAndGeoreferencingInEveryFormat) {
+  // Three bands written in 256 x 256 tiles, pixel-interleaved as the prediction loop hands them
+  // over; each band must come back as its own plane, named, with the nodata value and the
+  // geo-referencing; an unfinished raster leaves nothing.
+  const MapScene s;
+  const std::vector<std::string> names = {"Brocoli", "Corn senesced", "Lettuce 7wk"};
+  const int64_t B = 3;
+  auto value = [&](int64_t y, int64_t x, int64_t b) { return y < 20 ? -1.0f : static_cast<float>((x * 3 + y * 5 + b * 7) % 97) / 97.0f; };
+  test::TempDir dir;
+  for (const auto& [format, name] : {std::pair{MapFormat::GTiff, std::string("p.tif")}, std::pair{MapFormat::COG, std::string("cog.tif")},
+                                      std::pair{MapFormat::ENVI, std::string("p.img")}}) {
+    {
+      TiledBandsWriter writer(dir.file(name), s.rows, s.cols, names, -1.0f, s.geo, format);
+      EXPECT_EQ(writer.bands(), B);
+      for (int64_t y0 = 0; y0 < s.rows; y0 += 256)
+        for (int64_t x0 = 0; x0 < s.cols; x0 += 256) {
+          const int64_t h = std::min<int64_t>(256, s.rows - y0), w = std::min<int64_t>(256, s.cols - x0);
+          std::vector<float> tile;
+          for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x)
+              for (int64_t b = 0; b < B; ++b) tile.push_back(value(y0 + y, x0 + x, b));
+          writer.write(y0, x0, h, w, tile.data());
+        }
+      writer.commit();
+    }
+    const Cube back = read_cube(dir.file(name));
+    ASSERT_EQ(back.bands, B) << name;
+    int64_t wrong = 0;
+    for (int64_t y = 0; y < s.rows; ++y)
+      for (int64_t x = 0; x < s.cols; ++x)
+        for (int64_t b = 0; b < B; ++b) wrong += back.at(y, x, b) != value(y, x, b);
+    EXPECT_EQ(wrong, 0) << name;
+    EXPECT_EQ(back.geo.geotransform, s.geo.geotransform) << name;
+    ASSERT_TRUE(back.geo.nodata.has_value()) << name;
+    EXPECT_EQ(*back.geo.nodata, -1.0) << name;
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(dir.file(name).c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+    ASSERT_TRUE(ds) << name;
+    for (int b = 0; b < B; ++b) EXPECT_EQ(ds->GetRasterBand(b + 1)->GetDescription(), names[static_cast<size_t>(b)]) << name;
+  }
+  fs::create_directories(dir.file("unfinished"));
+  for (MapFormat f : {MapFormat::GTiff, MapFormat::COG, MapFormat::ENVI}) {
+    TiledBandsWriter writer(dir.file("unfinished/p.img"), s.rows, s.cols, names, -1.0f, s.geo, f);
+    const std::vector<float> one = {0.2f, 0.3f, 0.5f};
+    writer.write(0, 0, 1, 1, one.data());
+  }  // never committed
+  EXPECT_TRUE(listing(dir.file("unfinished")).empty());
+  EXPECT_THROW(TiledBandsWriter(dir.file("none.tif"), 2, 2, {}, -1.0f, s.geo), Error);
+}
+
 }  // namespace
 }  // namespace hsi

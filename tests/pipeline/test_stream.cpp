@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <numeric>
 #include <set>
 
 #include "common/error.hpp"
@@ -155,11 +156,14 @@ TEST(Prediction, NodataPixelsAndEmptyWindows) {
   PredictOptions so;
   so.tile = 16;
   so.precision = "fp32";
-  EXPECT_THROW(predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs_beside(f.dir.file("h.tif")), so), Error);
+  const MapOutputs outputs = outputs_beside(f.dir.file("h.tif"), /*probabilities=*/true);
+  EXPECT_EQ(outputs.probabilities, f.dir.file("h_probabilities.tif"));
+  EXPECT_THROW(predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs, so), Error);
   EXPECT_FALSE(std::filesystem::exists(f.dir.file("h.tif")));
   EXPECT_FALSE(std::filesystem::exists(f.dir.file("h_confidence.tif")));
+  EXPECT_FALSE(std::filesystem::exists(f.dir.file("h_probabilities.tif")));
   so.nan_policy = "nodata";
-  const PredictionStats r = predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs_beside(f.dir.file("h.tif")), so);
+  const PredictionStats r = predict_file(ck, f.dir.file("holes.tif"), "rcb", outputs, so);
   EXPECT_EQ(r.skipped_tiles, 4);
   EXPECT_EQ(r.classified, 83 * 86 - 32 * 32 - 1);
   const LabelMap map = read_labels(f.dir.file("h.tif"));
@@ -167,6 +171,27 @@ TEST(Prediction, NodataPixelsAndEmptyWindows) {
   EXPECT_EQ(map.at(31, 31), 0);
   EXPECT_EQ(map.at(50, 60), 0);
   EXPECT_NE(map.at(40, 40), 0);
+  // The probability raster: one band per class in table order, -1 where the map has no class;
+  // elsewhere a distribution whose largest band is the map's class and the confidence map's value.
+  const Cube probabilities = read_cube(outputs.probabilities);
+  const Cube confidence = read_cube(outputs.confidence);
+  ASSERT_EQ(probabilities.bands, static_cast<int64_t>(ck.classes.size()));
+  EXPECT_EQ(probabilities.geo.geotransform, map.geo.geotransform);
+  int64_t checked = 0;
+  for (int64_t y = 0; y < map.rows; ++y)
+    for (int64_t x = 0; x < map.cols; ++x) {
+      const float* p = probabilities.spectrum(y, x);
+      if (map.at(y, x) == 0) {
+        for (int64_t b = 0; b < probabilities.bands; ++b) ASSERT_EQ(p[b], -1.0f) << y << "," << x;
+        continue;
+      }
+      const int64_t best = std::max_element(p, p + probabilities.bands) - p;
+      ASSERT_EQ(ck.classes.at(static_cast<size_t>(best)).id, map.at(y, x)) << y << "," << x;
+      ASSERT_EQ(p[best], confidence.at(y, x, 0)) << y << "," << x;
+      ASSERT_NEAR(std::accumulate(p, p + probabilities.bands, 0.0), 1.0, 1e-5) << y << "," << x;
+      ++checked;
+    }
+  EXPECT_EQ(checked, r.classified);
 }
 
 // Int16 input (the usual storage of radiance cubes), uncompressed and pixel-interleaved as
