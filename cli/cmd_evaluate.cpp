@@ -7,6 +7,7 @@
 #include "cli/config.hpp"
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
+#include "eval/area.hpp"
 #include "eval/report.hpp"
 #include "io/class_table.hpp"
 #include "io/reader.hpp"
@@ -19,6 +20,7 @@ namespace hsi::cli {
 int run_evaluate(const std::vector<std::string>& args) {
   std::string pred, truth, out, truth_field;
   int ignore = 0;
+  bool areas = false;
   std::string classes_file;
   po::options_description desc("hsi evaluate --pred MAP --truth REFERENCE [--classes SCENE.ini] [--out PREFIX]");
   desc.add_options()("help,h", "show this help")("pred", po::value(&pred), "classification map (any GDAL raster, .mat, .h5)")(
@@ -28,6 +30,9 @@ int run_evaluate(const std::vector<std::string>& args) {
       "integer attribute)")(
       "classes", po::value(&classes_file), "INI file whose [classes] names the classes")(
       "ignore", po::value(&ignore)->default_value(0), "reference value that means unlabelled (0 and the raster's nodata value always do)")(
+      "areas", po::bool_switch(&areas),
+      "also each class's area: mapped, and estimated from the reference with 95 % intervals (stratified by map class, Olofsson et al. "
+      "2014; in hectares for a projected map)")(
       "out", po::value(&out), "write PREFIX.json, PREFIX.md and PREFIX_confusion.csv");
   po::variables_map vm;
   if (parse_or_help(args, desc, {}, vm)) return 0;
@@ -56,6 +61,14 @@ int run_evaluate(const std::vector<std::string>& args) {
     if (v == 0 || (t.geo.nodata && static_cast<double>(v) == *t.geo.nodata)) v = ignore;
   report.accuracy = evaluate_accuracy(t.labels, p.labels, ignore);
   if (report.accuracy.total == 0) data_error(truth, "the reference has no labelled pixel");
+  if (areas) {
+    // The population is every pixel the map classifies (0 and its nodata value are none).
+    std::map<int32_t, int64_t> mapped;
+    for (int32_t v : p.labels)
+      if (v != 0 && !(p.geo.nodata && static_cast<double>(v) == *p.geo.nodata)) ++mapped[v];
+    if (mapped.empty()) data_error(pred, "classifies no pixel: no area to estimate");
+    report.sections.push_back(area_section(estimate_areas(mapped, report.accuracy), names, pixel_area_square_metres(p.geo)));
+  }
   std::cout << report_markdown(report);
   if (!out.empty()) {
     write_text_file(out + ".json", report_json(report));

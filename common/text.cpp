@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <set>
 
@@ -83,6 +84,9 @@ std::string format_fixed(double value, int decimals) {
   std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
   return buffer;
 }
+
+std::string shown_or_undefined(double value, int decimals) { return std::isfinite(value) ? format_fixed(value, decimals) : "undefined"; }
+std::string json_number_or_null(double value, int decimals) { return std::isfinite(value) ? format_fixed(value, decimals) : "null"; }
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

@@ -15,6 +15,9 @@ bool ends_with(const std::string& s, const std::string& suffix);
 std::vector<int> parse_index_ranges(const std::string& text, const std::string& what);
 std::vector<int> parse_int_list(const std::string& text, const std::string& what);
 std::string format_fixed(double value, int decimals);
+// Figures that can be undefined (NaN): "undefined" for people, null in JSON.
+std::string shown_or_undefined(double value, int decimals);
+std::string json_number_or_null(double value, int decimals);
 std::string json_escape(const std::string& s);
 // A JSON array of strings: ["a", "b"], each escaped.
 std::string json_string_array(const std::vector<std::string>& items);

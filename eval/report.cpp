@@ -6,18 +6,11 @@
 #include "common/text.hpp"
 
 namespace hsi {
-namespace {
 
-std::string name_of(const std::map<int32_t, std::string>& names, int32_t id) {
+std::string class_name_or_id(const std::map<int32_t, std::string>& names, int32_t id) {
   auto it = names.find(id);
   return it != names.end() ? it->second : "class_" + std::to_string(id);
 }
-
-// Figures that can be undefined (NaN): "undefined" for people, null in JSON.
-std::string shown(double v, int decimals) { return std::isfinite(v) ? format_fixed(v, decimals) : "undefined"; }
-std::string json_number(double v, int decimals) { return std::isfinite(v) ? format_fixed(v, decimals) : "null"; }
-
-}  // namespace
 
 std::string report_json(const RunReport& r) {
   std::ostringstream o;
@@ -27,13 +20,13 @@ std::string report_json(const RunReport& r) {
   for (size_t i = 0; i < r.timings.size(); ++i) o << (i ? ", " : "") << "\"" << json_escape(r.timings[i].first) << "\": " << format_fixed(r.timings[i].second, 3);
   o << "},\n";
   const auto& a = r.accuracy;
-  o << "  \"test_pixels\": " << a.total << ",\n  \"overall_accuracy\": " << json_number(a.overall, 6)
-    << ",\n  \"average_accuracy\": " << json_number(a.average, 6) << ",\n  \"kappa\": " << json_number(a.kappa, 6) << ",\n";
+  o << "  \"test_pixels\": " << a.total << ",\n  \"overall_accuracy\": " << json_number_or_null(a.overall, 6)
+    << ",\n  \"average_accuracy\": " << json_number_or_null(a.average, 6) << ",\n  \"kappa\": " << json_number_or_null(a.kappa, 6) << ",\n";
   o << "  \"classes\": [\n";
   for (size_t i = 0; i < a.per_class.size(); ++i) {
     const auto& c = a.per_class[i];
     auto counts = r.train_test_counts.count(c.id) ? r.train_test_counts.at(c.id) : std::pair<int64_t, int64_t>{0, 0};
-    o << "    {\"id\": " << c.id << ", \"name\": \"" << json_escape(name_of(r.class_names, c.id)) << "\", \"train\": " << counts.first
+    o << "    {\"id\": " << c.id << ", \"name\": \"" << json_escape(class_name_or_id(r.class_names, c.id)) << "\", \"train\": " << counts.first
       << ", \"test\": " << c.reference << ", \"predicted\": " << c.predicted << ", \"producer_accuracy\": " << format_fixed(c.producer, 6)
       << ", \"user_accuracy\": " << format_fixed(c.user, 6) << ", \"f1\": " << format_fixed(c.f1, 6) << "}"
       << (i + 1 < a.per_class.size() ? "," : "") << "\n";
@@ -63,14 +56,14 @@ std::string report_markdown(const RunReport& r) {
     o << "\n";
   }
   o << "\n| metric | value |\n|---|---|\n"
-    << "| overall accuracy (OA) | " << shown(a.overall, 4) << " |\n"
-    << "| average accuracy (AA) | " << shown(a.average, 4) << " |\n"
-    << "| Cohen's kappa | " << shown(a.kappa, 4) << " |\n"
+    << "| overall accuracy (OA) | " << shown_or_undefined(a.overall, 4) << " |\n"
+    << "| average accuracy (AA) | " << shown_or_undefined(a.average, 4) << " |\n"
+    << "| Cohen's kappa | " << shown_or_undefined(a.kappa, 4) << " |\n"
     << "| test pixels | " << a.total << " |\n\n";
   o << "| id | class | train | test | producer's acc. | user's acc. | F1 |\n|---:|---|---:|---:|---:|---:|---:|\n";
   for (const auto& c : a.per_class) {
     auto counts = r.train_test_counts.count(c.id) ? r.train_test_counts.at(c.id) : std::pair<int64_t, int64_t>{0, 0};
-    o << "| " << c.id << " | " << name_of(r.class_names, c.id) << " | " << counts.first << " | " << c.reference << " | "
+    o << "| " << c.id << " | " << class_name_or_id(r.class_names, c.id) << " | " << counts.first << " | " << c.reference << " | "
       << format_fixed(c.producer, 4) << " | " << format_fixed(c.user, 4) << " | " << format_fixed(c.f1, 4) << " |\n";
   }
   o << "\nConfusion matrix (rows = reference, columns = predicted):\n\n| |";
@@ -98,7 +91,7 @@ std::string confusion_csv(const AccuracyReport& a, const std::map<int32_t, std::
     o << "\n";
   }
   o << "\nid,name\n";
-  for (int32_t id : a.classes) o << id << "," << csv_field(name_of(names, id)) << "\n";
+  for (int32_t id : a.classes) o << id << "," << csv_field(class_name_or_id(names, id)) << "\n";
   return o.str();
 }
 

@@ -26,6 +26,9 @@ struct RunReport {
   std::vector<ReportSection> sections;  // after the accuracy tables
 };
 
+// A class's name, or class_ID for a class the names lack.
+std::string class_name_or_id(const std::map<int32_t, std::string>& names, int32_t id);
+
 std::string report_json(const RunReport& report);
 std::string report_markdown(const RunReport& report);
 std::string confusion_csv(const AccuracyReport& accuracy, const std::map<int32_t, std::string>& names);

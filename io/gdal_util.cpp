@@ -1,11 +1,14 @@
 #include "io/gdal_util.hpp"
 
 #include <cpl_error.h>
+#include <ogr_spatialref.h>
 
+#include <cmath>
 #include <filesystem>
 #include <mutex>
 
 #include "common/error.hpp"
+#include "io/reader.hpp"
 
 namespace hsi::detail {
 
@@ -104,3 +107,18 @@ void style_class_band(GDALRasterBand& band, const ClassTable& classes, int32_t m
 }
 
 }  // namespace hsi::detail
+
+namespace hsi {
+
+std::optional<double> pixel_area_square_metres(const GeoInfo& geo) {
+  if (!geo.has_geotransform || geo.projection_wkt.empty()) return std::nullopt;
+  OGRSpatialReference srs;
+  if (srs.importFromWkt(geo.projection_wkt.c_str()) != OGRERR_NONE || !srs.IsProjected()) return std::nullopt;
+  const double metres = srs.GetLinearUnits();  // metres per coordinate unit
+  const auto& g = geo.geotransform;
+  const double area = std::abs(g[1] * g[5] - g[2] * g[4]) * metres * metres;
+  if (!(area > 0) || !std::isfinite(area)) return std::nullopt;
+  return area;
+}
+
+}  // namespace hsi

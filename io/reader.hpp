@@ -5,6 +5,7 @@
 // Dispatch is by content, not only by name: a .mat whose header says HDF5 is v7.3 and read
 // through HDF5; other .mat go through libmatio; .h5/.hdf5/.he5 through HDF5; everything else
 // through GDAL.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ LabelMap read_labels(const std::string& source, const ReadOptions& options = {})
 // The classes a GDAL class map names (category names, colour table), e.g. a map hsi wrote:
 // empty for other files and for rasters without category names.
 ClassTable read_class_table(const std::string& source);
+
+// The ground area of one pixel in square metres, from the geotransform and a projected
+// coordinate system's linear unit; none without a geotransform, with a geographic (degrees)
+// or unknown system, where a pixel's area is not one number.
+std::optional<double> pixel_area_square_metres(const GeoInfo& geo);
 
 // Describes the variables of a MAT or HDF5 file ("name: 83x86x224 int16"), for error messages
 // and `hsi info`.

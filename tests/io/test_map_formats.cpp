@@ -34,12 +34,7 @@ struct MapScene {
       }
     geo.has_geotransform = true;
     geo.geotransform = {612345.0, 3.7, 0.0, 4065432.0, 0.0, -3.7};
-    OGRSpatialReference srs;
-    srs.importFromEPSG(32610);
-    char* wkt = nullptr;
-    srs.exportToWkt(&wkt);
-    geo.projection_wkt = wkt;
-    CPLFree(wkt);
+    geo.projection_wkt = test::wkt_of_epsg(32610);
   }
   // Written in 256 x 256 tiles, as the prediction loop does.
   void write(const std::string& map, const std::string& conf, MapFormat format) const {

@@ -24,13 +24,7 @@ constexpr int64_t kRows = 20, kCols = 30;
 constexpr double kX0 = 500000, kY0 = 4000000, kPixel = 10;
 
 std::string utm_wkt() {
-  OGRSpatialReference srs;
-  srs.importFromEPSG(32633);
-  char* wkt = nullptr;
-  srs.exportToWkt(&wkt);
-  const std::string out(wkt);
-  CPLFree(wkt);
-  return out;
+  return test::wkt_of_epsg(32633);
 }
 
 GeoInfo utm_grid() {

@@ -27,12 +27,7 @@ TEST(ClassMapWriter, GeoTiffRoundTripKeepsEverything) {
   GeoInfo geo;
   geo.has_geotransform = true;
   geo.geotransform = {123456.5, 30.0, 0.0, 7654321.25, 0.0, -30.0};
-  OGRSpatialReference srs;
-  srs.importFromEPSG(32633);
-  char* wkt = nullptr;
-  srs.exportToWkt(&wkt);
-  geo.projection_wkt = wkt;
-  CPLFree(wkt);
+  geo.projection_wkt = test::wkt_of_epsg(32633);
   write_class_map(dir.file("map.tif"), rows, cols, ids, salinas_like(), geo);
 
   const LabelMap back = read_labels(dir.file("map.tif"));

@@ -251,12 +251,9 @@ TEST(ExternalSplit, VectorFeaturesServeAsLabelsAndAsTrainAndTestMaps) {
   test::SyntheticScene synthetic = test::make_scene(20, 30, 8, 3, 5);
   synthetic.cube.geo.has_geotransform = true;
   synthetic.cube.geo.geotransform = {300000, 2, 0, 5000000, 0, -2};
+  synthetic.cube.geo.projection_wkt = test::wkt_of_epsg(32631);
   OGRSpatialReference utm;
   utm.importFromEPSG(32631);
-  char* wkt = nullptr;
-  utm.exportToWkt(&wkt);
-  synthetic.cube.geo.projection_wkt = wkt;
-  CPLFree(wkt);
   write_cube_geotiff(dir.file("cube.tif"), synthetic.cube);
   const std::vector<int32_t>& truth = synthetic.labels.labels;
   const auto write_pixels = [&](const std::string& path, const std::function<bool(int64_t)>& keep) {

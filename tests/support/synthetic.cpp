@@ -1,9 +1,12 @@
 #include "support/synthetic.hpp"
 
+#include <ogr_spatialref.h>
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <random>
 #include <vector>
 
@@ -78,6 +81,16 @@ bool patch_bytes(const std::string& path, const std::string& find, const std::st
   return static_cast<bool>(out);
 }
 
+
+std::string wkt_of_epsg(int code) {
+  OGRSpatialReference srs;
+  if (srs.importFromEPSG(code) != OGRERR_NONE) throw std::runtime_error("unknown EPSG code " + std::to_string(code));
+  char* wkt = nullptr;
+  srs.exportToWkt(&wkt);
+  const std::string out(wkt);
+  CPLFree(wkt);
+  return out;
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

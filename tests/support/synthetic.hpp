@@ -35,5 +35,7 @@ int64_t file_size(const std::string& path);
 bool patch_bytes(const std::string& path, const std::string& find, const std::string& replace);
 // The whole file as text ("" when it cannot be read).
 std::string slurp(const std::string& path);
+// The WKT of an EPSG coordinate system (e.g. 32633, UTM zone 33N), as GDAL writes it.
+std::string wkt_of_epsg(int code);
 
 }  // namespace hsi::test
