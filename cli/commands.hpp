@@ -19,6 +19,7 @@ int run_experiment(const std::vector<std::string>& args);
 int run_enrol(const std::vector<std::string>& args);
 int run_suggest(const std::vector<std::string>& args);
 int run_fetch(const std::vector<std::string>& args);
+int run_sample(const std::vector<std::string>& args);
 
 // Parses args, turning Boost's exceptions into usage errors that name the option. With --help it
 // prints `shown` (default: desc; a verb may parse hidden options besides) and returns true: the

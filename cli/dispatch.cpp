@@ -23,7 +23,8 @@ const char* kUsage =
     "  predict      classify every pixel of a cube with a checkpoint\n"
     "  enrol        add classes to a trained model from a few labelled pixels, without retraining\n"
     "  suggest      which pixels to label next: one in each cluster of the scene no class explains\n"
-    "  evaluate     accuracy of a classification map against a reference map\n"
+    "  evaluate     accuracy of a classification map against a reference map (--areas: class areas)\n"
+    "  sample       draw a stratified random sample of a map's pixels for reference labelling\n"
     "  experiment   repeat split/train/predict/evaluate over seeds and models, aggregate a table\n"
     "  fetch        download a standard scene's cube into the cache and verify its checksum\n"
     "  model-info   print an architecture, its parameters and multiply-accumulates\n"
@@ -40,7 +41,7 @@ int run_command(const std::vector<std::string>& all_args) {
   const std::vector<std::string> args(all_args.begin() + 1, all_args.end());
   const std::map<std::string, int (*)(const std::vector<std::string>&)> verbs = {
       {"info", run_info},         {"split", run_split},       {"select", run_select},     {"train", run_train},
-      {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate},
+      {"finetune", run_finetune}, {"predict", run_predict},   {"evaluate", run_evaluate}, {"sample", run_sample},
       {"model-info", run_model_info}, {"enrol", run_enrol}, {"suggest", run_suggest}, {"fetch", run_fetch}, {"experiment", run_experiment}, {"version", run_version},
       {"--version", run_version}};
   auto it = verbs.find(verb);

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <memory>
 
+#include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "io/fetch.hpp"
@@ -292,6 +294,58 @@ std::string describe_vector_source(const std::string& path) {
     out += "    attributes: " + field_list(*layer->GetLayerDefn()) + "\n";
   }
   return out;
+}
+
+}  // namespace hsi
+
+namespace hsi {
+
+void write_sample_points(const std::string& path, const std::vector<SamplePoint>& points, const GeoInfo& geo, const ClassTable& classes,
+                         const std::string& map_path) {
+  const std::string ext = to_lower(std::filesystem::path(path).extension().string());
+  const char* driver_name = ext == ".gpkg" ? "GPKG" : ext == ".geojson" ? "GeoJSON" : nullptr;
+  if (!driver_name) usage_error("a sample is written as a GeoPackage (.gpkg) or GeoJSON (.geojson) file, not " + path);
+  if (!geo.has_geotransform) {
+    data_error(map_path, "has no geo-referencing: sample points are placed by map coordinates, which it does not give");
+  }
+  detail::init_gdal();
+  GDALDriver* driver = GetGDALDriverManager()->GetDriverByName(driver_name);
+  if (!driver) output_error(path, std::string("GDAL has no ") + driver_name + " driver");
+  AtomicOutput out(path);
+  CPLErrorReset();
+  {
+    detail::GdalDatasetPtr ds(driver->Create(out.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    if (!ds) output_error(path, "cannot create: " + detail::last_gdal_error("GDAL refused"));
+    OGRSpatialReference srs;
+    const bool has_srs = !geo.projection_wkt.empty() && srs.importFromWkt(geo.projection_wkt.c_str()) == OGRERR_NONE;
+    if (has_srs) srs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    OGRLayer* layer = ds->CreateLayer("sample", has_srs ? &srs : nullptr, wkbPoint, nullptr);
+    if (!layer) output_error(path, "cannot create the sample layer: " + detail::last_gdal_error("GDAL refused"));
+    for (const auto& [name, type] : {std::pair{"row", OFTInteger}, std::pair{"col", OFTInteger}, std::pair{"map_class", OFTInteger},
+                                     std::pair{"map_name", OFTString}, std::pair{"reference", OFTInteger}}) {
+      OGRFieldDefn field(name, type);
+      if (layer->CreateField(&field) != OGRERR_NONE) output_error(path, std::string("cannot add the field ") + name);
+    }
+    if (layer->StartTransaction() != OGRERR_NONE) CPLErrorReset();  // formats without transactions write feature by feature
+    const auto& g = geo.geotransform;
+    for (const SamplePoint& p : points) {
+      OGRFeature feature(layer->GetLayerDefn());
+      feature.SetField("row", static_cast<int>(p.row));
+      feature.SetField("col", static_cast<int>(p.col));
+      feature.SetField("map_class", p.map_class);
+      const int index = classes.index_of(p.map_class);
+      const std::string name = index >= 0 ? classes.at(static_cast<size_t>(index)).name : "class_" + std::to_string(p.map_class);
+      feature.SetField("map_name", name.c_str());
+      // The pixel's centre in map coordinates.
+      const double u = static_cast<double>(p.col) + 0.5, v = static_cast<double>(p.row) + 0.5;
+      OGRPoint point(g[0] + u * g[1] + v * g[2], g[3] + u * g[4] + v * g[5]);
+      feature.SetGeometry(&point);
+      if (layer->CreateFeature(&feature) != OGRERR_NONE) output_error(path, "cannot write a point: " + detail::last_gdal_error("GDAL refused"));
+    }
+    if (layer->CommitTransaction() != OGRERR_NONE) CPLErrorReset();
+  }
+  if (CPLGetLastErrorType() >= CE_Failure) output_error(path, "writing failed: " + detail::last_gdal_error("GDAL error"));
+  out.commit();
 }
 
 }  // namespace hsi

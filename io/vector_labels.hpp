@@ -40,6 +40,20 @@ struct VectorLabelOptions {
 LabelMap rasterize_labels(const std::string& source, const GeoInfo& grid, int64_t rows, int64_t cols, const ClassTable& classes,
                           const VectorLabelOptions& options, std::vector<std::string>* notes);
 
+// One pixel of a reference sample: where it is and the class the map gives it.
+struct SamplePoint {
+  int64_t row = 0, col = 0;
+  int32_t map_class = 0;
+};
+
+// A reference sample for an analyst to label (in QGIS, say): a point at each pixel's centre in
+// the map's coordinates and CRS, with the attributes row, col, map_class, map_name and an
+// empty integer `reference`, in a GeoPackage (.gpkg) or GeoJSON (.geojson) file, written under a
+// temporary name and renamed when complete. `hsi evaluate --truth FILE --truth-field reference`
+// reads it back (points left empty are skipped). Data error for a map without geo-referencing.
+void write_sample_points(const std::string& path, const std::vector<SamplePoint>& points, const GeoInfo& map_geo, const ClassTable& classes,
+                         const std::string& map_path);
+
 // `hsi info` of a vector file: per layer its features, geometry type, CRS, extent and
 // attributes (the one to set as data.label_field among them).
 std::string describe_vector_source(const std::string& path);

@@ -1,8 +1,14 @@
-// hsi evaluate --areas through the binary: the map's class areas and their error-adjusted
-// estimates from a reference sample, in hectares on a projected map and in pixels otherwise.
+// hsi evaluate --areas and hsi sample through the binary: the map's class areas and their
+// error-adjusted estimates from a reference sample, in hectares on a projected map and in pixels
+// otherwise; the sample drawn as points, labelled, and read back.
 #include <gtest/gtest.h>
 
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+
 #include <cmath>
+#include <filesystem>
+#include <memory>
 #include <string>
 
 #include "common/atomic_file.hpp"
@@ -74,6 +80,70 @@ TEST(Evaluate, AreasInHectaresFromAStratifiedSample) {
   const test::CliResult none = test::run_hsi_in_process({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("sample.tif")});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(none.out.find("Area estimates"), std::string::npos);
+}
+
+TEST(Sample, DrawnPointsLabelledBackGiveTheAreasThroughTheBinary) {
+  // A 60 x 80 map of 30 m pixels: class 1 on rows 0-29, class 2 on rows 30-49, class 3 on rows
+  // 50-59. hsi sample draws 20 points from each; the "analyst" finds class 2's points to be class
+  // 1 in truth and the others right, so class 2's area goes to class 1.
+  test::TempDir dir;
+  const int64_t rows = 60, cols = 80;
+  std::vector<int32_t> map(static_cast<size_t>(rows * cols));
+  for (int64_t y = 0; y < rows; ++y)
+    for (int64_t x = 0; x < cols; ++x) map[static_cast<size_t>(y * cols + x)] = y < 30 ? 1 : y < 50 ? 2 : 3;
+  const ClassTable classes = ClassTable::parse({"1 | Forest | 228b22", "2 | Grass | 9acd32", "3 | Water | 1e90ff"}, "test");
+  const GeoInfo geo = utm_30m();
+  write_class_map(dir.file("map.tif"), rows, cols, map, classes, geo);
+  const test::CliResult drawn =
+      test::run_hsi_in_process({"sample", "--map", dir.file("map.tif"), "--out", dir.file("sample.gpkg"), "--per-class", "20", "--seed", "3"});
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.err;
+  EXPECT_NE(drawn.out.find("drew 60 pixels from 3 map classes (1: 20, 2: 20, 3: 20)"), std::string::npos) << drawn.out;
+  {
+    GDALAllRegister();
+    std::unique_ptr<GDALDataset> ds(GDALDataset::Open(dir.file("sample.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    ASSERT_TRUE(ds);
+    OGRLayer* layer = ds->GetLayerByName("sample");
+    ASSERT_NE(layer, nullptr);
+    EXPECT_EQ(layer->GetFeatureCount(), 60);
+    std::vector<std::unique_ptr<OGRFeature>> features;
+    for (auto& f : *layer) features.emplace_back(f.release());
+    for (auto& f : features) {
+      const int row = f->GetFieldAsInteger("row"), col = f->GetFieldAsInteger("col"), mapped = f->GetFieldAsInteger("map_class");
+      // The point is the pixel's centre, and the pixel holds the class the point says.
+      const OGRPoint* point = f->GetGeometryRef()->toPoint();
+      EXPECT_DOUBLE_EQ(point->getX(), 500000.0 + (col + 0.5) * 30.0);
+      EXPECT_DOUBLE_EQ(point->getY(), 4100000.0 - (row + 0.5) * 30.0);
+      EXPECT_EQ(map[static_cast<size_t>(row * cols + col)], mapped);
+      EXPECT_FALSE(f->IsFieldSetAndNotNull(f->GetFieldIndex("reference")));
+      f->SetField("reference", mapped == 2 ? 1 : mapped);
+      ASSERT_EQ(layer->SetFeature(f.get()), OGRERR_NONE);
+    }
+  }
+  write_text_file(dir.file("classes.ini"), "[classes]\nclass = 1 | Forest | 228b22\nclass = 2 | Grass | 9acd32\nclass = 3 | Water | 1e90ff\n");
+  const test::CliResult areas = test::run_hsi_in_process({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("sample.gpkg"),
+                                                          "--truth-field", "reference", "--classes", dir.file("classes.ini"), "--areas"});
+  ASSERT_EQ(areas.exit_code, 0) << areas.err;
+  // 4,800 pixels of 0.09 ha: class 1 mapped on 216 ha and estimated on 216 + 144 = 360 ha.
+  EXPECT_NE(areas.out.find("| 1 | Forest | 216.00 | 20 | 360.00 ± 0.00 |"), std::string::npos) << areas.out;
+  EXPECT_NE(areas.out.find("| 2 | Grass | 144.00 | 20 | 0.00 ± 0.00 |"), std::string::npos) << areas.out;
+  EXPECT_NE(areas.out.find("Overall accuracy, stratified: 0.6667 ± 0.0000"), std::string::npos) << areas.out;
+  // The same seed draws the same points; a map without geo-referencing cannot place them and
+  // leaves no file; only GeoPackage and GeoJSON are written.
+  ASSERT_EQ(test::run_hsi_in_process({"sample", "--map", dir.file("map.tif"), "--out", dir.file("again.geojson"), "--per-class", "20", "--seed", "3"})
+                .exit_code,
+            0);
+  const std::string again = test::slurp(dir.file("again.geojson"));
+  int64_t rows_seen = 0;
+  for (size_t at = again.find("\"row\""); at != std::string::npos; at = again.find("\"row\"", at + 1)) ++rows_seen;
+  EXPECT_EQ(rows_seen, 60);
+  write_class_map(dir.file("plain.tif"), rows, cols, map, classes, GeoInfo{});
+  const test::CliResult plain = test::run_hsi_in_process({"sample", "--map", dir.file("plain.tif"), "--out", dir.file("plain.gpkg")});
+  EXPECT_EQ(plain.exit_code, 3) << plain.err;
+  EXPECT_NE(plain.err.find("plain.tif: has no geo-referencing"), std::string::npos) << plain.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("plain.gpkg")));
+  const test::CliResult shp = test::run_hsi_in_process({"sample", "--map", dir.file("map.tif"), "--out", dir.file("sample.csv")});
+  EXPECT_EQ(shp.exit_code, 2) << shp.err;
+  EXPECT_NE(shp.err.find(".gpkg"), std::string::npos) << shp.err;
 }
 
 }  // namespace

@@ -1,16 +1,18 @@
 // Error-adjusted areas: a small error matrix worked by hand, and the estimators' defining
 // properties on a population whose truth is known: over repeated stratified random samples the
 // estimates centre on the population's own shares and accuracies, and their 95 % intervals
-// cover them about 95 % of the time.
+// cover them about 95 % of the time. And the stratified random sample such estimates assume.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <random>
 
 #include "eval/accuracy.hpp"
 #include "eval/area.hpp"
+#include "eval/sample.hpp"
 
 namespace hsi {
 namespace {
@@ -136,6 +138,40 @@ TEST(AreaEstimate, UnbiasedWithIntervalsThatCoverTheTruthOnRepeatedStratifiedSam
   EXPECT_NEAR(mean_producer_1, true_producer_1, 0.006);
   EXPECT_GT(producer_1_covered, 0.91);
   EXPECT_LT(producer_1_covered, 0.98);
+}
+
+}  // namespace
+}  // namespace hsi
+
+namespace hsi {
+namespace {
+
+TEST(StratifiedSample, EachClassItsShareDrawnUniformlyAndReproducibly) {
+  // Class 1 on 300 pixels, class 2 on 40, class 3 on 5, no data (0) and a skipped id (9) on the rest.
+  std::vector<int32_t> map;
+  for (const auto& [id, count] : {std::pair{1, 300}, std::pair{0, 50}, std::pair{2, 40}, std::pair{9, 30}, std::pair{3, 5}})
+    map.insert(map.end(), static_cast<size_t>(count), id);
+  const std::vector<int64_t> drawn = stratified_sample(map, 20, 7, {9});
+  std::map<int32_t, int> per_class;
+  for (int64_t i : drawn) ++per_class[map[static_cast<size_t>(i)]];
+  EXPECT_EQ(per_class, (std::map<int32_t, int>{{1, 20}, {2, 20}, {3, 5}}));
+  EXPECT_TRUE(std::is_sorted(drawn.begin(), drawn.end()));
+  EXPECT_EQ(std::adjacent_find(drawn.begin(), drawn.end()), drawn.end()) << "a pixel drawn twice";
+  EXPECT_EQ(stratified_sample(map, 20, 7, {9}), drawn);
+  EXPECT_NE(stratified_sample(map, 20, 8, {9}), drawn);
+  // Over many seeds every pixel of class 1 is drawn with probability 20 / 300.
+  std::vector<int> times(map.size(), 0);
+  const int seeds = 3000;
+  for (int s = 0; s < seeds; ++s)
+    for (int64_t i : stratified_sample(map, 20, static_cast<uint64_t>(s))) ++times[static_cast<size_t>(i)];
+  double low = 1, high = 0;
+  for (size_t i = 0; i < 300; ++i) {
+    low = std::min(low, static_cast<double>(times[i]) / seeds);
+    high = std::max(high, static_cast<double>(times[i]) / seeds);
+  }
+  // 200 expected draws a pixel: 4.5 standard deviations either side.
+  EXPECT_GT(low, 20.0 / 300 - 0.021);
+  EXPECT_LT(high, 20.0 / 300 + 0.021);
 }
 
 }  // namespace
