@@ -31,6 +31,7 @@ int run_sample(const std::vector<std::string>& args) {
   if (parse_or_help(args, desc, {}, vm)) return 0;
   if (map_path.empty() || out.empty()) usage_error("--map and --out are required");
   if (per_class < 1) usage_error("--per-class must be at least 1");
+  check_sample_path(out);
   check_distinct_outputs({out}, {map_path});
   const ClassTable classes = classes_file.empty() ? read_class_table(map_path) : class_table_from_ini(classes_file);
   const LabelMap map = read_labels(map_path);

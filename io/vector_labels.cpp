@@ -300,11 +300,23 @@ std::string describe_vector_source(const std::string& path) {
 
 namespace hsi {
 
-void write_sample_points(const std::string& path, const std::vector<SamplePoint>& points, const GeoInfo& geo, const ClassTable& classes,
-                         const std::string& map_path) {
+namespace {
+
+// The OGR driver of a sample file, by its extension.
+const char* sample_driver(const std::string& path) {
   const std::string ext = to_lower(std::filesystem::path(path).extension().string());
   const char* driver_name = ext == ".gpkg" ? "GPKG" : ext == ".geojson" ? "GeoJSON" : nullptr;
   if (!driver_name) usage_error("a sample is written as a GeoPackage (.gpkg) or GeoJSON (.geojson) file, not " + path);
+  return driver_name;
+}
+
+}  // namespace
+
+void check_sample_path(const std::string& path) { sample_driver(path); }
+
+void write_sample_points(const std::string& path, const std::vector<SamplePoint>& points, const GeoInfo& geo, const ClassTable& classes,
+                         const std::string& map_path) {
+  const char* driver_name = sample_driver(path);
   if (!geo.has_geotransform) {
     data_error(map_path, "has no geo-referencing: sample points are placed by map coordinates, which it does not give");
   }

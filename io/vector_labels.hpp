@@ -53,6 +53,8 @@ struct SamplePoint {
 // reads it back (points left empty are skipped). Data error for a map without geo-referencing.
 void write_sample_points(const std::string& path, const std::vector<SamplePoint>& points, const GeoInfo& map_geo, const ClassTable& classes,
                          const std::string& map_path);
+// Usage error unless `path` names a format write_sample_points writes (checked before any work).
+void check_sample_path(const std::string& path);
 
 // `hsi info` of a vector file: per layer its features, geometry type, CRS, extent and
 // attributes (the one to set as data.label_field among them).

@@ -141,9 +141,10 @@ TEST(Sample, DrawnPointsLabelledBackGiveTheAreasThroughTheBinary) {
   EXPECT_EQ(plain.exit_code, 3) << plain.err;
   EXPECT_NE(plain.err.find("plain.tif: has no geo-referencing"), std::string::npos) << plain.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("plain.gpkg")));
-  const test::CliResult shp = test::run_hsi_in_process({"sample", "--map", dir.file("map.tif"), "--out", dir.file("sample.csv")});
-  EXPECT_EQ(shp.exit_code, 2) << shp.err;
-  EXPECT_NE(shp.err.find(".gpkg"), std::string::npos) << shp.err;
+  // Said before any file is read: the map named here does not exist.
+  const test::CliResult csv = test::run_hsi_in_process({"sample", "--map", dir.file("missing.tif"), "--out", dir.file("sample.csv")});
+  EXPECT_EQ(csv.exit_code, 2) << csv.err;
+  EXPECT_NE(csv.err.find(".gpkg"), std::string::npos) << csv.err;
 }
 
 }  // namespace
