@@ -134,23 +134,6 @@ RawWindow CubeWindowSource::read_raw(int64_t y0, int64_t x0, int64_t h, int64_t 
   return RawWindow{SampleType::Float32, window_.data(), h * row_values};
 }
 
-struct TiledMapWriter::Impl {
-  MapFormat format;
-  AtomicOutput map_out, conf_out;
-  // Other formats than GTiff: the tiled GeoTIFFs the tiles go to, converted at commit (never
-  // committed themselves, so they are removed however the run ends).
-  std::unique_ptr<AtomicOutput> map_scratch, conf_scratch;
-  detail::GdalDatasetPtr map, conf;
-  Impl(const std::string& m, const std::string& c, MapFormat f) : format(f), map_out(m), conf_out(c) {
-    if (format != MapFormat::GTiff) {
-      map_scratch = std::make_unique<AtomicOutput>(m + ".scratch.tif");
-      conf_scratch = std::make_unique<AtomicOutput>(c + ".scratch.tif");
-    }
-  }
-  const std::string& map_target() const { return map_scratch ? map_scratch->temp_path() : map_out.temp_path(); }
-  const std::string& conf_target() const { return conf_scratch ? conf_scratch->temp_path() : conf_out.temp_path(); }
-};
-
 namespace {
 
 // A finished scratch GeoTIFF copied into `out`'s temporary file in `format`, then committed
@@ -187,65 +170,96 @@ void convert_and_commit(const std::string& scratch, AtomicOutput& out, MapFormat
 
 }  // namespace
 
+namespace detail {
+
+// One raster filled tile by tile and moved into place only when complete: a tiled GeoTIFF
+// under a temporary name, with the input's geo-referencing. COG and ENVI drivers write whole
+// files only, so for them the tiles go to a scratch GeoTIFF (never committed itself, so it is
+// removed however the run ends) that commit() converts.
+class TiledOutput {
+ public:
+  // `classes`: the values are class ids (COG overviews by nearest, not by averaging).
+  TiledOutput(const std::string& path, MapFormat format, int64_t rows, int64_t cols, int bands, GDALDataType type, const GeoInfo& geo,
+              bool classes)
+      : format_(format), classes_(classes), out_(path) {
+    if (format_ != MapFormat::GTiff) scratch_ = std::make_unique<AtomicOutput>(path + ".scratch.tif");
+    ds_ = create_tiled_geotiff(scratch_ ? scratch_->temp_path() : out_.temp_path(), path, rows, cols, bands, type);
+    write_georeferencing(*ds_, geo);
+  }
+  GDALDataset& dataset() { return *ds_; }
+  const std::string& path() const { return out_.final_path(); }
+  // Flushes and closes the tiled file; any GDAL error on the way is an output error.
+  void close() {
+    CPLErrorReset();
+    ds_.reset();
+    if (CPLGetLastErrorType() >= CE_Failure) output_error(path(), "writing failed: " + last_gdal_error("GDAL error"));
+  }
+  // After close(): moves the finished file into place, converted to the format if need be.
+  void commit() {
+    if (scratch_) return convert_and_commit(scratch_->temp_path(), out_, format_, classes_);
+    out_.commit();
+  }
+
+ private:
+  MapFormat format_;
+  bool classes_;
+  AtomicOutput out_;
+  std::unique_ptr<AtomicOutput> scratch_;
+  GdalDatasetPtr ds_;
+};
+
+}  // namespace detail
+
+struct TiledMapWriter::Impl {
+  detail::TiledOutput map, conf;
+  Impl(const std::string& map_path, const std::string& conf_path, MapFormat format, int64_t rows, int64_t cols, GDALDataType map_type,
+       const GeoInfo& geo)
+      : map(map_path, format, rows, cols, 1, map_type, geo, true), conf(conf_path, format, rows, cols, 1, GDT_Float32, geo, false) {}
+};
+
 TiledMapWriter::TiledMapWriter(const std::string& map_path, const std::string& confidence_path, int64_t rows, int64_t cols,
-                               const ClassTable& classes, const GeoInfo& geo, MapFormat format)
-    : impl_(std::make_unique<Impl>(map_path, confidence_path, format)) {
+                               const ClassTable& classes, const GeoInfo& geo, MapFormat format) {
   const bool byte = classes.max_id() <= 255;
-  impl_->map = detail::create_tiled_geotiff(impl_->map_target(), map_path, rows, cols, 1, byte ? GDT_Byte : GDT_UInt16);
-  impl_->conf = detail::create_tiled_geotiff(impl_->conf_target(), confidence_path, rows, cols, 1, GDT_Float32);
-  detail::write_georeferencing(*impl_->map, geo);
-  detail::write_georeferencing(*impl_->conf, geo);
-  detail::style_class_band(*impl_->map->GetRasterBand(1), classes, classes.max_id(), byte);
-  impl_->conf->GetRasterBand(1)->SetNoDataValue(0);
+  impl_ = std::make_unique<Impl>(map_path, confidence_path, format, rows, cols, byte ? GDT_Byte : GDT_UInt16, geo);
+  detail::style_class_band(*impl_->map.dataset().GetRasterBand(1), classes, classes.max_id(), byte);
+  impl_->conf.dataset().GetRasterBand(1)->SetNoDataValue(0);
 }
 
 TiledMapWriter::~TiledMapWriter() = default;
 
 void TiledMapWriter::write(int64_t y0, int64_t x0, int64_t h, int64_t w, const std::vector<int32_t>& ids, const std::vector<float>& confidence) {
   CPLErrorReset();
-  if (impl_->map->GetRasterBand(1)->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h),
-                                             const_cast<int32_t*>(ids.data()), static_cast<int>(w), static_cast<int>(h), GDT_Int32, 0, 0,
-                                             nullptr) != CE_None ||
-      impl_->conf->GetRasterBand(1)->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h),
-                                              const_cast<float*>(confidence.data()), static_cast<int>(w), static_cast<int>(h), GDT_Float32,
-                                              0, 0, nullptr) != CE_None) {
-    output_error(impl_->map_out.final_path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
+  const auto write_band = [&](detail::TiledOutput& out, void* values, GDALDataType type) {
+    return out.dataset().GetRasterBand(1)->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w),
+                                                    static_cast<int>(h), values, static_cast<int>(w), static_cast<int>(h), type, 0, 0,
+                                                    nullptr) == CE_None;
+  };
+  if (!write_band(impl_->map, const_cast<int32_t*>(ids.data()), GDT_Int32) ||
+      !write_band(impl_->conf, const_cast<float*>(confidence.data()), GDT_Float32)) {
+    output_error(impl_->map.path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
   }
 }
 
 void TiledMapWriter::commit() {
-  CPLErrorReset();
-  impl_->map.reset();
-  impl_->conf.reset();
-  if (CPLGetLastErrorType() >= CE_Failure) output_error(impl_->map_out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
-  if (impl_->format == MapFormat::GTiff) {
-    impl_->conf_out.commit();
-    impl_->map_out.commit();  // the map last: its presence means the job is complete
-    return;
-  }
-  convert_and_commit(impl_->conf_scratch->temp_path(), impl_->conf_out, impl_->format, false);
-  convert_and_commit(impl_->map_scratch->temp_path(), impl_->map_out, impl_->format, true);
+  impl_->map.close();
+  impl_->conf.close();
+  impl_->conf.commit();
+  impl_->map.commit();  // the map last: its presence means the job is complete
 }
 
 struct TiledBandsWriter::Impl {
-  MapFormat format;
-  AtomicOutput out;
-  std::unique_ptr<AtomicOutput> scratch;  // other formats than GTiff, as TiledMapWriter's
-  detail::GdalDatasetPtr ds;
-  Impl(const std::string& path, MapFormat f) : format(f), out(path) {
-    if (format != MapFormat::GTiff) scratch = std::make_unique<AtomicOutput>(path + ".scratch.tif");
-  }
-  const std::string& target() const { return scratch ? scratch->temp_path() : out.temp_path(); }
+  detail::TiledOutput out;
+  Impl(const std::string& path, MapFormat format, int64_t rows, int64_t cols, int bands, const GeoInfo& geo)
+      : out(path, format, rows, cols, bands, GDT_Float32, geo, false) {}
 };
 
 TiledBandsWriter::TiledBandsWriter(const std::string& path, int64_t rows, int64_t cols, const std::vector<std::string>& band_names, float nodata,
                                    const GeoInfo& geo, MapFormat format)
-    : impl_(std::make_unique<Impl>(path, format)), bands_(static_cast<int64_t>(band_names.size())) {
+    : bands_(static_cast<int64_t>(band_names.size())) {
   if (band_names.empty()) output_error(path, "a raster of no bands");
-  impl_->ds = detail::create_tiled_geotiff(impl_->target(), path, rows, cols, static_cast<int>(bands_), GDT_Float32);
-  detail::write_georeferencing(*impl_->ds, geo);
+  impl_ = std::make_unique<Impl>(path, format, rows, cols, static_cast<int>(bands_), geo);
   for (int b = 0; b < static_cast<int>(bands_); ++b) {
-    GDALRasterBand* band = impl_->ds->GetRasterBand(b + 1);
+    GDALRasterBand* band = impl_->out.dataset().GetRasterBand(b + 1);
     band->SetDescription(band_names[static_cast<size_t>(b)].c_str());
     band->SetNoDataValue(nodata);
   }
@@ -256,19 +270,17 @@ TiledBandsWriter::~TiledBandsWriter() = default;
 void TiledBandsWriter::write(int64_t y0, int64_t x0, int64_t h, int64_t w, const float* values) {
   CPLErrorReset();
   const GSpacing pixel = static_cast<GSpacing>(sizeof(float)) * bands_;
-  if (impl_->ds->RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h), const_cast<float*>(values),
-                          static_cast<int>(w), static_cast<int>(h), GDT_Float32, static_cast<int>(bands_), nullptr, pixel, pixel * w,
-                          static_cast<GSpacing>(sizeof(float)), nullptr) != CE_None) {
-    output_error(impl_->out.final_path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
+  if (impl_->out.dataset().RasterIO(GF_Write, static_cast<int>(x0), static_cast<int>(y0), static_cast<int>(w), static_cast<int>(h),
+                                    const_cast<float*>(values), static_cast<int>(w), static_cast<int>(h), GDT_Float32,
+                                    static_cast<int>(bands_), nullptr, pixel, pixel * w, static_cast<GSpacing>(sizeof(float)),
+                                    nullptr) != CE_None) {
+    output_error(impl_->out.path(), "writing a tile failed: " + detail::last_gdal_error("GDAL error"));
   }
 }
 
 void TiledBandsWriter::commit() {
-  CPLErrorReset();
-  impl_->ds.reset();
-  if (CPLGetLastErrorType() >= CE_Failure) output_error(impl_->out.final_path(), "writing failed: " + detail::last_gdal_error("GDAL error"));
-  if (impl_->format == MapFormat::GTiff) return impl_->out.commit();
-  convert_and_commit(impl_->scratch->temp_path(), impl_->out, impl_->format, false);
+  impl_->out.close();
+  impl_->out.commit();
 }
 
 bool write_png_from_map(const std::string& map_path, const std::string& png_path) {
