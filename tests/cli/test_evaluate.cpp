@@ -1,12 +1,14 @@
-// hsi evaluate --areas and hsi sample through the binary: the map's class areas and their
-// error-adjusted estimates from a reference sample, in hectares on a projected map and in pixels
-// otherwise; the sample drawn as points, labelled, and read back.
+// hsi evaluate --areas, --compare and hsi sample through the binary: the map's class areas and
+// their error-adjusted estimates from a reference sample, in hectares on a projected map and in
+// pixels otherwise; two maps compared on the same reference pixels; the sample drawn as points,
+// labelled, and read back.
 #include <gtest/gtest.h>
 
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,6 +22,8 @@
 
 namespace hsi {
 namespace {
+
+namespace fs = std::filesystem;
 
 GeoInfo utm_30m() {
   GeoInfo geo;
@@ -80,6 +84,47 @@ TEST(Evaluate, AreasInHectaresFromAStratifiedSample) {
   const test::CliResult none = test::run_hsi_in_process({"evaluate", "--pred", dir.file("map.tif"), "--truth", dir.file("sample.tif")});
   ASSERT_EQ(none.exit_code, 0) << none.err;
   EXPECT_EQ(none.out.find("Area estimates"), std::string::npos);
+}
+
+TEST(Evaluate, ComparesTwoMapsOnTheSameReferencePixels) {
+  // 40 x 10 pixels, all labelled class 1 except the first row (unlabelled). Map A is wrong on
+  // columns 0-1 of rows 1-3 (6 pixels), map B on every pixel of rows 1-2 (20): 4 pixels both
+  // wrong, 2 only A wrong, 16 only B wrong; 390 reference pixels. The two-sided exact p-value of
+  // 2 of 18 discordant pixels: 2 (1 + 18 + 153) / 2^18.
+  test::TempDir dir;
+  const int64_t rows = 40, cols = 10;
+  std::vector<int32_t> reference(static_cast<size_t>(rows * cols), 1), a(reference.size(), 1), b(reference.size(), 1);
+  for (int64_t x = 0; x < cols; ++x) reference[static_cast<size_t>(x)] = 0;
+  for (int64_t y = 1; y <= 3; ++y)
+    for (int64_t x = 0; x < 2; ++x) a[static_cast<size_t>(y * cols + x)] = 2;
+  for (int64_t y = 1; y <= 2; ++y)
+    for (int64_t x = 0; x < cols; ++x) b[static_cast<size_t>(y * cols + x)] = 2;
+  const ClassTable classes = ClassTable::parse({"1 | Forest | 228b22", "2 | Grass | 9acd32"}, "test");
+  fs::create_directories(dir.file("run_a"));
+  fs::create_directories(dir.file("run_b"));
+  write_class_map(dir.file("run_a/map.tif"), rows, cols, a, classes, GeoInfo{});
+  write_class_map(dir.file("run_b/map.tif"), rows, cols, b, classes, GeoInfo{});
+  write_class_map(dir.file("truth.tif"), rows, cols, reference, classes, GeoInfo{});
+  const test::CliResult r = test::run_hsi_in_process({"evaluate", "--pred", dir.file("run_a/map.tif"), "--compare", dir.file("run_b/map.tif"),
+                                                      "--truth", dir.file("truth.tif"), "--out", dir.file("cmp")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| **run_a/map.tif right** | 368 | 16 |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| **run_a/map.tif wrong** | 2 | 4 |"), std::string::npos) << r.out;
+  const std::string json = test::slurp(dir.file("cmp.json"));
+  EXPECT_NE(json.find("\"pixels\": 390, \"both_right\": 368, \"only_first_right\": 16, \"only_second_right\": 2, \"both_wrong\": 4"),
+            std::string::npos)
+      << json;
+  char p[32];
+  std::snprintf(p, sizeof p, "%.6g", 2 * 172.0 / 262144.0);
+  EXPECT_NE(json.find(std::string("\"p_value\": ") + p), std::string::npos) << p << "\n" << json;
+
+  // A map of another size is bad data, named, and nothing is written.
+  write_class_map(dir.file("small.tif"), rows - 1, cols, std::vector<int32_t>(static_cast<size_t>((rows - 1) * cols), 1), classes, GeoInfo{});
+  const test::CliResult bad = test::run_hsi_in_process({"evaluate", "--pred", dir.file("run_a/map.tif"), "--compare", dir.file("small.tif"),
+                                                        "--truth", dir.file("truth.tif"), "--out", dir.file("bad")});
+  EXPECT_EQ(bad.exit_code, 3) << bad.err;
+  EXPECT_NE(bad.err.find("small.tif: is 39 x 10"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir.file("bad.json")));
 }
 
 TEST(Sample, DrawnPointsLabelledBackGiveTheAreasThroughTheBinary) {
