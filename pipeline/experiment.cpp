@@ -6,14 +6,19 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "common/atomic_file.hpp"
 #include "common/error.hpp"
 #include "common/interrupt.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
+#include "eval/compare.hpp"
 #include "eval/curve.hpp"
+#include "io/reader.hpp"
 #include "pipeline/run.hpp"
+#include "pipeline/run_layout.hpp"
 
 namespace fs = std::filesystem;
 
@@ -76,6 +81,67 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
       << format_fixed(summary.average, 4) << " kappa " << format_fixed(summary.kappa, 4) << " (" << format_fixed(summary.seconds, 1) << " s)"
       << std::endl;
   return summary;
+}
+
+// A run's map and test pixels, read back from its folder; empty when either file is missing (a
+// folder from before maps were kept, or cleaned up by hand).
+struct RunMaps {
+  std::vector<int32_t> map, test;
+};
+RunMaps run_maps(const RunSettings& base, const std::string& model, const std::string& split_entry, int seed, const std::string& out) {
+  const RunSettings s = settings_for_split(settings_for_model(base, model), split_entry);
+  const RunLayout layout(run_folder(out, model + "_" + split_entry + "_seed" + std::to_string(seed)), s.predict.format);
+  const std::string test = SplitFiles(layout.split_dir).test;
+  if (!fs::exists(layout.map) || !fs::exists(test)) return {};
+  return {read_labels(layout.map).labels, read_labels(test).labels};
+}
+
+// Every model against the one of best mean OA, seed by seed: McNemar's exact test on the test
+// pixels both runs hold (a blocks split's guard band depends on the window, so they can differ).
+// A difference in mean OA says nothing of whether each seed's maps differ by more than chance.
+std::string paired_comparisons(const std::vector<RunSummary>& runs, const std::string& split_entry, const RunSettings& base,
+                               const ExperimentPlan& plan) {
+  if (plan.models.size() < 2) return "";
+  std::map<std::string, std::vector<double>> oa;
+  for (const RunSummary& r : runs)
+    if (r.split == split_entry) oa[r.model].push_back(r.overall);
+  std::string best;
+  double best_mean = -1;
+  for (const std::string& m : plan.models) {
+    const MeanStd ms = mean_std(oa[m]);
+    if (ms.n > 0 && ms.mean > best_mean) std::tie(best, best_mean) = std::make_pair(m, ms.mean);
+  }
+  if (best.empty()) return "";
+  std::ostringstream md;
+  md << "Paired with the best mean OA (" << best << "), seed by seed: McNemar's exact test on the test pixels both runs hold "
+     << "(`hsi evaluate --compare`); the difference is the model's OA minus " << best << "'s on those pixels.\n\n"
+     << "| model | OA difference, mean | seeds worse (p < 0.05) | no significant difference | seeds better (p < 0.05) |\n"
+     << "|---|---:|---:|---:|---:|\n";
+  int missing = 0;
+  for (const std::string& m : plan.models) {
+    if (m == best) continue;
+    std::vector<double> differences;
+    int worse = 0, same = 0, better = 0;
+    for (int seed = plan.first_seed; seed < plan.first_seed + plan.runs; ++seed) {
+      const RunMaps a = run_maps(base, m, split_entry, seed, plan.out), b = run_maps(base, best, split_entry, seed, plan.out);
+      if (a.map.empty() || b.map.empty() || a.map.size() != b.map.size()) {
+        ++missing;
+        continue;
+      }
+      std::vector<int32_t> reference(a.test.size(), 0);
+      for (size_t i = 0; i < reference.size(); ++i)
+        if (a.test[i] != 0 && a.test[i] == b.test[i]) reference[i] = a.test[i];
+      const MapComparison c = compare_maps(reference, a.map, b.map);
+      if (c.pixels == 0) continue;
+      differences.push_back(c.difference);
+      ++(c.p_value >= 0.05 ? same : (c.difference < 0 ? worse : better));
+    }
+    const int compared = worse + same + better;
+    md << "| " << m << " | " << (differences.empty() ? "-" : format_fixed(mean_std(differences).mean, 4)) << " | " << worse << " of "
+       << compared << " | " << same << " | " << better << " |\n";
+  }
+  if (missing > 0) md << "\n" << missing << " pair(s) of runs left out: a run folder without its map or test pixels.\n";
+  return md.str() + "\n";
 }
 
 }  // namespace
@@ -182,7 +248,7 @@ ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, con
   md << "# " << scene.name << ": " << plan.runs << (plan.runs == 1 ? " run" : " runs") << " per cell (" << seeds_text(plan) << "), mean ± std\n\n";
   for (const auto& sp : plan.splits) {
     const AggregateTable table = aggregate(summaries, sp, plan.models, names);
-    md << "## " << sp << "\n\n" << table_markdown(table) << "\n";
+    md << "## " << sp << "\n\n" << table_markdown(table) << "\n" << paired_comparisons(summaries, sp, base, plan);
     tex << table_latex(table) << "\n";
     csv << "# " << sp << "\n" << table_csv(table) << "\n";
   }

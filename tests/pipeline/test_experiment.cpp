@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "eval/aggregate.hpp"
+#include "eval/compare.hpp"
 #include "pipeline/checkpoint.hpp"
 #include "pipeline/experiment.hpp"
 #include "pipeline/open_set_experiment.hpp"
@@ -59,6 +60,36 @@ TEST(Experiment, TableMatchesTheRunsAndARerunReusesThem) {
     EXPECT_NE(first.markdown.find(cell), std::string::npos) << model << " mean OA " << cell << " not in\n" << first.markdown;
   }
   EXPECT_EQ(slurp(dir.file("table.md")), first.markdown);
+  // The paired comparison: the other model against the one of best mean OA, seed by seed, on the
+  // same test pixels, recomputed here from the run folders.
+  const auto mean_oa = [&](const std::string& folder) {
+    double sum = 0;
+    for (int seed = 0; seed < 2; ++seed) {
+      const std::string line = slurp(dir.file("runs/" + folder + "_fixed_5_seed" + std::to_string(seed) + "/result.tsv"));
+      sum += RunSummary::from_line(line.substr(0, line.find('\n')), "result.tsv").overall;
+    }
+    return sum / 2;
+  };
+  const bool ms1d_best = mean_oa("ms1d") > mean_oa("ms2d_dpp");
+  const std::string best = ms1d_best ? "ms1d" : "ms2d+dpp", other = ms1d_best ? "ms2d+dpp" : "ms1d";
+  const std::string best_folder = ms1d_best ? "ms1d" : "ms2d_dpp", other_folder = ms1d_best ? "ms2d_dpp" : "ms1d";
+  double difference = 0;
+  int worse = 0, same = 0, better = 0;
+  for (int seed = 0; seed < 2; ++seed) {
+    const auto run = [&](const std::string& folder, const std::string& file) {
+      return read_labels(dir.file("runs/" + folder + "_fixed_5_seed" + std::to_string(seed) + "/" + file)).labels;
+    };
+    // A fixed split draws the same test pixels for every model of a seed.
+    const std::vector<int32_t> test = run(other_folder, "split/test.tif");
+    ASSERT_EQ(test, run(best_folder, "split/test.tif"));
+    const MapComparison c = compare_maps(test, run(other_folder, "map.tif"), run(best_folder, "map.tif"));
+    difference += c.difference / 2;
+    ++(c.p_value >= 0.05 ? same : (c.difference < 0 ? worse : better));
+  }
+  const std::string row = "| " + other + " | " + format_fixed(difference, 4) + " | " + std::to_string(worse) + " of 2 | " + std::to_string(same) +
+                          " | " + std::to_string(better) + " |";
+  EXPECT_NE(first.markdown.find("Paired with the best mean OA (" + best + ")"), std::string::npos) << first.markdown;
+  EXPECT_NE(first.markdown.find(row), std::string::npos) << row << "\n" << first.markdown;
   // The rerun trains nothing and writes the same tables.
   std::ostringstream again_log;
   const ExperimentResult again = run_experiment(scene, base, plan, again_log);
