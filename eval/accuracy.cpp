@@ -1,8 +1,8 @@
 #include "eval/accuracy.hpp"
 
-#include <limits>
-
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -35,10 +35,10 @@ AccuracyReport evaluate_accuracy(const std::vector<int32_t>& reference, const st
   }
   if (r.total == 0) {
     // Nothing to score: the figures are undefined, not 0 (reports print "undefined").
-    r.overall = r.average = r.kappa = std::numeric_limits<double>::quiet_NaN();
+    r.overall = r.average = r.kappa = r.quantity_disagreement = r.allocation_disagreement = std::numeric_limits<double>::quiet_NaN();
     return r;
   }
-  int64_t diagonal = 0;
+  int64_t diagonal = 0, quantity = 0, allocation = 0;
   double chance = 0, recall_sum = 0;
   int classes_in_reference = 0;
   for (size_t k = 0; k < n; ++k) {
@@ -58,11 +58,17 @@ AccuracyReport evaluate_accuracy(const std::vector<int32_t>& reference, const st
       ++classes_in_reference;
     }
     chance += static_cast<double>(c.reference) * static_cast<double>(c.predicted);
+    // A class's omissions and commissions beyond their difference pair up as swaps between
+    // places: allocation; the difference itself is quantity.
+    quantity += std::abs(c.reference - c.predicted);
+    allocation += 2 * std::min(c.reference - hit, c.predicted - hit);
     r.per_class.push_back(c);
   }
   const double total = static_cast<double>(r.total);
   r.overall = diagonal / total;
   r.average = classes_in_reference ? recall_sum / classes_in_reference : 0.0;
+  r.quantity_disagreement = static_cast<double>(quantity) / (2 * total);
+  r.allocation_disagreement = static_cast<double>(allocation) / (2 * total);
   const double pe = chance / (total * total);
   // pe = 1 when reference and prediction hold one and the same class: kappa is 0/0, undefined.
   r.kappa = pe < 1.0 ? (r.overall - pe) / (1.0 - pe) : std::numeric_limits<double>::quiet_NaN();

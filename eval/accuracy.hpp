@@ -1,6 +1,7 @@
 #pragma once
 // Accuracy of a classification against a reference: confusion matrix (rows = reference,
-// columns = predicted, as Orfeo ToolBox writes it), OA, AA, Cohen's kappa, per-class
+// columns = predicted, as Orfeo ToolBox writes it), OA, AA, Cohen's kappa, quantity and
+// allocation disagreement, per-class
 // producer's / user's accuracy and F1. Knows labels and predictions only.
 #include <cstdint>
 #include <string>
@@ -24,6 +25,11 @@ struct AccuracyReport {
   // NaN where undefined: all three without reference pixels; kappa when reference and
   // prediction hold a single class (chance agreement 1, kappa 0/0).
   double overall = 0, average = 0, kappa = 0;
+  // 1 - OA split in two (Pontius & Millones 2011, "Death to Kappa", Int. J. Remote Sensing 32):
+  // quantity, the share of pixels misclassified because the map has too much of some classes
+  // and too little of others; allocation, the rest, misplaced within classes of the right size.
+  // Unlike kappa, both say what is wrong and need no model of chance.
+  double quantity_disagreement = 0, allocation_disagreement = 0;
   std::vector<ClassAccuracy> per_class;
 };
 

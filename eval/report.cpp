@@ -21,7 +21,9 @@ std::string report_json(const RunReport& r) {
   o << "},\n";
   const auto& a = r.accuracy;
   o << "  \"test_pixels\": " << a.total << ",\n  \"overall_accuracy\": " << json_number_or_null(a.overall, 6)
-    << ",\n  \"average_accuracy\": " << json_number_or_null(a.average, 6) << ",\n  \"kappa\": " << json_number_or_null(a.kappa, 6) << ",\n";
+    << ",\n  \"average_accuracy\": " << json_number_or_null(a.average, 6) << ",\n  \"kappa\": " << json_number_or_null(a.kappa, 6)
+    << ",\n  \"quantity_disagreement\": " << json_number_or_null(a.quantity_disagreement, 6)
+    << ",\n  \"allocation_disagreement\": " << json_number_or_null(a.allocation_disagreement, 6) << ",\n";
   o << "  \"classes\": [\n";
   for (size_t i = 0; i < a.per_class.size(); ++i) {
     const auto& c = a.per_class[i];
@@ -59,6 +61,8 @@ std::string report_markdown(const RunReport& r) {
     << "| overall accuracy (OA) | " << shown_or_undefined(a.overall, 4) << " |\n"
     << "| average accuracy (AA) | " << shown_or_undefined(a.average, 4) << " |\n"
     << "| Cohen's kappa | " << shown_or_undefined(a.kappa, 4) << " |\n"
+    << "| quantity disagreement | " << shown_or_undefined(a.quantity_disagreement, 4) << " |\n"
+    << "| allocation disagreement | " << shown_or_undefined(a.allocation_disagreement, 4) << " |\n"
     << "| test pixels | " << a.total << " |\n\n";
   o << "| id | class | train | test | producer's acc. | user's acc. | F1 |\n|---:|---|---:|---:|---:|---:|---:|\n";
   for (const auto& c : a.per_class) {

@@ -25,6 +25,60 @@ TEST(Accuracy, HandCheckableCaseAgreesWithScikitLearn) {
   EXPECT_NEAR(r.per_class[3].user, 1.0, 1e-12);
 }
 
+// Pontius & Millones (2011): the errors, 1 - OA, split into quantity (the map's class totals
+// against the reference's) and allocation (the rest: pixels swapped between places).
+TEST(Accuracy, QuantityAndAllocationDisagreementSplitTheErrors) {
+  const auto with_confusion = [](const std::vector<std::vector<int>>& counts) {
+    std::vector<int32_t> truth, pred;
+    for (size_t i = 0; i < counts.size(); ++i)
+      for (size_t j = 0; j < counts.size(); ++j)
+        for (int k = 0; k < counts[i][j]; ++k) {
+          truth.push_back(static_cast<int32_t>(i + 1));
+          pred.push_back(static_cast<int32_t>(j + 1));
+        }
+    return evaluate_accuracy(truth, pred);
+  };
+  // Ten class-1 pixels mapped as class 2 and none the other way: the map has too much of
+  // class 2, all of it quantity.
+  const AccuracyReport q = with_confusion({{40, 10}, {0, 50}});
+  EXPECT_DOUBLE_EQ(q.quantity_disagreement, 0.1);
+  EXPECT_DOUBLE_EQ(q.allocation_disagreement, 0.0);
+  // Ten each way: the totals are right, the places wrong.
+  const AccuracyReport a = with_confusion({{40, 10}, {10, 40}});
+  EXPECT_DOUBLE_EQ(a.quantity_disagreement, 0.0);
+  EXPECT_DOUBLE_EQ(a.allocation_disagreement, 0.2);
+  // The scikit-learn case above by hand: reference totals 4 3 5 2, map totals 4 4 5 1, so
+  // quantity (0 + 1 + 0 + 1) / 28; allocation 2 min(omissions, commissions) per class:
+  // (2 + 2 + 2 + 0) / 28.
+  const AccuracyReport h = evaluate_accuracy({1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3, 5, 5}, {1, 1, 2, 1, 2, 2, 3, 3, 3, 1, 3, 3, 5, 2});
+  EXPECT_NEAR(h.quantity_disagreement, 2.0 / 28, 1e-12);
+  EXPECT_NEAR(h.allocation_disagreement, 6.0 / 28, 1e-12);
+  // Random maps: the two always sum to 1 - OA, and shuffling the map's pixels (same totals)
+  // never changes quantity.
+  uint64_t state = 12345;
+  const auto next = [&state](int n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int32_t>((state >> 33) % static_cast<uint64_t>(n));
+  };
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<int32_t> truth(200), pred(200);
+    for (size_t i = 0; i < truth.size(); ++i) {
+      truth[i] = 1 + next(5);
+      pred[i] = next(3) == 0 ? 1 + next(6) : truth[i];
+    }
+    const AccuracyReport r = evaluate_accuracy(truth, pred);
+    EXPECT_NEAR(r.quantity_disagreement + r.allocation_disagreement, 1 - r.overall, 1e-12);
+    EXPECT_GE(r.allocation_disagreement, 0.0);
+    for (size_t i = pred.size() - 1; i > 0; --i) std::swap(pred[i], pred[static_cast<size_t>(next(static_cast<int>(i + 1)))]);
+    EXPECT_NEAR(evaluate_accuracy(truth, pred).quantity_disagreement, r.quantity_disagreement, 1e-12);
+  }
+  RunReport report;
+  report.accuracy = q;
+  EXPECT_NE(report_json(report).find("\"quantity_disagreement\": 0.100000"), std::string::npos) << report_json(report);
+  EXPECT_NE(report_markdown(report).find("| allocation disagreement | 0.0000 |"), std::string::npos) << report_markdown(report);
+  EXPECT_TRUE(std::isnan(evaluate_accuracy({0, 0}, {1, 2}).quantity_disagreement));
+}
+
 TEST(Accuracy, UnlabelledPixelsAreIgnored) {
   const AccuracyReport r = evaluate_accuracy({0, 1, 0, 2}, {7, 1, 9, 2});
   EXPECT_EQ(r.total, 2);
