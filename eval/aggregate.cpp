@@ -8,12 +8,22 @@
 #include "common/text.hpp"
 
 namespace hsi {
+namespace {
+
+constexpr const char* kQuantityRow = "quantity disagreement";
+constexpr const char* kAllocationRow = "allocation disagreement";
+constexpr const char* kDiversityRow = "mean |cos| of B";
+
+}  // namespace
 
 std::string RunSummary::to_line() const {
   std::ostringstream o;
   o.precision(17);
   o << model << "\t" << split << "\t" << seed << "\t" << overall << "\t" << average << "\t" << kappa << "\t" << diversity << "\t" << seconds;
   for (const auto& [id, acc] : class_accuracy) o << "\t" << id << ":" << acc;
+  // Named fields after the classes, so lines written before them still parse.
+  if (std::isfinite(quantity_disagreement)) o << "\tquantity=" << quantity_disagreement;
+  if (std::isfinite(allocation_disagreement)) o << "\tallocation=" << allocation_disagreement;
   return o.str();
 }
 
@@ -38,6 +48,15 @@ RunSummary RunSummary::parse_line(const std::string& line) {
   r.diversity = std::stod(f[6]);
   r.seconds = std::stod(f[7]);
   for (size_t i = 8; i < f.size(); ++i) {
+    const size_t equals = f[i].find('=');
+    if (equals != std::string::npos) {
+      const std::string key = f[i].substr(0, equals);
+      const double value = std::stod(f[i].substr(equals + 1));
+      if (key == "quantity") r.quantity_disagreement = value;
+      else if (key == "allocation") r.allocation_disagreement = value;
+      else throw std::invalid_argument("unknown run summary field " + key);
+      continue;
+    }
     const size_t colon = f[i].find(':');
     if (colon == std::string::npos) throw std::invalid_argument("bad class accuracy field");
     r.class_accuracy[std::stoi(f[i].substr(0, colon))] = std::stod(f[i].substr(colon + 1));
@@ -71,18 +90,20 @@ AggregateTable aggregate(const std::vector<RunSummary>& runs, const std::string&
   t.title = split_name;
   t.models = models;
   std::map<int32_t, bool> ids;
-  bool any_diversity = false;
+  bool any_diversity = false, any_disagreement = false;
   for (const auto& r : runs) {
     if (r.split != split_name) continue;
     for (const auto& [id, acc] : r.class_accuracy) ids[id] = true;
     any_diversity = any_diversity || r.diversity >= 0;
+    any_disagreement = any_disagreement || std::isfinite(r.quantity_disagreement);
   }
   for (const auto& [id, unused] : ids) {
     auto it = class_names.find(id);
     t.rows.push_back(std::to_string(id) + " " + (it != class_names.end() ? it->second : ""));
   }
   t.rows.insert(t.rows.end(), {"OA", "AA", "kappa"});
-  if (any_diversity) t.rows.push_back("mean |cos| of B");
+  if (any_disagreement) t.rows.insert(t.rows.end(), {kQuantityRow, kAllocationRow});
+  if (any_diversity) t.rows.push_back(kDiversityRow);
   t.cells.assign(t.rows.size(), std::vector<MeanStd>(models.size()));
   t.per_seed_oa.assign(models.size(), {});
   for (size_t m = 0; m < models.size(); ++m) {
@@ -98,6 +119,11 @@ AggregateTable aggregate(const std::vector<RunSummary>& runs, const std::string&
       values[row++].push_back(r.overall);
       values[row++].push_back(r.average);
       values[row++].push_back(r.kappa);
+      if (any_disagreement) {
+        if (std::isfinite(r.quantity_disagreement)) values[row].push_back(r.quantity_disagreement);
+        if (std::isfinite(r.allocation_disagreement)) values[row + 1].push_back(r.allocation_disagreement);
+        row += 2;
+      }
       if (any_diversity && r.diversity >= 0) values[row].push_back(r.diversity);
       t.per_seed_oa[m].push_back(r.overall);
     }
@@ -108,9 +134,10 @@ AggregateTable aggregate(const std::vector<RunSummary>& runs, const std::string&
 
 namespace {
 
-// Column of the best mean in a row (lowest for the diversity row, highest elsewhere), -1 if none.
+// Column of the best mean in a row (lowest for the disagreement and diversity rows, highest
+// elsewhere), -1 if none.
 int best_column(const AggregateTable& t, size_t row) {
-  const bool lower_is_better = t.rows[row] == "mean |cos| of B";
+  const bool lower_is_better = t.rows[row] == kDiversityRow || t.rows[row] == kQuantityRow || t.rows[row] == kAllocationRow;
   int best = -1;
   for (size_t m = 0; m < t.models.size(); ++m) {
     const MeanStd& c = t.cells[row][m];

@@ -70,6 +70,8 @@ RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::
   summary.overall = result.accuracy.overall;
   summary.average = result.accuracy.average;
   summary.kappa = result.accuracy.kappa;
+  summary.quantity_disagreement = result.accuracy.quantity_disagreement;
+  summary.allocation_disagreement = result.accuracy.allocation_disagreement;
   summary.diversity = s.finetune.enabled ? result.diversity : -1;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const auto& c : result.accuracy.per_class) {

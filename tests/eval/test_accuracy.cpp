@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "common/error.hpp"
 #include "eval/accuracy.hpp"
 #include "eval/aggregate.hpp"
 #include "eval/report.hpp"
@@ -143,6 +144,40 @@ TEST(Aggregate, MeanStdAndBoldBest) {
   EXPECT_NE(table_markdown(one).find("| OA | **0.8000** |"), std::string::npos) << table_markdown(one);
   EXPECT_EQ(table_markdown(one).find("±"), std::string::npos) << table_markdown(one);
   EXPECT_EQ(mean_std_text(MeanStd{}), "-");
+}
+
+// Quantity and allocation disagreement travel through a run's result line and become rows where
+// lower is better; lines written before they were recorded still parse and add no cell.
+TEST(Aggregate, DisagreementRowsFromTheRunLinesAndOlderLinesWithout) {
+  std::vector<RunSummary> runs;
+  for (int seed = 0; seed < 2; ++seed) {
+    RunSummary a{"cnn2d", "fixed:10", seed, 0.8, 0.8, 0.7, -1, 1, {{1, 0.9}}};
+    a.quantity_disagreement = 0.15 + 0.01 * seed;
+    a.allocation_disagreement = 0.05 - 0.01 * seed;
+    RunSummary b{"ms2d", "fixed:10", seed, 0.9, 0.9, 0.8, -1, 1, {{1, 0.95}}};
+    b.quantity_disagreement = 0.04;
+    b.allocation_disagreement = 0.06;
+    runs.push_back(RunSummary::from_line(a.to_line(), "test"));
+    runs.push_back(RunSummary::from_line(b.to_line(), "test"));
+  }
+  EXPECT_DOUBLE_EQ(runs[2].quantity_disagreement, 0.16);
+  EXPECT_DOUBLE_EQ(runs[2].allocation_disagreement, 0.04);
+  // A line from before: the eight fields and the classes only.
+  const RunSummary old = RunSummary::from_line("ms2d\tfixed:10\t2\t0.5\t0.5\t0.4\t-1\t1\t1:0.5", "test");
+  EXPECT_TRUE(std::isnan(old.quantity_disagreement));
+  runs.push_back(old);
+  const AggregateTable t = aggregate(runs, "fixed:10", {"cnn2d", "ms2d"}, {{1, "Brocoli"}});
+  ASSERT_EQ(t.rows, (std::vector<std::string>{"1 Brocoli", "OA", "AA", "kappa", "quantity disagreement", "allocation disagreement"}));
+  EXPECT_NEAR(t.cells[4][0].mean, 0.155, 1e-12);
+  EXPECT_EQ(t.cells[4][1].n, 2);  // the old line adds to OA, not here
+  EXPECT_EQ(t.cells[1][1].n, 3);
+  const std::string md = table_markdown(t);
+  // Lower is better: ms2d's quantity, cnn2d's allocation in bold.
+  EXPECT_NE(md.find("| quantity disagreement | 0.1550 ± 0.0071 | **0.0400 ± 0.0000** |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| allocation disagreement | **0.0450 ± 0.0071** | 0.0600 ± 0.0000 |"), std::string::npos) << md;
+  // Without them in any run, no such rows.
+  EXPECT_EQ(table_markdown(aggregate({old}, "fixed:10", {"ms2d"}, {})).find("disagreement"), std::string::npos);
+  EXPECT_THROW(RunSummary::from_line("ms2d\tfixed:10\t2\t0.5\t0.5\t0.4\t-1\t1\tsomething=1", "test"), Error);
 }
 
 // The diversity row's name holds '|' ("mean |cos| of B"): escaped, every row of the markdown

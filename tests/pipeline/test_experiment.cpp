@@ -60,6 +60,8 @@ TEST(Experiment, TableMatchesTheRunsAndARerunReusesThem) {
     EXPECT_NE(first.markdown.find(cell), std::string::npos) << model << " mean OA " << cell << " not in\n" << first.markdown;
   }
   EXPECT_EQ(slurp(dir.file("table.md")), first.markdown);
+  EXPECT_NE(first.markdown.find("| quantity disagreement |"), std::string::npos) << first.markdown;
+  EXPECT_NE(first.markdown.find("| allocation disagreement |"), std::string::npos) << first.markdown;
   // The paired comparison: the other model against the one of best mean OA, seed by seed, on the
   // same test pixels, recomputed here from the run folders.
   const auto mean_oa = [&](const std::string& folder) {
