@@ -1,7 +1,7 @@
 // hsi evaluate --areas, --compare and hsi sample through the binary: the map's class areas and
 // their error-adjusted estimates from a reference sample, in hectares on a projected map and in
-// pixels otherwise; two maps compared on the same reference pixels; the sample drawn as points,
-// labelled, and read back.
+// pixels otherwise; two maps compared on the same reference pixels; the sample drawn as points
+// (so many a class, or sized for a target error), labelled, and read back.
 #include <gtest/gtest.h>
 
 #include <gdal_priv.h>
@@ -15,6 +15,7 @@
 
 #include "common/atomic_file.hpp"
 #include "common/text.hpp"
+#include "eval/sample.hpp"
 #include "io/reader.hpp"
 #include "io/writer.hpp"
 #include "support/run_cli.hpp"
@@ -190,6 +191,30 @@ TEST(Sample, DrawnPointsLabelledBackGiveTheAreasThroughTheBinary) {
   const test::CliResult csv = test::run_hsi_in_process({"sample", "--map", dir.file("missing.tif"), "--out", dir.file("sample.csv")});
   EXPECT_EQ(csv.exit_code, 2) << csv.err;
   EXPECT_NE(csv.err.find(".gpkg"), std::string::npos) << csv.err;
+
+  // Sized for a target error instead: the binary draws what the plan allocates.
+  const SamplePlan plan = plan_sample({{1, 2400}, {2, 1600}, {3, 800}}, 0.8, 0.05, 5);
+  const test::CliResult planned = test::run_hsi_in_process({"sample", "--map", dir.file("map.tif"), "--out", dir.file("planned.gpkg"),
+                                                            "--target-se", "0.05", "--expected-accuracy", "0.8", "--min-per-class", "5"});
+  ASSERT_EQ(planned.exit_code, 0) << planned.err;
+  EXPECT_NE(planned.out.find("planned " + std::to_string(plan.total) + " pixels for a standard error of the overall accuracy of " +
+                             format_fixed(plan.expected_se, 4)),
+            std::string::npos)
+      << planned.out;
+  EXPECT_NE(planned.out.find("drew " + std::to_string(plan.total) + " pixels from 3 map classes (1: " + std::to_string(plan.per_class.at(1)) +
+                             ", 2: " + std::to_string(plan.per_class.at(2)) + ", 3: " + std::to_string(plan.per_class.at(3)) + ")"),
+            std::string::npos)
+      << planned.out;
+  // The two ways of sizing are alternatives, and the planner's settings need its target.
+  for (const std::vector<std::string>& extra : {std::vector<std::string>{"--target-se", "0.05", "--per-class", "20"},
+                                                std::vector<std::string>{"--expected-accuracy", "0.9"},
+                                                std::vector<std::string>{"--target-se", "0.7"}}) {
+    std::vector<std::string> args{"sample", "--map", dir.file("map.tif"), "--out", dir.file("refused.gpkg")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const test::CliResult refused = test::run_hsi_in_process(args);
+    EXPECT_EQ(refused.exit_code, 2) << extra[0] << "\n" << refused.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.file("refused.gpkg")));
+  }
 }
 
 }  // namespace

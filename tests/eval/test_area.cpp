@@ -1,7 +1,8 @@
 // Error-adjusted areas: a small error matrix worked by hand, and the estimators' defining
 // properties on a population whose truth is known: over repeated stratified random samples the
 // estimates centre on the population's own shares and accuracies, and their 95 % intervals
-// cover them about 95 % of the time. And the stratified random sample such estimates assume.
+// cover them about 95 % of the time. And the stratified random sample such estimates assume, with
+// its size planned for a target error.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -172,6 +173,53 @@ TEST(StratifiedSample, EachClassItsShareDrawnUniformlyAndReproducibly) {
   // 200 expected draws a pixel: 4.5 standard deviations either side.
   EXPECT_GT(low, 20.0 / 300 - 0.021);
   EXPECT_LT(high, 20.0 / 300 + 0.021);
+}
+
+TEST(StratifiedSample, EachClassItsOwnNumberAndUnlistedClassesNone) {
+  std::vector<int32_t> map;
+  for (const auto& [id, count] : {std::pair{1, 300}, std::pair{0, 50}, std::pair{2, 40}, std::pair{3, 5}})
+    map.insert(map.end(), static_cast<size_t>(count), id);
+  std::map<int32_t, int> per_class;
+  for (int64_t i : stratified_sample(map, std::map<int32_t, int64_t>{{1, 17}, {3, 9}}, 3)) ++per_class[map[static_cast<size_t>(i)]];
+  EXPECT_EQ(per_class, (std::map<int32_t, int>{{1, 17}, {3, 5}}));
+}
+
+// The overall accuracy's standard error of a stratified sample (Olofsson et al. 2014, eq. 5)
+// when every class's user's accuracy is u: computed here without the planner's code.
+double stratified_oa_se(const std::map<int32_t, int64_t>& mapped, const std::map<int32_t, int64_t>& sample, double u) {
+  double total = 0, variance = 0;
+  for (const auto& [id, n] : mapped) total += static_cast<double>(n);
+  for (const auto& [id, n] : mapped) variance += std::pow(static_cast<double>(n) / total, 2) * u * (1 - u) / static_cast<double>(sample.at(id) - 1);
+  return std::sqrt(variance);
+}
+
+TEST(SamplePlan, ReachesTheTargetErrorWithEveryClassItsMinimumAndTheRestByArea) {
+  // 29,600 + 10,000 + 400 pixels; U = 0.85, target 0.01: n = 0.85 x 0.15 / 0.01^2 = 1275 spread
+  // by area would give class 3 only 12.75, so it gets its 50 and the others share the rest in
+  // proportion; that widens the error, so n grows until the target is met.
+  const std::map<int32_t, int64_t> mapped{{1, 29600}, {2, 10000}, {3, 400}};
+  const SamplePlan plan = plan_sample(mapped, 0.85, 0.01, 50);
+  EXPECT_EQ(plan.proportional_total, 1275);
+  EXPECT_EQ(plan.per_class.at(3), 50);
+  int64_t sum = 0;
+  for (const auto& [id, n] : plan.per_class) sum += n;
+  EXPECT_EQ(plan.total, sum);
+  EXPECT_NEAR(static_cast<double>(plan.per_class.at(1)) / static_cast<double>(plan.per_class.at(2)), 2.96, 0.01);
+  EXPECT_NEAR(plan.expected_se, stratified_oa_se(mapped, plan.per_class, 0.85), 1e-12);
+  EXPECT_LE(plan.expected_se, 0.01);
+  // ... and no more than it takes: half a percent fewer (the planner's step) would miss it.
+  const int64_t fewer = plan.total - plan.total / 200 - 50;
+  std::map<int32_t, int64_t> smaller{{3, 50}};
+  smaller[1] = static_cast<int64_t>(std::llround(static_cast<double>(fewer) * 29600.0 / 39600));
+  smaller[2] = fewer - smaller[1];
+  EXPECT_GT(stratified_oa_se(mapped, smaller, 0.85), 0.01);
+  // A loose target: every class its minimum; a class smaller than that: all of it.
+  const SamplePlan loose = plan_sample({{1, 5000}, {2, 30}}, 0.9, 0.2, 50);
+  EXPECT_EQ(loose.per_class, (std::map<int32_t, int64_t>{{1, 50}, {2, 30}}));
+  // A target the map cannot reach: every pixel.
+  const SamplePlan all = plan_sample({{1, 80}, {2, 40}}, 0.5, 0.001, 10);
+  EXPECT_EQ(all.per_class, (std::map<int32_t, int64_t>{{1, 80}, {2, 40}}));
+  EXPECT_THROW(plan_sample({{1, 10}}, 1.0, 0.01, 5), std::invalid_argument);
 }
 
 }  // namespace
