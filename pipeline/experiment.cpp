@@ -37,10 +37,15 @@ std::vector<std::string> entries(const std::string& list, const std::string& opt
   return out;
 }
 
+// Where an experiment keeps the run of one model, protocol and seed.
+std::string experiment_run_folder(const std::string& out, const std::string& model, const std::string& split_entry, int seed) {
+  return run_folder(out, model + "_" + split_entry + "_seed" + std::to_string(seed));
+}
+
 // One finished run's summary: from its result line when it ran before, else by running it.
 RunSummary run_or_reuse(const Scene& scene, const RunSettings& base, const std::string& model, const std::string& split_entry, int seed,
                         const std::string& out, std::ostream& log, bool& interrupted) {
-  const fs::path dir = run_folder(out, model + "_" + split_entry + "_seed" + std::to_string(seed));
+  const fs::path dir = experiment_run_folder(out, model, split_entry, seed);
   const fs::path done = dir / "result.tsv";
   if (fs::exists(done)) {
     std::ifstream in(done);
@@ -92,7 +97,7 @@ struct RunMaps {
 };
 RunMaps run_maps(const RunSettings& base, const std::string& model, const std::string& split_entry, int seed, const std::string& out) {
   const RunSettings s = settings_for_split(settings_for_model(base, model), split_entry);
-  const RunLayout layout(run_folder(out, model + "_" + split_entry + "_seed" + std::to_string(seed)), s.predict.format);
+  const RunLayout layout(experiment_run_folder(out, model, split_entry, seed), s.predict.format);
   const std::string test = SplitFiles(layout.split_dir).test;
   if (!fs::exists(layout.map) || !fs::exists(test)) return {};
   return {read_labels(layout.map).labels, read_labels(test).labels};
