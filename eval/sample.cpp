@@ -114,7 +114,8 @@ SamplePlan plan_sample(const std::map<int32_t, int64_t>& mapped, double expected
   const double u = expected_accuracy;
   SamplePlan plan;
   // With one U for every class, sum_i W_i S_i is S itself.
-  plan.proportional_total = std::min<int64_t>(population, static_cast<int64_t>(std::ceil(u * (1 - u) / (target_se * target_se))));
+  const double formula = std::ceil(u * (1 - u) / (target_se * target_se));  // compared as a double: a tiny target overflows int64
+  plan.proportional_total = formula >= static_cast<double>(population) ? population : static_cast<int64_t>(formula);
   int64_t total = plan.proportional_total;
   for (;;) {
     plan.per_class = allocate(mapped, total, min_per_class);

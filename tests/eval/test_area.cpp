@@ -219,6 +219,7 @@ TEST(SamplePlan, ReachesTheTargetErrorWithEveryClassItsMinimumAndTheRestByArea) 
   // A target the map cannot reach: every pixel.
   const SamplePlan all = plan_sample({{1, 80}, {2, 40}}, 0.5, 0.001, 10);
   EXPECT_EQ(all.per_class, (std::map<int32_t, int64_t>{{1, 80}, {2, 40}}));
+  EXPECT_EQ(plan_sample({{1, 80}, {2, 40}}, 0.5, 1e-12, 10).total, 120);  // n = 2.5e23 by the formula
   EXPECT_THROW(plan_sample({{1, 10}}, 1.0, 0.01, 5), std::invalid_argument);
 }
 
