@@ -60,10 +60,14 @@ std::map<int32_t, int64_t> allocate(const std::map<int32_t, int64_t>& mapped, in
     for (const auto& [id, n] : fixed) rest -= n;
     for (const auto& [id, pixels] : mapped)
       if (!fixed.count(id)) rest_pixels += pixels;
+    // A class's proportional share of what the fixed classes leave.
+    const auto share_of = [&](int64_t pixels) {
+      return rest_pixels > 0 ? static_cast<double>(std::max<int64_t>(rest, 0)) * static_cast<double>(pixels) / static_cast<double>(rest_pixels) : 0.0;
+    };
     bool changed = false;
     for (const auto& [id, pixels] : mapped) {
       if (fixed.count(id)) continue;
-      const double share = rest_pixels > 0 ? static_cast<double>(std::max<int64_t>(rest, 0)) * static_cast<double>(pixels) / static_cast<double>(rest_pixels) : 0;
+      const double share = share_of(pixels);
       const int64_t floor_at = std::min(min_per_class, pixels);
       if (share < static_cast<double>(floor_at) || share >= static_cast<double>(pixels)) {
         fixed[id] = share >= static_cast<double>(pixels) ? pixels : floor_at;
@@ -77,7 +81,7 @@ std::map<int32_t, int64_t> allocate(const std::map<int32_t, int64_t>& mapped, in
     int64_t given = 0;
     for (const auto& [id, pixels] : mapped) {
       if (fixed.count(id)) continue;
-      const double share = static_cast<double>(rest) * static_cast<double>(pixels) / static_cast<double>(rest_pixels);
+      const double share = share_of(pixels);
       out[id] = static_cast<int64_t>(std::floor(share));
       given += out[id];
       remainders.push_back({share - std::floor(share), id});

@@ -106,17 +106,13 @@ RunMaps run_maps(const RunSettings& base, const std::string& model, const std::s
 // Every model against the one of best mean OA, seed by seed: McNemar's exact test on the test
 // pixels both runs hold (a blocks split's guard band depends on the window, so they can differ).
 // A difference in mean OA says nothing of whether each seed's maps differ by more than chance.
-std::string paired_comparisons(const std::vector<RunSummary>& runs, const std::string& split_entry, const RunSettings& base,
-                               const ExperimentPlan& plan) {
-  if (plan.models.size() < 2) return "";
-  std::map<std::string, std::vector<double>> oa;
-  for (const RunSummary& r : runs)
-    if (r.split == split_entry) oa[r.model].push_back(r.overall);
+std::string paired_comparisons(const AggregateTable& table, const std::string& split_entry, const RunSettings& base, const ExperimentPlan& plan) {
+  if (table.models.size() < 2) return "";
   std::string best;
   double best_mean = -1;
-  for (const std::string& m : plan.models) {
-    const MeanStd ms = mean_std(oa[m]);
-    if (ms.n > 0 && ms.mean > best_mean) std::tie(best, best_mean) = std::make_pair(m, ms.mean);
+  for (size_t m = 0; m < table.models.size(); ++m) {
+    const MeanStd ms = mean_std(table.per_seed_oa[m]);
+    if (ms.n > 0 && ms.mean > best_mean) std::tie(best, best_mean) = std::make_pair(table.models[m], ms.mean);
   }
   if (best.empty()) return "";
   std::ostringstream md;
@@ -124,13 +120,17 @@ std::string paired_comparisons(const std::vector<RunSummary>& runs, const std::s
      << "(`hsi evaluate --compare`); the difference is the model's OA minus " << best << "'s on those pixels.\n\n"
      << "| model | OA difference, mean | seeds worse (p < 0.05) | no significant difference | seeds better (p < 0.05) |\n"
      << "|---|---:|---:|---:|---:|\n";
+  // The best model's runs, read once: every other model is compared with them.
+  std::vector<RunMaps> best_runs;
+  for (int seed = plan.first_seed; seed < plan.first_seed + plan.runs; ++seed) best_runs.push_back(run_maps(base, best, split_entry, seed, plan.out));
   int missing = 0;
-  for (const std::string& m : plan.models) {
+  for (const std::string& m : table.models) {
     if (m == best) continue;
     std::vector<double> differences;
     int worse = 0, same = 0, better = 0;
     for (int seed = plan.first_seed; seed < plan.first_seed + plan.runs; ++seed) {
-      const RunMaps a = run_maps(base, m, split_entry, seed, plan.out), b = run_maps(base, best, split_entry, seed, plan.out);
+      const RunMaps a = run_maps(base, m, split_entry, seed, plan.out);
+      const RunMaps& b = best_runs[static_cast<size_t>(seed - plan.first_seed)];
       if (a.map.empty() || b.map.empty() || a.map.size() != b.map.size()) {
         ++missing;
         continue;
@@ -255,7 +255,7 @@ ExperimentResult run_experiment(const Scene& scene, const RunSettings& base, con
   md << "# " << scene.name << ": " << plan.runs << (plan.runs == 1 ? " run" : " runs") << " per cell (" << seeds_text(plan) << "), mean ± std\n\n";
   for (const auto& sp : plan.splits) {
     const AggregateTable table = aggregate(summaries, sp, plan.models, names);
-    md << "## " << sp << "\n\n" << table_markdown(table) << "\n" << paired_comparisons(summaries, sp, base, plan);
+    md << "## " << sp << "\n\n" << table_markdown(table) << "\n" << paired_comparisons(table, sp, base, plan);
     tex << table_latex(table) << "\n";
     csv << "# " << sp << "\n" << table_csv(table) << "\n";
   }
